@@ -1,0 +1,81 @@
+"""The ``calipso`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import uvloop
+
+from calipso import __version__
+from calipso.errors import CalipsoError, ConfigError
+from calipso.log import configure_logging
+from calipso.settings import Settings, load_settings
+
+
+async def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from calipso.service import serve
+
+    await serve(settings)
+    return 0
+
+
+async def _cmd_db_init(settings: Settings, args: argparse.Namespace) -> int:
+    from calipso.db import open_database
+    from calipso.seed import load_seed
+
+    async with open_database(settings) as database:
+        report = await load_seed(database.db, config_dir=settings.config_dir, force=args.force)
+    print(report)
+    return 0
+
+
+Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="calipso",
+        description="Calipso: discovery and real-time visibility of OpenStack virtual networking."
+        " Settings come from CALIPSO_* environment variables (see the README).",
+    )
+    parser.add_argument("--version", action="version", version=f"calipso {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the service (HTTP API and workers)")
+    serve.set_defaults(run=_cmd_serve)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    init = db_sub.add_parser("init", help="load the seed data (constants, clique types, ...)")
+    init.add_argument("--force", action="store_true",
+                      help="replace seeded documents a user has edited")
+    init.set_defaults(run=_cmd_db_init)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as err:
+        print(f"calipso: {err}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format)
+    run: Command = args.run
+    try:
+        return uvloop.run(run(settings, args))
+    except ConfigError as err:
+        print(f"calipso: {err}", file=sys.stderr)
+        return 2
+    except CalipsoError as err:
+        print(f"calipso: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

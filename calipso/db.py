@@ -1,0 +1,135 @@
+"""MongoDB access: the async client, the collections and their indexes, the embedded server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConfigurationError, OperationFailure, PyMongoError
+
+from calipso.embedded_db import EmbeddedServer, check_writable_dir
+from calipso.errors import ConfigError, DatabaseUnavailable
+from calipso.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Doc = dict[str, object]
+
+
+def _ix(*keys: str | tuple[str, int], unique: bool = False, **kw: object) -> IndexModel:
+    spec = [(k, ASCENDING) if isinstance(k, str) else k for k in keys]
+    return IndexModel(spec, unique=unique, **kw)
+
+
+# Every collection Calipso uses, with its indexes. Created at start-up, idempotently.
+INDEXES: dict[str, list[IndexModel]] = {
+    "inventory": [
+        _ix("environment", "id", unique=True),
+        _ix("environment", "type"),
+        _ix("environment", "parent_id"),
+        _ix("environment", "id_path"),
+        _ix("environment", "name"),
+    ],
+    "links": [
+        _ix("environment", "link_type", "source_id", "target_id", unique=True),
+        _ix("environment", "source_id"),
+        _ix("environment", "target_id"),
+    ],
+    "cliques": [_ix("environment", "focal_point", unique=True)],
+    "clique_types": [_ix("environment", "focal_point_type")],
+    "clique_constraints": [_ix("focal_point_type")],
+    "link_types": [_ix("link_type")],
+    "constants": [_ix("name", unique=True)],
+    "supported_environments": [],
+    "monitoring_config_templates": [_ix("side", "type")],
+    "monitoring_config": [_ix("environment", "host", "type", unique=True)],
+    "network_agent_types": [_ix("type")],
+    "attributes_for_hover_on_data": [],
+    "environments_config": [_ix("name", unique=True)],
+    "scans": [
+        _ix("status", ("submit_timestamp", ASCENDING)),
+        _ix("environment", ("submit_timestamp", DESCENDING)),
+    ],
+    "scheduled_scans": [_ix("environment"), _ix("scheduled_timestamp")],
+    "messages": [_ix("environment", ("timestamp", DESCENDING)), _ix("level")],
+    "connection_tests": [_ix("environment", "status")],
+    "users": [_ix("name", unique=True)],
+    "api_tokens": [_ix("token", unique=True), _ix("expires_at", expireAfterSeconds=0)],
+    "ssh_host_keys": [_ix("environment", "host", unique=True)],
+    "statistics": [_ix("environment", "object_id")],
+}
+
+
+async def ensure_indexes(db: AsyncDatabase) -> None:
+    for name, models in INDEXES.items():
+        if models:
+            await db[name].create_indexes(models)
+
+
+@dataclass(slots=True)
+class Database:
+    """The open database of one ``calipso serve``: client, database, optional embedded server."""
+
+    client: AsyncMongoClient
+    db: AsyncDatabase
+    embedded: EmbeddedServer | None
+
+    async def ping(self, within: float = 2.0) -> bool:
+        """True if the database answers within ``within`` seconds."""
+        try:
+            async with asyncio.timeout(within):
+                await self.db.command("ping")
+        except (PyMongoError, TimeoutError):
+            return False
+        return True
+
+
+def make_client(uri: str, timeout: float) -> AsyncMongoClient:
+    ms = int(timeout * 1000)
+    return AsyncMongoClient(
+        uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, tz_aware=True, appname="calipso"
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """Connect (starting the embedded server if no URI is set), create indexes, clean up."""
+    embedded: EmbeddedServer | None = None
+    if settings.mongo_uri is None:
+        data_dir = check_writable_dir(settings.data_dir, "CALIPSO_DATA_DIR")
+        embedded = EmbeddedServer(data_dir)
+        await embedded.start()
+        uri = embedded.uri
+    else:
+        uri = settings.mongo_uri.get_secret_value()
+    try:
+        try:
+            client = make_client(uri, settings.mongo_timeout)
+        except ConfigurationError as err:
+            raise ConfigError(f"invalid setting CALIPSO_MONGO_URI: {err}") from None
+        database = Database(client, client[settings.db_name], embedded)
+        try:
+            await database.db.command("ping")
+            await ensure_indexes(database.db)
+        except OperationFailure as err:
+            await client.close()
+            raise DatabaseUnavailable(f"MongoDB refused Calipso: {err.details or err}") from None
+        except PyMongoError as err:
+            await client.close()
+            where = "the embedded database" if embedded else "CALIPSO_MONGO_URI"
+            raise DatabaseUnavailable(
+                f"cannot reach {where} within {settings.mongo_timeout:g}s: "
+                f"{type(err).__name__}"
+            ) from None
+        try:
+            yield database
+        finally:
+            await client.close()
+    finally:
+        if embedded is not None:
+            await embedded.stop()

@@ -1,0 +1,71 @@
+"""``calipso serve``: the composition root that opens resources and runs the parts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+
+from calipso import __version__
+from calipso.api.app import make_app, open_site
+from calipso.api.routes import ROUTES
+from calipso.db import open_database
+from calipso.seed import database_is_empty, load_seed
+from calipso.service_context import ServiceContext
+from calipso.settings import Settings
+from calipso.supervisor import Part, Supervisor
+
+log = logging.getLogger(__name__)
+
+PartFactory = Callable[[ServiceContext], Part | None]
+
+
+def _embedded_watchdog(ctx: ServiceContext) -> Part | None:
+    server = ctx.database.embedded
+    if server is None:
+        return None
+
+    async def run(stopping: asyncio.Event) -> None:
+        await server.watch()
+
+    return Part("database-server", run)
+
+
+# The one registration point of the service's long-lived parts (scan worker, event
+# manager and monitoring intake are added here by their packages' factories).
+PART_FACTORIES: tuple[PartFactory, ...] = (_embedded_watchdog,)
+
+
+async def serve(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    on_ready: Callable[[ServiceContext, int], None] | None = None,
+) -> None:
+    """Run until SIGTERM/SIGINT (or ``stop`` is set), then shut down in stages."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    async with contextlib.AsyncExitStack() as stack:
+        database = await stack.enter_async_context(open_database(settings))
+        if await database_is_empty(database.db):
+            report = await load_seed(database.db, config_dir=settings.config_dir)
+            log.info("seeded an empty database", extra={"summary": str(report)})
+        supervisor = Supervisor(max_backoff=settings.part_restart_max_backoff)
+        ctx = ServiceContext(settings, database, supervisor, __version__)
+        for factory in PART_FACTORIES:
+            part = factory(ctx)
+            if part is not None:
+                supervisor.add(part)
+        host, port = settings.api_host_port
+        bound = await stack.enter_async_context(open_site(make_app(ctx, ROUTES), host, port))
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+            stack.callback(loop.remove_signal_handler, sig)
+        log.info("calipso serving", extra={"version": __version__, "port": bound})
+        if on_ready is not None:
+            on_ready(ctx, bound)
+        await supervisor.run(stop, settings.shutdown_grace)
+        log.info("calipso stopping")
+    log.info("calipso stopped")

@@ -1,0 +1,19 @@
+"""What the running service hands to its parts and to the HTTP API."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from calipso.db import Database
+from calipso.settings import Settings
+from calipso.supervisor import Supervisor
+
+
+@dataclass(slots=True)
+class ServiceContext:
+    settings: Settings
+    database: Database
+    supervisor: Supervisor
+    version: str
+    started_at: float = field(default_factory=time.time)
