@@ -63,8 +63,44 @@ class Settings(BaseSettings):
     auth: AuthMode = AuthMode.REQUIRED
     admin_password: SecretStr | None = None
     token_lifetime: int = Field(86400, gt=0, description="API token lifetime in seconds")
+    auth_cache_seconds: float = Field(
+        10.0, ge=0, le=300,
+        description="how long a checked token or Basic login is trusted without a lookup",
+    )
+    login_fail_delay: float = Field(
+        1.0, ge=0, le=30, description="seconds added to the answer of a failed login, doubling"
+    )
+    ldap_url: str | None = Field(None, description="ldap:// or ldaps:// URL; unset: no LDAP")
+    ldap_user_id_attribute: str = Field("uid", pattern=r"^[A-Za-z][A-Za-z0-9-]*$")
+    ldap_user_tree_dn: str = Field("", description="users are <attr>=<name>,<this DN>")
+    ldap_ca_file: Path | None = None
+    ldap_role: str = Field("viewer", pattern=r"^(admin|viewer)$")
+    ldap_timeout: float = Field(5.0, gt=0, le=60)
+    connection_test_timeout: float = Field(
+        10.0, gt=0, le=120, description="seconds each target of a connection test may take"
+    )
+    max_connection_tests: int = Field(
+        4, ge=1, le=64, description="connection tests run at the same time"
+    )
 
-    @field_validator("mongo_uri", "admin_password", mode="before")
+    # Discovery: bounds on fan-out and time. 0 is never "unlimited".
+    max_ssh_connections: int = Field(64, ge=1, description="SSH connections open at once")
+    max_ssh_channels_per_host: int = Field(4, ge=1, description="commands at once on one host")
+    max_ssh_handshakes_per_jump: int = Field(
+        8, ge=1, le=10, description="SSH handshakes at once through one jump host"
+    )
+    max_api_calls: int = Field(16, ge=1, description="OpenStack API calls in flight")
+    max_db_queries: int = Field(8, ge=1, description="MySQL queries in flight")
+    max_concurrent_scans: int = Field(2, ge=1, description="scans one process runs at once")
+    ssh_connect_timeout: float = Field(10.0, gt=0)
+    ssh_command_timeout: float = Field(30.0, gt=0)
+    api_call_timeout: float = Field(30.0, gt=0)
+    db_query_timeout: float = Field(30.0, gt=0)
+    scan_lease: float = Field(60.0, ge=5, description="seconds a claimed scan stays ours unrenewed")
+    scan_poll_interval: float = Field(1.0, gt=0, le=60)
+    scan_max_attempts: int = Field(3, ge=1, description="tries of a scan whose worker died")
+
+    @field_validator("mongo_uri", "admin_password", "ldap_url", "ldap_ca_file", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

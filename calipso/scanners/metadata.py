@@ -1,0 +1,165 @@
+"""``config/scanners.json``: loaded, validated and resolved once into an immutable tree.
+
+Every problem of the file (bad JSON, unknown key, unknown scanner, a fetcher class that
+does not exist or has no coroutine ``get``) is collected into one ``MetadataError`` with
+one line per problem naming the place, e.g.
+``config/scanners.json: ScanHost[4].fetcher: no CliFetchVconectorsOvs in calipso.fetchers.cli``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from calipso.errors import MetadataError
+from calipso.fetchers.base import Fetcher
+
+CONDITION_KEYS = frozenset(
+    {"mechanism_drivers", "type_drivers", "environment_type", "distribution",
+     "distribution_version"}
+)
+SOURCE_PACKAGES = ("api", "cli", "db", "aci", "kube")
+
+
+class FolderSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    folder: Literal[True]
+    types_name: str
+    parent_type: str
+    text: str | None = None
+
+
+class FetchTypeModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    type: str
+    fetcher: str | FolderSpec
+    children_scanner: str | None = None
+    environment_condition: dict[str, Any] | list[dict[str, Any]] | None = None
+    object_id_to_use_in_child: str = "id"
+    comment: str | None = Field(None, alias="_comment")
+
+
+class ScannersFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    scanners_package: str = "calipso.fetchers"
+    scanners: dict[str, list[FetchTypeModel]]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchType:
+    """One resolved entry of a scanner."""
+
+    type: str
+    fetcher: type[Fetcher] | FolderSpec
+    children_scanner: str | None
+    conditions: tuple[dict[str, Any], ...]
+    child_id_field: str
+    where: str  # "ScanHost[4]", for messages
+
+
+@dataclass(frozen=True, slots=True)
+class ScannerTree:
+    scanners: dict[str, tuple[FetchType, ...]]
+    root: str = "ScanEnvironment"
+
+
+def snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def resolve_fetcher(package: str, class_name: str) -> type[Fetcher]:
+    """``CliFetchHostPnics`` → ``<package>.cli.cli_fetch_host_pnics.CliFetchHostPnics``."""
+    module_name = snake_case(class_name)
+    source = module_name.split("_", 1)[0]
+    if source not in SOURCE_PACKAGES:
+        known = ", ".join(SOURCE_PACKAGES)
+        raise LookupError(f"{class_name} does not start with a source ({known})")
+    full = f"{package}.{source}.{module_name}"
+    try:
+        module = importlib.import_module(full)
+    except ModuleNotFoundError as err:
+        if err.name and full.startswith(err.name):
+            raise LookupError(f"no {class_name} in {package}.{source}") from None
+        raise
+    cls = getattr(module, class_name, None)
+    if not (inspect.isclass(cls) and issubclass(cls, Fetcher)):
+        raise LookupError(f"no {class_name} in {full}")
+    if not inspect.iscoroutinefunction(cls.get) or cls.get is Fetcher.get:
+        raise LookupError(f"{class_name}.get is not an async def get(self, parent_id)")
+    return cls
+
+
+def parse_scanners(data: Any, source: str) -> ScannerTree:
+    try:
+        model = ScannersFile.model_validate(data)
+    except ValidationError as err:
+        raise MetadataError([
+            f"{source}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
+        ]) from None
+    problems: list[str] = []
+    scanners: dict[str, tuple[FetchType, ...]] = {}
+    for name, entries in model.scanners.items():
+        resolved = []
+        for i, entry in enumerate(entries):
+            where = f"{name}[{i}]"
+            fetcher: type[Fetcher] | FolderSpec
+            if isinstance(entry.fetcher, FolderSpec):
+                fetcher = entry.fetcher
+            else:
+                try:
+                    fetcher = resolve_fetcher(model.scanners_package, entry.fetcher)
+                except LookupError as err:
+                    problems.append(f"{source}: {where}.fetcher: {err}")
+                    continue
+            if entry.children_scanner and entry.children_scanner not in model.scanners:
+                problems.append(f"{source}: {where}.children_scanner: no scanner "
+                                f"{entry.children_scanner}")
+            cond = entry.environment_condition
+            conditions = tuple(cond if isinstance(cond, list) else [cond] if cond else [])
+            for c in conditions:
+                for key in set(c) - CONDITION_KEYS:
+                    problems.append(f"{source}: {where}.environment_condition: unknown key {key}")
+            resolved.append(FetchType(entry.type, fetcher, entry.children_scanner,
+                                      conditions, entry.object_id_to_use_in_child, where))
+        scanners[name] = tuple(resolved)
+    if "ScanEnvironment" not in scanners:
+        problems.append(f"{source}: scanners: no ScanEnvironment (the root)")
+    if problems:
+        raise MetadataError(problems)
+    return ScannerTree(scanners)
+
+
+def load_scanners(path: Path) -> ScannerTree:
+    try:
+        data = json.loads(path.read_text())
+    except OSError as err:
+        raise MetadataError([f"{path}: cannot read: {err.strerror}"]) from None
+    except json.JSONDecodeError as err:
+        raise MetadataError([f"{path}: line {err.lineno}: {err.msg}"]) from None
+    return parse_scanners(data, str(path))
+
+
+def condition_holds(conditions: tuple[dict[str, Any], ...], env: dict[str, Any]) -> bool:
+    """Any condition of the list holds (no condition: always). Missing env keys fail."""
+    if not conditions:
+        return True
+    return any(_one_condition(c, env) for c in conditions)
+
+
+def _one_condition(condition: dict[str, Any], env: dict[str, Any]) -> bool:
+    for key, wanted in condition.items():
+        allowed = {str(v).lower() for v in (wanted if isinstance(wanted, list) else [wanted])}
+        have = env.get(key)
+        if have is None:
+            return False
+        values = {str(v).lower() for v in (have if isinstance(have, list) else [have])}
+        if not values & allowed:
+            return False
+    return True

@@ -1,0 +1,178 @@
+"""One scan of one environment: inventory, then links, then cliques.
+
+``run_scan`` owns everything the scan opens (API session, MySQL pool, SSH connections)
+and closes it when the scan ends, whatever way it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from calipso.cliques.finder import find_cliques
+from calipso.env_config import EnvironmentConfig
+from calipso.errors import CalipsoError
+from calipso.inventory import InventoryWriter
+from calipso.links import find_links
+from calipso.links.base import LinkContext
+from calipso.links.plan import LinkFinderPlan
+from calipso.scanners.context import ScanContext
+from calipso.scanners.metadata import ScannerTree
+from calipso.scanners.object_scan import scan_one_object
+from calipso.scanners.sources import open_sources
+from calipso.scanners.walker import Walker, root_parent
+from calipso.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Only = Literal["inventory", "links", "cliques"]
+COLLECTIONS_OF: dict[Only | None, tuple[str, ...]] = {
+    None: ("inventory", "links", "cliques"),
+    "inventory": ("inventory",),
+    "links": ("links",),
+    "cliques": ("cliques",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    clear: bool = False
+    only: Only | None = None
+    object_id: str | None = None
+
+
+@dataclass(slots=True)
+class ScanResult:
+    status: str = "running"
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    links: int = 0
+    cliques: int = 0
+    removed: int = 0
+    stale: int = 0
+    duration_s: float = 0.0
+    db_write_s: float = 0.0
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"counts": self.counts, "errors": self.errors[:200], "links": self.links,
+                "cliques": self.cliques, "removed": self.removed, "stale": self.stale,
+                "duration_s": round(self.duration_s, 3), "db_write_s": round(self.db_write_s, 3),
+                "error_count": len(self.errors)}
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """The metadata files a scan runs by, loaded once by whoever starts scans."""
+
+    scanners: ScannerTree
+    link_plan: LinkFinderPlan
+
+
+Progress = Callable[[ScanContext], None]
+
+
+def now_ms() -> datetime:
+    """Now, to the millisecond MongoDB keeps (so `last_scanned < started` is exact)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+async def run_scan(
+    db: AsyncDatabase,
+    settings: Settings,
+    env: EnvironmentConfig,
+    metadata: Metadata,
+    options: ScanOptions,
+    scan_id: str,
+    progress: Progress | None = None,
+) -> ScanResult:
+    started = time.perf_counter()
+    scanned_at = now_ms()
+    adapter = logging.LoggerAdapter(log, {"env": env.name, "scan_id": scan_id})
+    inventory = InventoryWriter(db, env.name, scanned_at)
+    result = ScanResult()
+    if options.clear:
+        await inventory.clear(COLLECTIONS_OF[options.only])
+    async with open_sources(env, settings, db) as sources:
+        ctx = ScanContext(env=env, settings=settings, db=db, inventory=inventory,
+                          api=sources.api, mysql=sources.mysql, ssh=sources.ssh,
+                          log=adapter, scan_id=scan_id, started_at=scanned_at)
+        ticker = asyncio.create_task(_tick(ctx, progress), name=f"scan:{env.name}:progress")
+        try:
+            if options.only in (None, "inventory"):
+                adapter.info("scan phase", extra={"phase": "inventory"})
+                await _inventory_phase(ctx, metadata.scanners, options, result)
+            link_ctx = LinkContext(db=db, env=env, scanned_at=scanned_at, log=adapter)
+            if options.only in (None, "links"):
+                ctx.state.phase = "links"
+                adapter.info("scan phase", extra={"phase": "links"})
+                result.links = await find_links(link_ctx, metadata.link_plan)
+            if options.only in (None, "cliques"):
+                ctx.state.phase = "cliques"
+                adapter.info("scan phase", extra={"phase": "cliques"})
+                result.cliques = await find_cliques(link_ctx)
+        finally:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
+            await inventory.flush()
+        ctx.state.phase = "done"
+        if progress is not None:
+            progress(ctx)
+    result.counts = ctx.state.counts()
+    result.errors = [
+        {"source": f.source, "target": f.target, "error": f.error, "object_type": f.object_type}
+        for f in ctx.state.failures
+    ]
+    await _record_failures(db, env.name, scan_id, result.errors)
+    result.status = "completed_with_errors" if result.errors else "completed"
+    result.duration_s = time.perf_counter() - started
+    result.db_write_s = inventory.write_seconds
+    adapter.info("scan finished", extra={"status": result.status, "duration_ms": round(
+        result.duration_s * 1000), "count": sum(result.counts.values())})
+    return result
+
+
+async def _inventory_phase(ctx: ScanContext, tree: ScannerTree, options: ScanOptions,
+                           result: ScanResult) -> None:
+    walker = Walker(ctx, tree)
+    if options.object_id is not None:
+        await scan_one_object(walker, options.object_id)
+        return
+    await walker.walk(tree.root, root_parent(ctx.env_name))
+    await ctx.inventory.flush()
+    keep: list[tuple[str | None, str]] = [(f.object_type, f.scope) for f in ctx.state.failures]
+    result.removed, result.stale = await ctx.inventory.remove_unseen(keep)
+
+
+async def _tick(ctx: ScanContext, progress: Progress | None) -> None:
+    if progress is None:
+        return
+    while True:
+        progress(ctx)
+        await asyncio.sleep(0.5)
+
+
+async def _record_failures(db: AsyncDatabase, env: str, scan_id: str,
+                           errors: list[dict[str, str]]) -> None:
+    if not errors:
+        return
+    now = datetime.now(UTC)
+    await db.messages.insert_many([
+        {"environment": env, "source_system": "Calipso", "level": "error",
+         "message": f"{e['source']} {e['target']}: {e['error']}",
+         "related_object_type": e["object_type"], "origin_id": scan_id,
+         "origin_type": "scan", "timestamp": now, "viewed": False}
+        for e in errors
+    ])
+
+
+def raise_unless_scannable(env: EnvironmentConfig) -> None:
+    if env.environment_type != "OpenStack":
+        raise CalipsoError(f"environment {env.name}: {env.environment_type} is not scannable yet")
