@@ -106,6 +106,19 @@ def _key_problem(value: Any) -> str | None:
     return f"key field must be a string, number or non-empty list of them, not {value!r}"
 
 
+def _field_name_problems(value: Any, where: str) -> list[str]:
+    """Field names MongoDB would misread in an update: `$...` operators and dotted paths."""
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _field_name_problems(v, f"{where}[{i}]")]
+    if not isinstance(value, dict):
+        return []
+    problems = [f"{where}.{k}: field names must not start with '$' or contain '.'"
+                for k in value if k.startswith("$") or "." in k]
+    for k, v in value.items():
+        problems.extend(_field_name_problems(v, f"{where}.{k}"))
+    return problems
+
+
 def _check_documents(name: str, docs: list[Any], label: str, problems: list[str]) -> None:
     key = SEED_KEYS[name]
     seen: dict[tuple[Any, ...], int] = {}
@@ -116,6 +129,7 @@ def _check_documents(name: str, docs: list[Any], label: str, problems: list[str]
             continue
         if "_id" in doc:
             problems.append(f"{where}._id: seed documents must not set _id")
+        problems.extend(_field_name_problems(doc, where))
         bad = False
         for field in key.fields:
             value = _lookup(doc, field)
@@ -186,7 +200,7 @@ def _check_link_type_names(seed: Mapping[str, list[Document]], seed_dir: Path,
                                 f"{link_type!r}")
 
 
-def read_seed_sync(seed_dir: Path) -> dict[str, list[Document]]:
+def _read_seed_sync(seed_dir: Path) -> dict[str, list[Document]]:
     """Read and validate every seed file; raise one MetadataError listing all problems."""
     problems: list[str] = []
     if not seed_dir.is_dir():
@@ -215,7 +229,7 @@ def read_seed_sync(seed_dir: Path) -> dict[str, list[Document]]:
 
 async def read_seed(seed_dir: Path) -> dict[str, list[Document]]:
     """Validated seed documents per collection, read off the event loop."""
-    return await asyncio.to_thread(read_seed_sync, seed_dir)
+    return await asyncio.to_thread(_read_seed_sync, seed_dir)
 
 
 # --- loading ----------------------------------------------------------------------------

@@ -199,6 +199,12 @@ def _unknown_link_type(seed: Path) -> None:
     (seed / "clique_types.json").write_text(json.dumps(docs), "utf-8")
 
 
+def _dotted_field(seed: Path) -> None:
+    docs = shipped("monitoring_config_templates")
+    docs[1]["config"]["transport.name"] = "rabbitmq"
+    (seed / "monitoring_config_templates.json").write_text(json.dumps(docs), "utf-8")
+
+
 def _missing_file(seed: Path) -> None:
     (seed / "network_agent_types.json").unlink()
 
@@ -212,6 +218,8 @@ def _missing_file(seed: Path) -> None:
     (_duplicate_key, ["link_types.json: [27]: duplicate key (type='instance-vnic') of [0]"]),
     (_unknown_link_type,
      ["clique_types.json: [0].link_types[1]: unknown link type 'switch_pnic-switch-pnic'"]),
+    (_dotted_field, ["monitoring_config_templates.json: [1].config.transport.name: field names"
+                      " must not start with '$' or contain '.'"]),
     (_missing_file, ["network_agent_types.json: file is missing"]),
 ])
 async def test_broken_seed_is_refused_before_writing(
