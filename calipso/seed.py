@@ -43,7 +43,7 @@ class SeedKey:
 
 SEED_KEYS: Mapping[str, SeedKey] = {
     "constants": SeedKey(("name",)),
-    "link_types": SeedKey(("type",)),
+    "link_types": SeedKey(("link_type",)),
     "clique_types": SeedKey(("environment", "focal_point_type", "name"),
                             optional=frozenset({"environment"})),
     "clique_constraints": SeedKey(("environment", "focal_point_type"),
@@ -182,7 +182,7 @@ def _check_link_type_names(seed: Mapping[str, list[Document]], seed_dir: Path,
                         "data list")
         return
     names = {item.get("value") for item in listed if isinstance(item, dict)}
-    documented = {d.get("type") for d in seed.get("link_types", [])}
+    documented = {d.get("link_type") for d in seed.get("link_types", [])}
     label = seed_dir / "link_types.json"
     for missing in sorted(names - documented, key=str):
         problems.append(f"{label}: no document for constant link type {missing!r}")

@@ -68,7 +68,7 @@ async def test_link_type_names_are_well_formed(db: AsyncDatabase) -> None:
     for name in names:
         source, target = name.split("-")
         assert {source, target} <= endpoints, name
-    documented = {d["type"]: d async for d in db.link_types.find({}, {"_id": 0})}
+    documented = {d["link_type"]: d async for d in db.link_types.find({}, {"_id": 0})}
     assert set(documented) == names
     for name, doc in documented.items():
         assert f'{doc["endPointA"]}-{doc["endPointB"]}' == name
@@ -104,7 +104,7 @@ async def test_second_load_inserts_nothing_and_keeps_a_user_edit(db: AsyncDataba
     first = await load_seed(db)
     await db.constants.update_one({"name": "env_types"},
                                   {"$set": {"data": [{"label": "Lab", "value": "lab"}]}})
-    await db.link_types.delete_one({"type": "otep-host_pnic"})
+    await db.link_types.delete_one({"link_type": "otep-host_pnic"})
 
     second = await load_seed(db)
 
@@ -113,7 +113,7 @@ async def test_second_load_inserts_nothing_and_keeps_a_user_edit(db: AsyncDataba
     assert second.kept == first.inserted - 1
     assert second.replaced == 0
     assert await constant(db, "env_types") == {"lab": "Lab"}
-    assert await db.link_types.count_documents({"type": "otep-host_pnic"}) == 1
+    assert await db.link_types.count_documents({"link_type": "otep-host_pnic"}) == 1
     for name in SEED_COLLECTIONS:
         assert await db[name].count_documents({}) == len(shipped(name)), name
 
@@ -215,7 +215,7 @@ def _missing_file(seed: Path) -> None:
     (_missing_key, ["clique_types.json: [2].focal_point_type: missing key field"]),
     (_missing_nested_key,
      ["supported_environments.json: [4].environment.type_drivers: missing key field"]),
-    (_duplicate_key, ["link_types.json: [27]: duplicate key (type='instance-vnic') of [0]"]),
+    (_duplicate_key, ["link_types.json: [27]: duplicate key (link_type='instance-vnic') of [0]"]),
     (_unknown_link_type,
      ["clique_types.json: [0].link_types[1]: unknown link type 'switch_pnic-switch-pnic'"]),
     (_dotted_field, ["monitoring_config_templates.json: [1].config.transport.name: field names"
