@@ -107,7 +107,7 @@ def unquote(value: str) -> str:
     return value
 
 
-def parse_ovsdb_map(value: str, parser: str = _SHOW) -> dict[str, str]:
+def parse_ovsdb_map(value: str, parser: str = "parse_ovsdb_map") -> dict[str, str]:
     """``{k=v, k2="v 2"}`` as printed by ovs-vsctl → dict of unquoted strings."""
     text = value.strip()
     if not (text.startswith("{") and text.endswith("}")):
@@ -231,8 +231,8 @@ def _interface(node: _Node) -> OvsInterface:
     return OvsInterface(
         name=_name(node),
         type=unquote(kind) if kind is not None else None,
-        options=parse_ovsdb_map(options) if options is not None else {},
-        external_ids=parse_ovsdb_map(external_ids) if external_ids is not None else {},
+        options=parse_ovsdb_map(options, _SHOW) if options is not None else {},
+        external_ids=parse_ovsdb_map(external_ids, _SHOW) if external_ids is not None else {},
         error=unquote(error) if error is not None else None,
         attributes={key.rstrip(":"): unquote(value) for key, value in settings.items()},
     )

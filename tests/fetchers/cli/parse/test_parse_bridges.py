@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from calipso.errors import ParseError
 from calipso.fetchers.cli.parse.brctl import parse_brctl_show
 from calipso.fetchers.cli.parse.bridge_fdb import parse_bridge_fdb_show
 
@@ -38,19 +35,6 @@ def test_brctl_show_bridge_without_interfaces():
     assert parse_brctl_show("bridge name\tbridge id\t\tSTP enabled\tinterfaces\n") == []
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["", "brctl: command not found\n",
-     "bridge name\tbridge id\t\tSTP enabled\tinterfaces\n\t\ttap1\n",
-     "bridge name\tbridge id\t\tSTP enabled\tinterfaces\nbr0 8000.1\n",
-     "bridge name\tbridge id\t\tSTP enabled\tinterfaces\nbr0 8000.1 no eth0\n\t a b\n"],
-)
-def test_brctl_show_malformed(text):
-    with pytest.raises(ParseError) as info:
-        parse_brctl_show(text)
-    assert info.value.parser == "parse_brctl_show"
-
-
 # ``bridge fdb show`` on an LXB compute node with l2population (no capture exists; the
 # format follows iproute2's fdb printer).
 FDB = """\
@@ -73,14 +57,3 @@ def test_bridge_fdb_show_vxlan_remote_entries():
     local = entries[2]
     assert (local.vlan, local.master, local.dst) == (1, "brqc08e7dcd-4a", None)
     assert parse_bridge_fdb_show("") == []
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["dev eth0 self permanent\n", "33:33:00:00:00:01 self permanent\n",
-     "33:33:00:00:00:01 dev\n", "33:33:00:00:00:01 dev eth0 vlan x\n"],
-)
-def test_bridge_fdb_malformed(text):
-    with pytest.raises(ParseError) as info:
-        parse_bridge_fdb_show(text)
-    assert info.value.parser == "parse_bridge_fdb_show"

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from calipso.errors import ParseError
 from calipso.fetchers.cli.parse.ip_address import (
     Interface,
     parse_ip_address_show,
@@ -203,31 +200,3 @@ def test_point_to_point_and_secondary_addresses():
     first, second = tun.ipv4
     assert (first.address, first.peer, first.prefix_len) == ("10.8.0.1", "10.8.0.2/32", 32)
     assert (second.cidr, second.label, second.flags) == ("10.9.0.0/16", "tun0:1", ("secondary",))
-
-
-@pytest.mark.parametrize(
-    ("text", "reason"),
-    [
-        ("", "empty output"),
-        ("Device \"eth9\" does not exist.\n", "not an interface header"),
-        ("    link/ether 00:11:22:33:44:55\n", "indented line before"),
-        ("2: eth0: <UP> mtu 1500\n    inet 10.0.0.1/24 scope global eth0\n", "link/ line"),
-        ("2: eth0: <UP> mtu 1500\n    link/ether 00:11:22:33:44:55\n"
-         "    inet 10.0.0.300/24 scope global eth0\n", "bad IPv4 address"),
-        ("2: eth0: <UP> mtu 1500\n    link/ether 00:11:22:33:44:55\n"
-         "    inet 10.0.0.3/xx scope global eth0\n", "prefix length"),
-        ("2: eth0: <UP> mtu big\n    link/ether 00:11:22:33:44:55\n", "mtu is not a number"),
-        ("2: eth0: <UP> mtu 1500\n    link/ether 00:11:22:33:44:55\n    inet6 zz::1/64\n",
-         "bad IPv6 address"),
-    ],
-)
-def test_malformed_input_raises(text, reason):
-    with pytest.raises(ParseError, match=reason) as info:
-        parse_ip_address_show(text)
-    assert info.value.parser == "parse_ip_address_show"
-
-
-def test_excerpt_marker_is_not_command_output(fixture_text):
-    with pytest.raises(ParseError) as info:
-        parse_ip_link_show(fixture_text("cli/lxb/ip_-d_link_show.compute_excerpt.txt"))
-    assert info.value.line == "(...)" and info.value.parser == "parse_ip_link_show"

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from calipso.errors import ParseError
 from calipso.fetchers.cli.parse.vpp import (
     parse_vppctl_show_hardware,
     parse_vppctl_show_int,
@@ -90,25 +87,3 @@ def test_modern_vpp_outputs():
         "xconnect", "loop0", None)
     [bvi] = parse_vppctl_show_mode("l2 bridge loop0 bd_id 10 shg 0 bvi\n")
     assert bvi.bvi and bvi.bd_id == 10
-
-
-@pytest.mark.parametrize(
-    ("parser", "text"),
-    [
-        (parse_vppctl_show_version, ""),
-        (parse_vppctl_show_version, "clib_socket_init: connect: Connection refused\n"),
-        (parse_vppctl_show_int, "local0 0 down\n"),
-        (parse_vppctl_show_int, "   Name   Idx   State   Counter   Count\nlocal0 x down\n"),
-        (parse_vppctl_show_int, "   Name   Idx   State\n      rx packets 3\n"),
-        (parse_vppctl_show_int, "   Name   Idx   State\nlocal0 0 down rx packets many\n"),
-        (parse_vppctl_show_hardware, "   Name   Idx   Link  Hardware\nlocal0 0 down\n"),
-        (parse_vppctl_show_mode, "l4 local0\n"),
-        (parse_vppctl_show_mode, "l2 bridge X bd_id x shg 0\n"),
-        (parse_vppctl_show_mode, "l2 bridge X shg 0\n"),
-        (parse_vppctl_show_mode, "l2 tunnel X\n"),
-    ],
-)
-def test_malformed_input_raises(parser, text):
-    with pytest.raises(ParseError) as info:
-        parser(text)
-    assert info.value.parser == parser.__name__
