@@ -1,10 +1,10 @@
 """Access to the shared captured fixtures (``../shared/fixtures`` next to the repository).
 
 ``fixture_path(rel)`` resolves a path under the fixtures folder and fails with a clear
-message when the folder or the file is missing. The ``fixture_text`` fixture is a
-callable ``fixture_text(rel, excerpt=False) -> str``; ``excerpt=True`` drops the
-editorial ``(...)`` marker that starts some published excerpts (it is not command
-output).
+message when the folder or the file is missing; the ``fixture_file`` fixture hands it to
+a test. The ``fixture_text`` fixture is a callable ``fixture_text(rel, excerpt=False) ->
+str``; ``excerpt=True`` drops the editorial ``(...)`` marker that starts some published
+excerpts (it is not command output).
 """
 
 from __future__ import annotations
@@ -50,3 +50,8 @@ def _read(rel: str, excerpt: bool = False) -> str:
 @pytest.fixture
 def fixture_text() -> Callable[..., str]:
     return _read
+
+
+@pytest.fixture
+def fixture_file() -> Callable[[str], Path]:
+    return fixture_path

@@ -1,7 +1,32 @@
 """Pure parsers for the output of the shell commands the CLI fetchers run.
 
 One module per command family. Every parser takes the command's stdout as one string and
-returns frozen, slotted dataclasses (documented in each module) or lists of them. Parsers
-do no I/O, no logging and read no settings; output they do not understand raises
-``calipso.errors.ParseError(parser, line, reason)``.
+returns frozen, slotted dataclasses (documented in each module's docstring) or lists of
+them. Parsers do no I/O, no logging and read no settings; output they do not understand
+raises ``calipso.errors.ParseError(parser, line, reason)`` with ``parser`` the function's
+name. Outputs that legitimately list nothing (``ip netns list``, ``bridge fdb show``,
+``ovs-vsctl list-ifaces``, the physical NIC listing) give ``[]``; outputs that always
+print something (``ip address show``, ``ovs-vsctl show``, ``virsh list`` ...) raise on
+empty text.
+
+Index (module: functions -> records):
+
+- ``ip_address``: ``parse_ip_address_show``, ``parse_ip_link_show`` -> ``list[Interface]``
+  (``Ipv4Address``, ``Ipv6Address``, ``VxlanInfo``, ``VlanInfo``, ``BridgeInfo``)
+- ``sys_class_net``: ``parse_sys_class_net`` -> ``list[str]`` (physical NIC names)
+- ``ethtool``: ``parse_ethtool`` -> ``EthtoolSettings``
+- ``bonding``: ``parse_bonding_list`` -> ``list[str]``; ``parse_proc_net_bonding`` ->
+  ``Bond`` (``BondSlave``)
+- ``brctl``: ``parse_brctl_show`` -> ``list[LinuxBridge]``
+- ``bridge_fdb``: ``parse_bridge_fdb_show`` -> ``list[FdbEntry]``
+- ``ovs``: ``parse_ovs_vsctl_show`` -> ``OvsShow`` (``OvsBridge``, ``OvsPort``,
+  ``OvsInterface``); ``parse_ovs_dpctl_show`` -> ``list[DatapathPort]``;
+  ``parse_ovs_vsctl_list_ifaces`` -> ``list[str]``; ``parse_ovsdb_map`` -> ``dict``
+- ``netns``: ``parse_ip_netns_list`` -> ``list[Netns]``
+- ``virsh``: ``parse_virsh_list`` -> ``list[VirshDomain]``; ``parse_virsh_dumpxml`` ->
+  ``Domain``; ``parse_virsh_interface_xml`` -> ``DomainInterface``
+- ``os_release``: ``parse_os_release`` -> ``OsRelease``
+- ``vpp``: ``parse_vppctl_show_version`` -> ``VppVersion``; ``parse_vppctl_show_int`` ->
+  ``list[VppInterface]``; ``parse_vppctl_show_mode`` -> ``list[VppMode]``;
+  ``parse_vppctl_show_hardware`` -> ``list[VppHardwareInterface]``
 """

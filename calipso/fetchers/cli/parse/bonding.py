@@ -34,7 +34,7 @@ _PARSER = "parse_proc_net_bonding"
 _BANNER = "Ethernet Channel Bonding Driver"
 _SLAVE = "Slave Interface"
 
-Attributes = dict[str, "str | dict[str, str]"]
+Attributes = dict[str, str | dict[str, str]]
 
 
 @dataclass(frozen=True, slots=True)

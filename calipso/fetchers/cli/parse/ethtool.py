@@ -42,7 +42,7 @@ def parse_ethtool(text: str) -> EthtoolSettings:
         width = indent_width(line)
         if width == 0:
             raise ParseError(_PARSER, line, "unindented line after the title")
-        if key_indent is None or width <= key_indent:
+        if current is None or key_indent is None or width <= key_indent:
             match = _KEY.match(line.strip())
             if match is None:
                 raise ParseError(_PARSER, line, "expected 'Key: value'")
@@ -50,7 +50,6 @@ def parse_ethtool(text: str) -> EthtoolSettings:
             current = match["key"]
             values[current] = [match["value"]] if match["value"] else []
         else:
-            assert current is not None
             values[current].append(line.strip())
     attributes: dict[str, str | list[str]] = {
         key: (parts[0] if len(parts) == 1 else parts if parts else "")

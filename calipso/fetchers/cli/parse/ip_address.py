@@ -163,17 +163,18 @@ def parse_ip_link_show(text: str) -> list[Interface]:
 
 
 def _parse_blocks(text: str, parser: str) -> list[Interface]:
-    blocks: list[list[str]] = []
+    blocks: list[tuple[re.Match[str], list[str]]] = []
     for line in require_text(text, parser):
         if line[0].isspace():
             if not blocks:
                 raise ParseError(parser, line, "indented line before the first interface")
-            blocks[-1].append(line)
-        elif _HEADER.match(line):
-            blocks.append([line])
-        else:
+            blocks[-1][1].append(line)
+            continue
+        header = _HEADER.match(line)
+        if header is None:
             raise ParseError(parser, line, "not an interface header")
-    return [_parse_block(block, parser) for block in blocks]
+        blocks.append((header, [line]))
+    return [_parse_block(header, block, parser) for header, block in blocks]
 
 
 class _Details:
@@ -219,9 +220,7 @@ class _Details:
             )
 
 
-def _parse_block(lines: list[str], parser: str) -> Interface:
-    header = _HEADER.match(lines[0])
-    assert header is not None  # checked by _parse_blocks
+def _parse_block(header: re.Match[str], lines: list[str], parser: str) -> Interface:
     head_tokens = header["rest"].split()
     if len(lines) < 2 or not lines[1].strip().startswith("link/"):
         raise ParseError(parser, lines[0], "interface without a link/ line")
