@@ -165,6 +165,15 @@ def l2_neighbours(cloud: Cloud, host: Host) -> list[Host]:
     return sorted((cloud.hosts[n] for n in names), key=lambda h: h.index)
 
 
+def network_neighbours(cloud: Cloud, host: Host, network_id: str) -> list[Host]:
+    """Remote hosts that get this network's tunnelled traffic (l2population: the hosts
+    with a port on it; else every L2 host). In cloud host order."""
+    if not cloud.spec.l2_population:
+        return [h for h in cloud.hosts.values() if h.name != host.name and _has_l2(cloud, h)]
+    names = _network_hosts(cloud).get(network_id, set()) - {host.name}
+    return sorted((cloud.hosts[n] for n in names), key=lambda h: h.index)
+
+
 def _has_l2(cloud: Cloud, host: Host) -> bool:
     return host.is_compute or host.is_network
 

@@ -20,6 +20,7 @@ from calipso.sim.wiring import (
     l2_neighbours,
     linux_bridge,
     namespaces,
+    network_neighbours,
     ovs_tunnel_name,
     tap_dev,
 )
@@ -140,7 +141,6 @@ def wire_lxb(cloud: Cloud, host: Host, ports: list[Port], w: HostWiring) -> None
                           net.mtu, master=brq, peer=_ns_name(port),
                           peer_netns=f"{kind}-{owner}")
         by_net.setdefault(net.id, []).append(dev)
-    vxlan_remotes = l2_neighbours(cloud, host)
     for net_id, members in by_net.items():
         net = cloud.networks[net_id]
         brq = "brq" + net_id[:11]
@@ -149,7 +149,7 @@ def wire_lxb(cloud: Cloud, host: Host, ports: list[Port], w: HostWiring) -> None
             members.append(LinkDev(name, "vxlan", derived_mac(host.name, name), net.mtu,
                                    master=brq, vni=net.segmentation_id,
                                    parent=host.tunnel_iface, local_ip=host.tunnel_ip))
-            for remote in vxlan_remotes:
+            for remote in network_neighbours(cloud, host, net_id):
                 w.tunnels.append(Tunnel(name, host.tunnel_ip, remote.tunnel_ip, remote.name))
         elif net.network_type == "vlan":
             name = f"{host.provider_iface}.{net.segmentation_id}"
@@ -192,7 +192,7 @@ def wire_vpp(cloud: Cloud, host: Host, ports: list[Port], w: HostWiring) -> None
             names.append(VPP_UPLINK)
         else:
             names.append(f"vxlan_tunnel{bd}")
-            for remote in l2_neighbours(cloud, host):
+            for remote in network_neighbours(cloud, host, net_id):
                 w.tunnels.append(Tunnel(f"vxlan_tunnel{bd}", host.tunnel_ip, remote.tunnel_ip,
                                         remote.name))
         name = f"bridge-domain-{bd}"
