@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 _PR_SET_PDEATHSIG = 1
 START_TIMEOUT = 30.0
-STOP_TIMEOUT = 2.5
+STOP_TIMEOUT = 4.0  # a graceful WiredTiger close takes about 2 s here
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     log_format: LogFormat = LogFormat.TEXT
     mongo_timeout: float = Field(5.0, gt=0, description="seconds to wait for MongoDB")
     shutdown_grace: float = Field(
-        4.0, gt=0, le=5.0, description="seconds running work gets to finish on SIGTERM"
+        3.0, gt=0, le=3.5, description="seconds running work gets to finish on SIGTERM"
     )
     part_restart_max_backoff: float = Field(30.0, gt=0)
     auth: AuthMode = AuthMode.REQUIRED
