@@ -26,6 +26,7 @@ from calipso.sim.model import (
     Agent,
     Aggregate,
     AvailabilityZone,
+    CatalogService,
     FixedIp,
     Flavor,
     Host,
@@ -118,6 +119,8 @@ class Cloud:
         self.rng = random.Random(spec.seed)
         self.version = 0
         self.regions: dict[str, Region] = {}
+        self.catalog: dict[str, CatalogService] = {}  # by service name
+        self.endpoint_urls: dict[tuple[str, str], str] = {}  # (service, interface) -> URL
         self.availability_zones: dict[str, AvailabilityZone] = {}
         self.aggregates: dict[int, Aggregate] = {}
         self.projects: dict[str, Project] = {}
@@ -252,10 +255,17 @@ class Cloud:
 
     # ---- static records (generator) --------------------------------------------------
 
-    def add_static(self, record: Region | AvailabilityZone | Aggregate | Project | User | Host
-                   | Flavor | Image | Agent) -> None:
+    def set_endpoint_url(self, service: str, interface: str, url: str) -> None:
+        """Record where a channel serves `service` (interface public/internal/admin)."""
+        self._get(self.catalog, "service", service)
+        self.endpoint_urls[(service, interface)] = url
+
+    def add_static(self, record: Region | CatalogService | AvailabilityZone | Aggregate
+                   | Project | User | Host | Flavor | Image | Agent) -> None:
         """Add a record that channels never create (the generator's building blocks)."""
-        if isinstance(record, Region):
+        if isinstance(record, CatalogService):
+            self.catalog[record.name] = record
+        elif isinstance(record, Region):
             self.regions[record.name] = record
         elif isinstance(record, AvailabilityZone):
             self.availability_zones[record.name] = record

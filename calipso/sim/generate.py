@@ -12,6 +12,7 @@ from calipso.sim.model import (
     Aggregate,
     AvailabilityZone,
     Bond,
+    CatalogService,
     Flavor,
     Host,
     Image,
@@ -30,6 +31,8 @@ INTERNAL_ZONE = "internal"
 EXTERNAL_CIDR = "203.0.113.0/24"
 TENANT_SPACE = ipaddress.ip_network("10.128.0.0/9")
 NIC_VENDOR = "3c:fd:fe"  # Intel
+SERVICES = (("keystone", "identity"), ("nova", "compute"), ("neutron", "network"),
+            ("placement", "placement"), ("glance", "image"))
 FLAVORS = (("1", "m1.tiny", 1, 512, 1), ("2", "m1.small", 1, 2048, 20),
            ("3", "m1.medium", 2, 4096, 40))
 
@@ -50,6 +53,9 @@ def _identity(cloud: Cloud) -> None:
     spec = cloud.spec
     for name in spec.regions:
         cloud.add_static(Region(name))
+    for name, type_ in SERVICES:
+        endpoints = tuple((i, cloud.new_hex_id()) for i in ("public", "internal", "admin"))
+        cloud.add_static(CatalogService(cloud.new_hex_id(), name, type_, endpoints))
     for name in (*spec.availability_zones, INTERNAL_ZONE):
         cloud.add_static(AvailabilityZone(name, spec.regions[0]))
     names = list(dict.fromkeys([*spec.projects, SERVICE_PROJECT]))

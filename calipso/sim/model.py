@@ -43,6 +43,17 @@ class User:
 
 
 @dataclass(frozen=True, slots=True)
+class CatalogService:
+    """A Keystone catalog service; endpoint URLs are set by the API channel when it binds
+    (`Cloud.set_endpoint_url`), since only it knows its ports."""
+
+    id: str
+    name: str  # nova, neutron, keystone, placement, glance
+    type: str  # compute, network, identity, placement, image
+    endpoint_ids: tuple[tuple[str, str], ...]  # (interface, endpoint id), public/internal/admin
+
+
+@dataclass(frozen=True, slots=True)
 class AvailabilityZone:
     name: str
     region: str

@@ -12,13 +12,15 @@ from calipso.sim.model import Host, Port
 from calipso.sim.truth_builder import Doc, TruthBuilder
 from calipso.sim.truth_cliques import find_cliques
 from calipso.sim.truth_host import host_objects
+from calipso.sim.views import nova_services
 
 
 def build_truth(cloud: Cloud, env_name: str) -> dict[str, list[Doc]]:
     t = TruthBuilder(env_name)
     regions = t.folder("regions", f"{env_name}-regions", "Regions", t.root)
     for region in cloud.regions.values():
-        reg = t.add("region", region.name, region.name, regions)
+        reg = t.add("region", region.name, region.name, regions,
+                     endpoints=_endpoints(cloud))
         _aggregates(cloud, t, reg)
         zones = t.folder("availability_zones", f"{region.name}-availability_zones",
                          "Availability Zones", reg)
@@ -37,11 +39,22 @@ def build_truth(cloud: Cloud, env_name: str) -> dict[str, list[Doc]]:
             "cliques": find_cliques(t.objects, t.links, cloud.spec.driver)}
 
 
+def _endpoints(cloud: Cloud) -> Doc:
+    out = {}
+    for svc in cloud.catalog.values():
+        ids = dict(svc.endpoint_ids)
+        out[svc.name] = {"id": ids["public"], "service_type": svc.type, **{
+            f"{i}URL": cloud.endpoint_urls.get((svc.name, i)) for i in ids}}
+    return out
+
+
 def _host_fields(cloud: Cloud, host: Host) -> Doc:
     os = host.os
     return {
         "host": host.name, "zone": host.availability_zone, "host_type": host.host_type,
         "ip_address": host.ip, "os_id": str(host.hypervisor_id) if host.is_compute else None,
+        "services": {name: {"available": True, "active": True}
+                     for name in nova_services(host)},
         "OS": {"name": os.name, "version": os.version, "ID": os.id, "ID_LIKE": os.id_like,
                "architecure": "x86_64"},
     }

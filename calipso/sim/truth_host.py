@@ -9,6 +9,7 @@ from typing import Any
 from calipso.sim.cloud import Cloud
 from calipso.sim.model import OWNER_DHCP, Host, Port, ns_devname
 from calipso.sim.truth_builder import Doc, TruthBuilder, vnic_id
+from calipso.sim.views import network_info
 from calipso.sim.wiring import VPP_UPLINK, HostWiring
 from calipso.sim.wiring_drivers import has_provider_bridge, has_tunnels
 
@@ -181,7 +182,8 @@ def _instances(h: _HostTruth) -> None:
             "instance", inst.uuid, inst.name, folder, uuid=inst.uuid,
             local_name=inst.libvirt_name, host=inst.host, project_id=inst.project_id,
             network=list(dict.fromkeys(p.network_id for p in ports)),
-            mac_address=ports[0].mac if ports else None, ip_address=h.host.ip)
+            mac_address=ports[0].mac if ports else None, ip_address=h.host.ip,
+            network_info=network_info(h.cloud, inst))
         vfolder = h.t.folder("vnics", f"{inst.uuid}-vnics", "vNICs", idoc)
         for port in ports:
             ident = vnic_id(h.cloud, h.host, port)
