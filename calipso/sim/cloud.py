@@ -41,6 +41,7 @@ from calipso.sim.model import (
     User,
 )
 from calipso.sim.spec import TopologySpec
+from calipso.sim.wiring import HostWiring, derive_wiring
 
 Action = Literal["create", "update", "delete"]
 # Fixed numbering on every OVS host (see wiring.py): datapath ports 0..5 and br-int
@@ -244,12 +245,10 @@ class Cloud:
         """The agent's `configurations` with the live counts real agents report."""
         return cloud_ops.live_configurations(self, self._get(self.agents, "agent", agent_id))
 
-    def wiring(self, host: str) -> Any:
-        """Derived networking of a host (`wiring.HostWiring`), cached until the next change."""
+    def wiring(self, host: str) -> HostWiring:
+        """Derived networking of a host, cached until the next change."""
         cached = self._wiring_cache.get(host)
         if cached is None:
-            from calipso.sim.wiring import derive_wiring
-
             cached = self._wiring_cache[host] = derive_wiring(self, self.host(host))
         return cached
 

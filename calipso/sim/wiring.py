@@ -190,7 +190,7 @@ def _network_hosts(cloud: Cloud) -> dict[str, set[str]]:
 
 
 def derive_wiring(cloud: Cloud, host: Host) -> HostWiring:
-    from calipso.sim import wiring_drivers
+    from calipso.sim import wiring_drivers  # the drivers build on this module's types
 
     wiring = HostWiring(host=host.name, driver=cloud.spec.driver)
     wiring.devs.extend(physical_devs(host))
