@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import uvloop
@@ -32,6 +33,18 @@ async def _cmd_db_init(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _cmd_scan(settings: Settings, args: argparse.Namespace) -> int:
+    from calipso.scan_cli import scan_command
+    from calipso.scanners.scan import ScanOptions
+
+    if (args.env_name is None) == (args.env_file is None):
+        raise ConfigError("scan: give an environment name or --env-file, not both")
+    only = next((k for k in ("inventory", "links", "cliques") if getattr(args, f"{k}_only")),
+                None)
+    options = ScanOptions(clear=args.clear, only=only, object_id=args.object_id)
+    return await scan_command(settings, args.env_name, args.env_file, options)
+
+
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
@@ -46,6 +59,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the service (HTTP API and workers)")
     serve.set_defaults(run=_cmd_serve)
+
+    scan = sub.add_parser("scan", help="scan one environment now, in the foreground",
+                          description="Exit status: 0 completed, 3 completed with errors "
+                          "(see the summary), 1 failed, 2 bad arguments or settings.")
+    scan.add_argument("env_name", nargs="?", help="a configured environment")
+    scan.add_argument("--env-file", type=Path,
+                      help="an environments_config JSON document (registered, then scanned)")
+    scan.add_argument("--clear", action="store_true",
+                      help="delete the environment's stored data first")
+    scan.add_argument("--object-id", help="scan only this object and its subtree")
+    only = scan.add_mutually_exclusive_group()
+    only.add_argument("--inventory-only", action="store_true")
+    only.add_argument("--links-only", action="store_true")
+    only.add_argument("--cliques-only", action="store_true")
+    scan.set_defaults(run=_cmd_scan)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

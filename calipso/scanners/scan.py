@@ -18,11 +18,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.cliques.finder import find_cliques
 from calipso.env_config import EnvironmentConfig
-from calipso.errors import CalipsoError
 from calipso.inventory import InventoryWriter
 from calipso.links import find_links
 from calipso.links.base import LinkContext
-from calipso.links.plan import LinkFinderPlan
+from calipso.metadata import Metadata
 from calipso.scanners.context import ScanContext
 from calipso.scanners.metadata import ScannerTree
 from calipso.scanners.object_scan import scan_one_object
@@ -65,14 +64,6 @@ class ScanResult:
                 "cliques": self.cliques, "removed": self.removed, "stale": self.stale,
                 "duration_s": round(self.duration_s, 3), "db_write_s": round(self.db_write_s, 3),
                 "error_count": len(self.errors)}
-
-
-@dataclass(frozen=True, slots=True)
-class Metadata:
-    """The metadata files a scan runs by, loaded once by whoever starts scans."""
-
-    scanners: ScannerTree
-    link_plan: LinkFinderPlan
 
 
 Progress = Callable[[ScanContext], None]
@@ -171,8 +162,3 @@ async def _record_failures(db: AsyncDatabase, env: str, scan_id: str,
          "origin_type": "scan", "timestamp": now, "viewed": False}
         for e in errors
     ])
-
-
-def raise_unless_scannable(env: EnvironmentConfig) -> None:
-    if env.environment_type != "OpenStack":
-        raise CalipsoError(f"environment {env.name}: {env.environment_type} is not scannable yet")

@@ -1,0 +1,201 @@
+"""SSH to the cloud's hosts for one scan: one connection per host, reused for its commands.
+
+A host is reached, in order of preference: by its own entry in ``CLI.hosts``; as the
+master host itself (its address, or the name ``uname -n`` gives on it); directly when
+``CLI.direct`` is set; else through the master (jump) host, as real deployments do.
+Bounds: total connections open, commands at once per host, and handshakes at once
+through the jump host (OpenSSH drops more than 10 unauthenticated connections).
+Host keys are checked against ``CLI.known_hosts`` when set, else pinned on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from types import TracebackType
+from typing import Any
+
+import asyncssh
+
+from calipso.env_config import CliSection
+from calipso.errors import FetchTimeout, SshError
+from calipso.fetchers.cli.host_keys import HostKeyStore
+from calipso.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Connection = asyncssh.SSHClientConnection
+
+
+class SshPool:
+    def __init__(self, section: CliSection, settings: Settings,
+                 host_keys: HostKeyStore | None) -> None:
+        self.section = section
+        self._host_keys = None if section.known_hosts else host_keys
+        self._connect_timeout = settings.ssh_connect_timeout
+        self._command_timeout = settings.ssh_command_timeout
+        self._per_host = settings.max_ssh_channels_per_host
+        self._conn_slots = asyncio.Semaphore(settings.max_ssh_connections)
+        self._handshakes = asyncio.Semaphore(settings.max_ssh_handshakes_per_jump)
+        self._conns: dict[str, Connection] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._channels: dict[str, asyncio.Semaphore] = {}
+        self._unreachable: dict[str, str] = {}
+        self._master: Connection | None = None
+        self._master_name: str | None = None
+        self._master_lock = asyncio.Lock()
+        self._client_keys: list[Any] | None = None
+        self.commands = 0
+
+    async def __aenter__(self) -> SshPool:
+        if self._host_keys is not None:
+            await self._host_keys.load()
+        if self.section.key:
+            self._client_keys = await asyncio.to_thread(self._read_keys, self.section.key)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        for host in list(self._conns):
+            await self.release(host)
+        if self._master is not None:
+            self._master.close()
+            await self._master.wait_closed()
+
+    @staticmethod
+    def _read_keys(path: str) -> list[Any]:
+        try:
+            return [asyncssh.read_private_key(path)]
+        except (OSError, asyncssh.KeyImportError) as err:
+            raise SshError("-", "read key", f"cannot read private key {path}: {err}") from None
+
+    # --- connections ----------------------------------------------------------------
+
+    async def _known_hosts(self, name: str) -> Any:
+        if self.section.known_hosts:
+            return self.section.known_hosts
+        if self._host_keys is None:
+            return None
+        pinned = self._host_keys.pinned(name)
+        return None if pinned is None else ([asyncssh.import_public_key(pinned)], [], [])
+
+    async def _open(self, name: str, address: str, port: int, *, user: str | None = None,
+                    password: str | None = None, key: str | None = None,
+                    tunnel: Connection | None = None) -> Connection:
+        options: dict[str, Any] = {
+            "username": user or self.section.user,
+            "known_hosts": await self._known_hosts(name),
+            "connect_timeout": self._connect_timeout,
+        }
+        pwd = password or (self.section.pwd.get_secret_value() if self.section.pwd else None)
+        if pwd:
+            options["password"] = pwd
+        keys = await asyncio.to_thread(self._read_keys, key) if key else self._client_keys
+        options["client_keys"] = keys or None
+        try:
+            conn = await asyncssh.connect(address, port, tunnel=tunnel, **options)
+        except asyncssh.HostKeyNotVerifiable as err:
+            raise SshError(name, "connect", f"host key changed or unknown; refused ({err})"
+                           ) from None
+        except (OSError, asyncssh.Error, TimeoutError) as err:
+            reason = str(err) or type(err).__name__
+            raise SshError(name, "connect", f"cannot connect: {reason}") from None
+        if self._host_keys is not None and self._host_keys.pinned(name) is None:
+            server_key = conn.get_server_host_key()
+            if server_key is not None:
+                await self._host_keys.pin(name, server_key.export_public_key().decode().strip())
+        return conn
+
+    async def _master_conn(self) -> Connection:
+        async with self._master_lock:
+            if self._master is None:
+                s = self.section
+                self._master = await self._open(s.host, s.host, s.port)
+                result = await self._master.run("uname -n", check=False)
+                self._master_name = str(result.stdout or "").strip() or None
+            return self._master
+
+    async def _connect(self, host: str) -> Connection:
+        s = self.section
+        own = s.hosts.get(host)
+        if own is not None:
+            return await self._open(host, own.host, own.port, user=own.user,
+                                    password=own.pwd.get_secret_value() if own.pwd else None,
+                                    key=own.key)
+        if s.direct:
+            return await self._open(host, host, s.port)
+        master = await self._master_conn()
+        async with self._handshakes:
+            return await self._open(host, host, s.port, tunnel=master)
+
+    async def _connection(self, host: str) -> Connection:
+        if host == self.section.host or (host == self._master_name and host not in
+                                         self.section.hosts):
+            return await self._master_conn()
+        if host not in self.section.hosts and not self.section.direct:
+            await self._master_conn()  # learn the master's own name first
+            if host == self._master_name:
+                return await self._master_conn()
+        lock = self._locks.setdefault(host, asyncio.Lock())
+        async with lock:
+            if host in self._unreachable:
+                raise SshError(host, "connect", self._unreachable[host])
+            conn = self._conns.get(host)
+            if conn is not None:
+                return conn
+            await self._conn_slots.acquire()
+            try:
+                conn = await self._connect(host)
+            except SshError as err:
+                self._conn_slots.release()
+                self._unreachable[host] = err.detail
+                log.warning("host unreachable", extra={"host": host, "error": err.detail})
+                raise
+            except BaseException:
+                self._conn_slots.release()
+                raise
+            self._conns[host] = conn
+            return conn
+
+    async def release(self, host: str) -> None:
+        """Close the host's connection: its part of the scan is done."""
+        conn = self._conns.pop(host, None)
+        if conn is None:
+            return
+        conn.close()
+        try:
+            await asyncio.wait_for(conn.wait_closed(), 5)
+        except TimeoutError:
+            log.debug("ssh close timed out", extra={"host": host})
+        finally:
+            self._conn_slots.release()
+
+    # --- commands -------------------------------------------------------------------
+
+    async def run(self, host: str, command: str) -> str:
+        """Run ``command`` on ``host``; its stdout. A non-zero exit raises ``SshError``."""
+        if self.section.use_sudo and not command.startswith("sudo "):
+            command = f"sudo {command}"
+        try:
+            conn = await self._connection(host)
+        except SshError as err:
+            raise SshError(host, command, err.detail) from None
+        channels = self._channels.setdefault(host, asyncio.Semaphore(self._per_host))
+        try:
+            async with channels:
+                self.commands += 1
+                result = await asyncio.wait_for(conn.run(command, check=False),
+                                                self._command_timeout)
+        except TimeoutError:
+            raise FetchTimeout("ssh", f"{host}: {command}",
+                               f"no answer within {self._command_timeout:g}s") from None
+        except (OSError, asyncssh.Error) as err:
+            raise SshError(host, command, f"connection lost: {err}") from None
+        stdout = str(result.stdout or "")
+        if result.exit_status != 0:
+            stderr = str(result.stderr or "").strip()
+            raise SshError(host, command, f"exit status {result.exit_status}: "
+                           f"{stderr[-300:] or 'no error output'}", result.exit_status,
+                           stderr[-300:])
+        log.debug("ssh command", extra={"host": host, "command": command})
+        return stdout

@@ -1,0 +1,124 @@
+"""``calipso scan``: one scan in the foreground, with a live progress line and a summary."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from calipso.db import open_database
+from calipso.env_config import EnvironmentConfig
+from calipso.errors import ConfigError
+from calipso.metadata import load_metadata
+from calipso.scanners.context import ScanContext
+from calipso.scanners.scan import ScanOptions, ScanResult, run_scan
+from calipso.scanners.worker import load_environment, progress_doc, worker_id
+from calipso.settings import Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_PARTIAL = 0, 1, 3
+
+
+def read_env_file(path: Path) -> EnvironmentConfig:
+    try:
+        data = json.loads(path.read_text())
+    except OSError as err:
+        raise ConfigError(f"--env-file {path}: {err.strerror}") from None
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"--env-file {path}: line {err.lineno}: {err.msg}") from None
+    try:
+        return EnvironmentConfig.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"--env-file {path}: {where}: {first['msg']}") from None
+
+
+class ProgressLine:
+    """A one-line progress display on a terminal; a line every 5 s elsewhere."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.tty = out.isatty()
+        self.started = time.monotonic()
+        self._last = 0.0
+
+    def __call__(self, ctx: ScanContext) -> None:
+        p = progress_doc(ctx)
+        elapsed = time.monotonic() - self.started
+        hosts = f"{p['hosts_done']}/{p['hosts_total']}" if p["hosts_total"] else "-"
+        line = (f"{p['phase']:<9} hosts {hosts:>9}  objects {p['objects']:>7}  "
+                f"errors {p['errors']:>4}  {elapsed:6.1f}s")
+        if self.tty:
+            width = 30
+            frac = p["hosts_done"] / p["hosts_total"] if p["hosts_total"] else 0.0
+            bar = "#" * int(width * frac) + "." * (width - int(width * frac))
+            self.out.write(f"\r[{bar}] {line}")
+            self.out.flush()
+        elif elapsed - self._last >= 5 or p["phase"] == "done":
+            self._last = elapsed
+            print(line, file=self.out, flush=True)
+
+    def close(self) -> None:
+        if self.tty:
+            self.out.write("\n")
+
+
+def summary(result: ScanResult, env: str) -> str:
+    rows = [f"Scan of {env}: {result.status} in {result.duration_s:.1f}s "
+            f"(database writes {result.db_write_s:.1f}s)", "", f"{'object type':<28}{'count':>8}"]
+    rows += [f"{t:<28}{n:>8}" for t, n in result.counts.items()]
+    rows += [f"{'total':<28}{sum(result.counts.values()):>8}", "",
+             f"links {result.links}, cliques {result.cliques}, "
+             f"removed {result.removed}, marked stale {result.stale}"]
+    if result.errors:
+        rows += ["", f"{len(result.errors)} errors:"]
+        rows += [f"  {e['source']} {e['target']}: {e['error']}" for e in result.errors[:20]]
+        if len(result.errors) > 20:
+            rows.append(f"  ... and {len(result.errors) - 20} more (GET /messages)")
+    return "\n".join(rows)
+
+
+async def scan_command(settings: Settings, env_name: str | None, env_file: Path | None,
+                       options: ScanOptions) -> int:
+    metadata = await load_metadata(settings.config_dir)
+    async with open_database(settings) as database:
+        db = database.db
+        if env_file is not None:
+            env = read_env_file(env_file)
+            await db.environments_config.update_one(
+                {"name": env.name}, {"$set": env.to_doc(reveal=True)}, upsert=True)
+        else:
+            assert env_name is not None
+            env = await load_environment(db, env_name)
+        now = datetime.now(UTC)
+        request: dict[str, Any] = {
+            "environment": env.name, "status": "running", "submit_timestamp": now,
+            "start_timestamp": now, "worker": worker_id(), "origin": "cli",
+            "clear": options.clear, "object_id": options.object_id,
+            **({f"scan_only_{options.only}": True} if options.only else {})}
+        scan_id = (await db.scans.insert_one(request)).inserted_id
+        progress = ProgressLine(sys.stderr)
+        try:
+            result = await run_scan(db, settings, env, metadata, options, str(scan_id),
+                                    progress=progress)
+        except (Exception, asyncio.CancelledError) as err:
+            progress.close()
+            await asyncio.shield(db.scans.update_one({"_id": scan_id}, {"$set": {
+                "status": "failed", "end_timestamp": datetime.now(UTC),
+                "error": f"{type(err).__name__}: {err}"}}))
+            raise
+        progress.close()
+        await db.scans.update_one({"_id": scan_id}, {"$set": {
+            "status": result.status, "end_timestamp": datetime.now(UTC),
+            "result": result.to_doc()}})
+        if options.object_id is None and options.only in (None, "inventory"):
+            await db.environments_config.update_one(
+                {"name": env.name}, {"$set": {"scanned": True, "last_scanned": now}})
+    print(summary(result, env.name))
+    return EXIT_OK if result.status == "completed" else EXIT_PARTIAL
