@@ -235,3 +235,39 @@ def _unwrap_secrets(value: Any, reveal: bool) -> Any:
     if isinstance(value, list):
         return [_unwrap_secrets(v, reveal) for v in value]
     return value
+
+
+def _secret_field_names() -> frozenset[str]:
+    names: set[str] = set()
+    models: list[type[BaseModel]] = [
+        OpenStackSection, MysqlSection, CliHostSection, CliSection, AmqpSection,
+        MonitoringSection, NfvProviderSection, AciSection, KubernetesSection,
+    ]
+    for model in models:
+        for field_name, info in model.model_fields.items():
+            if "SecretStr" in str(info.annotation):
+                names.add(info.alias or field_name)
+    return frozenset(names)
+
+
+SECRET_FIELDS = _secret_field_names()
+"""Keys that hold a secret in any configuration section (``pwd``, ``admin_token``, ...)."""
+
+
+def mask_secrets(value: Any) -> Any:
+    """A copy of a stored document (or part) with every secret key's value masked.
+
+    Works on what is stored, whether or not it still validates against the models.
+    """
+    if isinstance(value, dict):
+        return {k: (SECRET_MASK if k in SECRET_FIELDS and v is not None else mask_secrets(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(v) for v in value]
+    return value
+
+
+def section_to_doc(section: BaseModel, *, reveal: bool = False) -> dict[str, Any]:
+    """One configuration section as stored (``reveal=True``) or shown (secrets masked)."""
+    doc = section.model_dump(mode="python", by_alias=True, exclude_none=True)
+    return _unwrap_secrets(doc, reveal)

@@ -10,8 +10,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
+from calipso.api.auth import AUTH, Authenticator
 from calipso.api.keys import SERVICE
-from calipso.errors import ApiRequestError, ConfigError
+from calipso.api.lookups import CONSTANTS, Constants
+from calipso.api.operations import PRINCIPAL, Role, operation_of
+from calipso.errors import ApiRequestError, ConfigError, Forbidden, Unauthorized
 from calipso.service_context import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,27 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     return response
 
 
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every matched route but /health needs a caller whose role covers the operation's."""
+    if request.match_info.http_exception is not None or request.path == "/health":
+        return await handler(request)
+    op = operation_of(request)
+    needed = op.role if op is not None else Role.VIEWER
+    if needed is not Role.PUBLIC:
+        try:
+            principal = await request.app[AUTH].authenticate(request)
+        except Unauthorized as err:
+            response = error_response(err.status, err.title, err.message)
+            response.headers["WWW-Authenticate"] = 'Basic realm="calipso"'
+            return response
+        if not principal.may(needed):
+            raise Forbidden(f"this needs the {needed} role; {principal.name} is "
+                            f"{principal.role}")
+        request[PRINCIPAL] = principal
+    return await handler(request)
+
+
 async def health(request: web.Request) -> web.Response:
     ctx = request.app[SERVICE]
     database = ctx.database
@@ -85,13 +109,21 @@ RouteSetup = Callable[[web.Application], None]
 
 
 def make_app(ctx: ServiceContext, extra: tuple[RouteSetup, ...] = ()) -> web.Application:
-    app = web.Application(middlewares=[access_middleware, error_middleware],
+    app = web.Application(middlewares=[access_middleware, error_middleware, auth_middleware],
                           client_max_size=4 * 1024 * 1024)
     app[SERVICE] = ctx
+    app[AUTH] = Authenticator(ctx.settings, ctx.database.db)
+    app[CONSTANTS] = Constants(ctx.database.db)
+    app.cleanup_ctx.append(_auth_setup)
     app.router.add_get("/health", health)
     for setup in extra:
         setup(app)
     return app
+
+
+async def _auth_setup(app: web.Application) -> AsyncIterator[None]:
+    await app[AUTH].ensure_admin()
+    yield
 
 
 @contextlib.asynccontextmanager

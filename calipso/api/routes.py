@@ -2,6 +2,41 @@
 
 from __future__ import annotations
 
+from calipso.api import (
+    aggregates,
+    auth_routes,
+    clique_types,
+    cliques,
+    connection_tests,
+    constants,
+    environment_configs,
+    graph,
+    inventory,
+    links,
+    messages,
+    monitoring_templates,
+    openapi,
+    scans,
+    scheduled_scans,
+    search,
+)
 from calipso.api.app import RouteSetup
 
-ROUTES: tuple[RouteSetup, ...] = ()
+ROUTES: tuple[RouteSetup, ...] = (
+    auth_routes.setup,
+    inventory.setup,
+    search.setup,
+    links.setup,
+    cliques.setup,
+    clique_types.setup,
+    graph.setup,
+    scans.setup,
+    scheduled_scans.setup,
+    messages.setup,
+    constants.setup,
+    monitoring_templates.setup,
+    aggregates.setup,
+    environment_configs.setup,
+    connection_tests.setup,
+    openapi.setup,
+)

@@ -1,0 +1,178 @@
+"""``/auth/tokens`` (the original's body format) and ``/users`` (local accounts)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from aiohttp import web
+from pydantic import Field, SecretStr, model_validator
+from pymongo.errors import DuplicateKeyError
+
+from calipso.api.auth import ADMIN, AUTH, hash_password
+from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
+from calipso.api.query import BodyModel, PagedQuery, read_page
+from calipso.api.schemas import ERRORS, ItemList, Message, TokenAnswer, UserItem
+from calipso.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+
+USER_NAME = r"^[A-Za-z0-9_.@-]{1,64}$"
+
+
+class Credentials(BodyModel):
+    username: str = Field(min_length=1, max_length=256)
+    password: SecretStr = Field(min_length=1, max_length=1024)
+
+
+class AuthSpec(BodyModel):
+    methods: list[Literal["credentials", "token"]] = Field(min_length=1)
+    credentials: Credentials | None = None
+    token: str | None = Field(None, min_length=1, max_length=256)
+
+    @model_validator(mode="after")
+    def _something_to_check(self) -> AuthSpec:
+        if self.credentials is None and self.token is None:
+            raise ValueError("auth: give credentials or a token")
+        return self
+
+
+class TokenRequest(BodyModel):
+    auth: AuthSpec
+
+
+async def create_token(call: Call) -> Reply:
+    spec: AuthSpec = call.body.auth
+    authn = call.request.app[AUTH]
+    if "credentials" in spec.methods and spec.credentials is not None:
+        principal = await authn.login(
+            spec.credentials.username, spec.credentials.password.get_secret_value(),
+            call.request.remote or "", "credentials",
+        )
+        return Reply(await authn.issue_token(principal, "credentials"), 201)
+    if "token" in spec.methods and spec.token is not None:
+        found = await authn.principal_for_token(spec.token)
+        if found is None:
+            raise Unauthorized("the token is unknown or expired")
+        return Reply(await authn.issue_token(found, "token"), 201)
+    raise InvalidInput("auth.methods: no given method has its data", field="auth.methods")
+
+
+async def delete_token(call: Call) -> web.Response:
+    token = call.request.headers.get("X-Auth-Token")
+    if not token:
+        raise Unauthorized("Authentication required")
+    authn = call.request.app[AUTH]
+    if await authn.principal_for_token(token) is None or not await authn.revoke_token(token):
+        raise Unauthorized("the token is unknown or expired")
+    return web.Response(status=200)
+
+
+class NewUser(BodyModel):
+    name: str = Field(pattern=USER_NAME)
+    password: SecretStr | None = Field(None, min_length=8, max_length=1024)
+    role: Role = Role.VIEWER
+    source: Literal["local", "ldap"] = "local"
+
+    @model_validator(mode="after")
+    def _password_if_local(self) -> NewUser:
+        if self.role is Role.PUBLIC:
+            raise ValueError("role: must be admin or viewer")
+        if self.source == "local" and self.password is None:
+            raise ValueError("password: a local user needs a password")
+        return self
+
+
+class UserChange(BodyModel):
+    password: SecretStr | None = Field(None, min_length=8, max_length=1024)
+    role: Literal["admin", "viewer"] | None = None
+
+
+class UsersQuery(PagedQuery):
+    name: str | None = Field(None, pattern=USER_NAME)
+    role: Literal["admin", "viewer"] | None = None
+
+
+USER_FIELDS = ("name", "role", "source")
+
+
+async def list_users(call: Call) -> object:
+    q: UsersQuery = call.query
+    filt = {k: v for k, v in (("name", q.name), ("role", q.role)) if v is not None}
+    docs, total = await read_page(call.db.users, filt, USER_FIELDS, q, [("name", 1)])
+    items = [{"id": str(d["_id"])} | {k: d.get(k) for k in USER_FIELDS if k in d} for d in docs]
+    return {"users": items, "total": total, "page": q.page, "page_size": q.page_size}
+
+
+async def create_user(call: Call) -> Reply:
+    body: NewUser = call.body
+    doc = {"name": body.name, "role": str(body.role), "source": body.source,
+           "created_at": datetime.now(UTC)}
+    if body.password is not None:
+        doc["password_hash"] = await hash_password(body.password.get_secret_value())
+    try:
+        await call.db.users.insert_one(doc)
+    except DuplicateKeyError:
+        raise Conflict(f"user {body.name} exists", field="name") from None
+    return Reply({"message": f"created user {body.name}"}, 201)
+
+
+async def change_user(call: Call) -> object:
+    name = call.path("name")
+    body: UserChange = call.body
+    principal = call.principal
+    assert principal is not None
+    is_self = principal.name == name
+    if not (principal.may(Role.ADMIN) or (is_self and body.role is None)):
+        raise Forbidden("only an admin may change another user or a role")
+    if name == ADMIN and body.role not in (None, "admin"):
+        raise Conflict("the admin user keeps the admin role", field="role")
+    update: dict[str, object] = {}
+    if body.password is not None:
+        update["password_hash"] = await hash_password(body.password.get_secret_value())
+    if body.role is not None:
+        update["role"] = body.role
+    if not update:
+        raise InvalidInput("give password or role", field="body")
+    result = await call.db.users.update_one({"name": name}, {"$set": update})
+    if result.matched_count == 0:
+        raise NotFound(f"no user {name}", field="name")
+    await call.request.app[AUTH].forget_user(name)
+    return {"message": f"updated user {name}"}
+
+
+async def delete_user(call: Call) -> object:
+    name = call.path("name")
+    if name == ADMIN:
+        raise Conflict("the admin user cannot be deleted", field="name")
+    result = await call.db.users.delete_one({"name": name})
+    if result.deleted_count == 0:
+        raise NotFound(f"no user {name}", field="name")
+    await call.request.app[AUTH].forget_user(name)
+    return {"message": f"deleted user {name}"}
+
+
+NAME_PARAM = {"name": {"type": "string", "pattern": USER_NAME}}
+
+OPERATIONS = (
+    Operation("POST", "/auth/tokens", create_token, "Create a token", "auth",
+              role=Role.PUBLIC, body=TokenRequest,
+              answers={201: Answer("the new token", TokenAnswer), **ERRORS}),
+    Operation("DELETE", "/auth/tokens", delete_token, "Revoke the X-Auth-Token token", "auth",
+              role=Role.PUBLIC, answers={200: Answer("revoked"), **ERRORS}),
+    Operation("GET", "/users", list_users, "List users", "auth", role=Role.ADMIN,
+              query=UsersQuery, answers={200: Answer("users", ItemList.of("users", UserItem)),
+                                         **ERRORS}),
+    Operation("POST", "/users", create_user, "Create a user", "auth", role=Role.ADMIN,
+              body=NewUser, answers={201: Answer("created", Message), **ERRORS}),
+    Operation("PUT", "/users/{name}", change_user,
+              "Change a password (own or, as admin, anyone's) or a role", "auth",
+              body=UserChange, path_params=NAME_PARAM,
+              answers={200: Answer("changed", Message), **ERRORS}),
+    Operation("DELETE", "/users/{name}", delete_user, "Delete a user and their tokens", "auth",
+              role=Role.ADMIN, path_params=NAME_PARAM,
+              answers={200: Answer("deleted", Message), **ERRORS}),
+)
+
+
+def setup(app: web.Application) -> None:
+    add_operations(app, OPERATIONS)
+

@@ -1,0 +1,75 @@
+"""``GET /cliques`` and ``GET /clique_constraints``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aiohttp import web
+
+from calipso.api.listing import drop_none, id_or_text, object_id, one_document, page_of
+from calipso.api.operations import Call, Operation, add_operations
+from calipso.api.query import EnvName, ObjectIdText, OneOf, PagedQuery
+from calipso.api.schemas import ERRORS, list_or_document
+
+CLIQUE_FIELDS = ("id", "focal_point_type", "environment")
+CONSTRAINT_FIELDS = ("id",)
+
+
+class CliquesQuery(PagedQuery):
+    env_name: EnvName
+    id: ObjectIdText | None = None
+    focal_point: ObjectIdText | None = None
+    focal_point_type: Annotated[str, OneOf("object_types")] | None = None
+    link_type: Annotated[str, OneOf("link_types")] | None = None
+    link_id: ObjectIdText | None = None
+
+
+async def get_cliques(call: Call) -> object:
+    q: CliquesQuery = call.query
+    filt = {"environment": q.env_name} | drop_none(focal_point_type=q.focal_point_type)
+    if q.focal_point is not None:
+        filt["focal_point"] = id_or_text(q.focal_point)
+    if q.link_type is not None:
+        filt["links_detailed.link_type"] = q.link_type
+    if q.link_id is not None:
+        filt["links_detailed._id"] = id_or_text(q.link_id)
+    if q.id is not None:
+        filt["_id"] = object_id(q.id, "id")
+        return await one_document(call, call.db.cliques, filt, "clique", q.env_name)
+    return await page_of(call, call.db.cliques, filt, "cliques", CLIQUE_FIELDS, q.env_name)
+
+
+Constraint = Annotated[str, OneOf("constraints")]
+
+
+class ConstraintsQuery(PagedQuery):
+    id: ObjectIdText | None = None
+    focal_point_type: Annotated[str, OneOf("object_types")] | None = None
+    constraint: Constraint | list[Constraint] | None = None
+
+
+async def get_constraints(call: Call) -> object:
+    q: ConstraintsQuery = call.query
+    filt = drop_none(focal_point_type=q.focal_point_type)
+    if q.constraint is not None:
+        wanted = q.constraint if isinstance(q.constraint, list) else [q.constraint]
+        filt["constraints"] = {"$all": wanted}
+    coll = call.db.clique_constraints
+    if q.id is not None:
+        filt["_id"] = object_id(q.id, "id")
+        return await one_document(call, coll, filt, "clique constraint")
+    return await page_of(call, coll, filt, "clique_constraints", CONSTRAINT_FIELDS,
+                         sort=[("_id", 1)])
+
+
+OPERATIONS = (
+    Operation("GET", "/cliques", get_cliques, "Cliques of an environment", "cliques",
+              query=CliquesQuery, answers={200: list_or_document("cliques"), **ERRORS}),
+    Operation("GET", "/clique_constraints", get_constraints, "Clique constraints", "cliques",
+              query=ConstraintsQuery,
+              answers={200: list_or_document("clique_constraints"), **ERRORS}),
+)
+
+
+def setup(app: web.Application) -> None:
+    add_operations(app, OPERATIONS)

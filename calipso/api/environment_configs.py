@@ -1,0 +1,218 @@
+"""``/environment_configs``: the clouds Calipso knows — list, read, create, replace, delete.
+
+Bodies are validated by ``calipso.env_config.EnvironmentConfig`` plus what needs the
+database: values from the constant lists and a matching ``supported_environments``
+entry (scanning; monitoring for a Monitoring section; listening for an AMQP section).
+Secrets are masked in every answer. A replacement may send the mask back for a secret,
+which keeps the stored value.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aiohttp import web
+from pydantic import Field
+from pymongo.errors import DuplicateKeyError
+
+from calipso.api.documents import public_doc
+from calipso.api.listing import drop_none, page_of
+from calipso.api.lookups import environment_exists
+from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
+from calipso.api.query import OneOf, PagedQuery, QueryModel, Text, validate
+from calipso.api.schemas import ERRORS, Message, list_or_document
+from calipso.env_config import SECRET_MASK, EnvironmentConfig, mask_secrets
+from calipso.errors import Conflict, InvalidInput, NotFound
+
+FIELDS = ("name", "distribution", "distribution_version")
+BACKEND_FIELDS = ("scanned", "last_scanned", "operational", "monitoring_setup_done")
+ENV_DATA = ("inventory", "links", "cliques", "scans", "scheduled_scans", "messages",
+            "connection_tests", "monitoring_config")
+NAME_PARAM = {"name": {"type": "string", "pattern": r"^[A-Za-z0-9_.-]{1,100}$"}}
+Mech = Annotated[str, OneOf("mechanism_drivers")]
+
+
+class EnvConfigsQuery(PagedQuery):
+    name: Text | None = Field(None, description="one environment: its whole document")
+    distribution: Annotated[str, OneOf("distributions")] | None = None
+    distribution_version: Annotated[str, OneOf("distribution_versions")] | None = None
+    mechanism_drivers: Mech | list[Mech] | None = None
+    type_drivers: Annotated[str, OneOf("type_drivers")] | None = None
+    user: Text | None = None
+    listen: bool | None = None
+    scanned: bool | None = None
+    monitoring_setup_done: bool | None = None
+    operational: Annotated[str, OneOf("environment_operational_status")] | None = None
+    environment_type: Annotated[str, OneOf("environment_types")] | None = None
+
+
+class DeleteQuery(QueryModel):
+    purge: bool = Field(False, description="also delete the environment's inventory, links, "
+                                           "cliques, scans, schedules and messages")
+
+
+async def get_configs(call: Call) -> object:
+    q: EnvConfigsQuery = call.query
+    filt = drop_none(name=q.name, distribution=q.distribution,
+                     distribution_version=q.distribution_version, type_drivers=q.type_drivers,
+                     user=q.user, listen=q.listen, scanned=q.scanned,
+                     monitoring_setup_done=q.monitoring_setup_done, operational=q.operational,
+                     environment_type=q.environment_type)
+    if q.mechanism_drivers is not None:
+        wanted = q.mechanism_drivers
+        filt["mechanism_drivers"] = {"$all": wanted if isinstance(wanted, list) else [wanted]}
+    if q.name is not None:
+        doc = await call.db.environments_config.find_one(filt)
+        if doc is None:
+            raise NotFound(f"no environment config {q.name}", field="name")
+        return mask_secrets(public_doc(doc))
+    return await page_of(call, call.db.environments_config, filt, "environment_configs",
+                         FIELDS, sort=[("name", 1)])
+
+
+def _without_empty(data: dict[str, Any]) -> dict[str, Any]:
+    # the original accepted "" for these; it means "not set"
+    return {k: v for k, v in data.items()
+            if not (k in ("last_scanned", "environment_type") and v == "")}
+
+
+def reject_masks(value: Any, where: str) -> None:
+    if value == SECRET_MASK:
+        raise InvalidInput(f"{where}: the mask stands for a stored secret; there is none",
+                           field=where)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            reject_masks(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            reject_masks(v, f"{where}.{i}")
+
+
+def _keep_masked(given: Any, stored: Any, where: str) -> Any:
+    """``given`` with every mask replaced by the stored value at the same place."""
+    if given == SECRET_MASK:
+        if stored is None or stored == SECRET_MASK:
+            raise InvalidInput(f"{where}: the mask stands for a stored secret; there is none",
+                               field=where)
+        return stored
+    if isinstance(given, dict):
+        old = stored if isinstance(stored, dict) else {}
+        return {k: _keep_masked(v, old.get(k), f"{where}.{k}") for k, v in given.items()}
+    if isinstance(given, list):
+        return [_keep_masked(v, None, f"{where}.{i}") for i, v in enumerate(given)]
+    return given
+
+
+def restore_secrets(sections: Any, stored_sections: Any, where: str = "configuration") -> Any:
+    """Sections are matched by ``name``, not by position."""
+    if not isinstance(sections, list):
+        return sections
+    by_name = {s.get("name"): s for s in stored_sections or [] if isinstance(s, dict)}
+    return [_keep_masked(s, by_name.get(s.get("name")) if isinstance(s, dict) else None,
+                         f"{where}.{i}") for i, s in enumerate(sections)]
+
+
+async def check_supported(call: Call, cfg: EnvironmentConfig) -> None:
+    """Values from the constant lists, and a ``supported_environments`` entry that scans
+    this combination (and monitors / listens when those sections are given)."""
+    constants = call.constants
+    await constants.check_value("distributions", cfg.distribution, "distribution")
+    for i, mech in enumerate(cfg.mechanism_drivers):
+        await constants.check_value("mechanism_drivers", mech, f"mechanism_drivers.{i}")
+    await constants.check_value("type_drivers", cfg.type_drivers, "type_drivers")
+    await constants.check_value("environment_operational_status", cfg.operational,
+                                "operational")
+    await constants.check_value("environment_types", cfg.environment_type, "environment_type")
+    if cfg.environment_type != "OpenStack":
+        return
+    match = {"environment.distribution": cfg.distribution,
+             "environment.distribution_version": cfg.distribution_version,
+             "environment.type_drivers": cfg.type_drivers,
+             "environment.mechanism_drivers": {"$in": cfg.mechanism_drivers}}
+    supported = [d.get("features") or {} async for d in
+                 call.db.supported_environments.find(match, {"features": 1})]
+    if not any(f.get("scanning") for f in supported):
+        raise InvalidInput(
+            f"distribution: {cfg.distribution} {cfg.distribution_version} with "
+            f"{'/'.join(cfg.mechanism_drivers)} and {cfg.type_drivers} is not a supported "
+            "environment (see supported_environments)", field="distribution")
+    sections = {s.name for s in cfg.configuration}
+    for section, feature in (("Monitoring", "monitoring"), ("AMQP", "listening")):
+        if section in sections and not any(f.get(feature) for f in supported):
+            raise InvalidInput(f"configuration: {section} is not supported for this "
+                               f"environment ({feature})", field="configuration")
+
+
+async def _validated(call: Call, data: dict[str, Any]) -> dict[str, Any]:
+    cfg = validate(EnvironmentConfig, _without_empty(data))
+    await check_supported(call, cfg)
+    return cfg.to_doc(reveal=True)
+
+
+async def create_config(call: Call) -> Reply:
+    data: dict[str, Any] = call.body
+    reject_masks(data.get("configuration"), "configuration")
+    doc = await _validated(call, data)
+    try:
+        await call.db.environments_config.insert_one(doc)
+    except DuplicateKeyError:
+        raise Conflict(f"environment {doc['name']} exists", field="name") from None
+    return Reply({"message": f"created environment_config for {doc['name']}"}, 201)
+
+
+async def replace_config(call: Call) -> object:
+    name = call.path("name")
+    stored = await call.db.environments_config.find_one({"name": name})
+    if stored is None:
+        raise NotFound(f"no environment config {name}", field="name")
+    data: dict[str, Any] = dict(call.body)
+    if data.setdefault("name", name) != name:
+        raise InvalidInput("name: an environment cannot be renamed", field="name")
+    for key in BACKEND_FIELDS:
+        if key not in data and key in stored:
+            data[key] = stored[key]
+    data["configuration"] = restore_secrets(data.get("configuration"),
+                                            stored.get("configuration"))
+    doc = await _validated(call, data)
+    await call.db.environments_config.replace_one({"_id": stored["_id"]}, doc)
+    return {"message": f"updated environment_config for {name}"}
+
+
+async def delete_config(call: Call) -> object:
+    name = call.path("name")
+    q: DeleteQuery = call.query
+    if not await environment_exists(call.db, name):
+        raise NotFound(f"no environment config {name}", field="name")
+    busy = await call.db.scans.find_one(
+        {"environment": name, "status": {"$in": ["pending", "running"]}}, {"_id": 1})
+    if busy is not None:
+        raise Conflict(f"a scan of {name} is pending or running; cancel it first",
+                       field="name")
+    await call.db.environments_config.delete_one({"name": name})
+    if q.purge:
+        for coll in ENV_DATA:
+            await call.db[coll].delete_many({"environment": name})
+    return {"message": f"deleted environment_config for {name}"}
+
+
+OPERATIONS = (
+    Operation("GET", "/environment_configs", get_configs,
+              "Environment configurations (secrets masked)", "environments",
+              query=EnvConfigsQuery,
+              answers={200: list_or_document("environment_configs"), **ERRORS}),
+    Operation("POST", "/environment_configs", create_config, "Add an environment",
+              "environments", role=Role.ADMIN, body=EnvironmentConfig, validate_body=False,
+              answers={201: Answer("created", Message), **ERRORS}),
+    Operation("PUT", "/environment_configs/{name}", replace_config,
+              "Replace an environment's configuration (a masked secret keeps its value)",
+              "environments", role=Role.ADMIN, body=EnvironmentConfig, validate_body=False,
+              path_params=NAME_PARAM, answers={200: Answer("replaced", Message), **ERRORS}),
+    Operation("DELETE", "/environment_configs/{name}", delete_config, "Delete an environment",
+              "environments", role=Role.ADMIN, query=DeleteQuery, path_params=NAME_PARAM,
+              answers={200: Answer("deleted", Message), **ERRORS}),
+)
+
+
+
+def setup(app: web.Application) -> None:
+    add_operations(app, OPERATIONS)

@@ -1,0 +1,55 @@
+"""``GET /links``: the links of an environment, filtered by their fields and attributes."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from aiohttp import web
+
+from calipso.api.listing import drop_none, object_id, one_document, page_of
+from calipso.api.operations import Call, Operation, add_operations
+from calipso.api.query import EnvName, ObjectIdText, OneOf, PagedQuery, Text
+from calipso.api.schemas import ERRORS, list_or_document
+from calipso.errors import InvalidInput
+
+FIELDS = ("id", "link_name", "link_type", "environment", "host")
+ATTRIBUTE_KEY = re.compile(r"^attributes:\w+$")
+
+
+class LinksQuery(PagedQuery):
+    env_name: EnvName
+    id: ObjectIdText | None = None
+    host: Text | None = None
+    link_type: Annotated[str, OneOf("link_types")] | None = None
+    link_name: Text | None = None
+    source_id: Text | None = None
+    target_id: Text | None = None
+    state: Annotated[str, OneOf("link_states")] | None = None
+
+
+async def get_links(call: Call) -> object:
+    q: LinksQuery = call.query
+    filt = {"environment": q.env_name} | drop_none(
+        host=q.host, link_type=q.link_type, link_name=q.link_name, source_id=q.source_id,
+        target_id=q.target_id, state=q.state)
+    for key, value in call.extra.items():
+        if isinstance(value, list):
+            raise InvalidInput(f"{key}: give it once", field=key)
+        filt["attributes." + key.split(":", 1)[1]] = value
+    if q.id is not None:
+        filt["_id"] = object_id(q.id, "id")
+        return await one_document(call, call.db.links, filt, "link", q.env_name)
+    return await page_of(call, call.db.links, filt, "links", FIELDS, q.env_name)
+
+
+OPERATIONS = (
+    Operation("GET", "/links", get_links, "Links of an environment", "links",
+              query=LinksQuery, query_passthrough=ATTRIBUTE_KEY,
+              query_note="Any `attributes:<name>=<value>` key filters on that link attribute.",
+              answers={200: list_or_document("links"), **ERRORS}),
+)
+
+
+def setup(app: web.Application) -> None:
+    add_operations(app, OPERATIONS)

@@ -1,0 +1,64 @@
+"""The original's GET pattern, shared by the resources: a page of projected documents, or the
+whole document when the resource's key is given; an unknown environment is a 400."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo.asynchronous.collection import AsyncCollection
+
+from calipso.api.documents import list_body, list_item, public_doc
+from calipso.api.lookups import environment_exists
+from calipso.api.operations import Call
+from calipso.api.query import PagedQuery, read_page
+from calipso.errors import InvalidInput, NotFound
+
+
+def object_id(text: str, field: str) -> ObjectId:
+    try:
+        return ObjectId(text)
+    except (InvalidId, TypeError):
+        raise InvalidInput(f"{field}: not a 24-hex ObjectId", field=field) from None
+
+
+def id_or_text(text: str) -> dict[str, Any]:
+    """Match a reference stored as an ObjectId or as its text."""
+    try:
+        return {"$in": [ObjectId(text), text]}
+    except (InvalidId, TypeError):
+        return {"$in": [text]}
+
+
+async def check_environment(call: Call, env: str | None, field: str = "env_name") -> None:
+    if env is not None and not await environment_exists(call.db, env):
+        raise InvalidInput(f"unknown environment: {env}", field=field)
+
+
+async def one_document(
+    call: Call, coll: AsyncCollection, filt: dict[str, Any], what: str,
+    env: str | None = None, env_field: str = "env_name",
+) -> dict[str, Any]:
+    doc = await coll.find_one(filt)
+    if doc is None:
+        await check_environment(call, env, env_field)
+        raise NotFound(f"no {what} matches")
+    return public_doc(doc)
+
+
+async def page_of(
+    call: Call, coll: AsyncCollection, filt: dict[str, Any], plural: str,
+    fields: tuple[str, ...], env: str | None = None, env_field: str = "env_name",
+    sort: list[tuple[str, int]] | None = None,
+) -> dict[str, Any]:
+    paging: PagedQuery = call.query
+    docs, total = await read_page(coll, filt, fields, paging, sort)
+    if total == 0:
+        await check_environment(call, env, env_field)
+    items = [list_item(doc, fields) for doc in docs]
+    return list_body(plural, items, total, paging.page, paging.page_size)
+
+
+def drop_none(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}

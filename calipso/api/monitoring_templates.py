@@ -1,0 +1,45 @@
+"""``GET /monitoring_config_templates``: the Sensu configuration templates."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aiohttp import web
+
+from calipso.api.listing import drop_none, object_id, one_document, page_of
+from calipso.api.operations import Call, Operation, add_operations
+from calipso.api.query import ObjectIdText, OneOf, PagedQuery, Text
+from calipso.api.schemas import ERRORS, list_or_document
+
+FIELDS = ("id", "side", "type")
+
+
+class TemplatesQuery(PagedQuery):
+    id: ObjectIdText | None = None
+    order: int | None = None
+    side: Annotated[str, OneOf("monitoring_sides")] | None = None
+    type: Text | None = None
+
+
+async def get_templates(call: Call) -> object:
+    q: TemplatesQuery = call.query
+    filt: dict[str, Any] = drop_none(side=q.side, type=q.type)
+    if q.order is not None:
+        filt["order"] = {"$in": [q.order, str(q.order)]}  # the seed stores it as text
+    coll = call.db.monitoring_config_templates
+    if q.id is not None:
+        filt["_id"] = object_id(q.id, "id")
+        return await one_document(call, coll, filt, "monitoring config template")
+    return await page_of(call, coll, filt, "monitoring_config_templates", FIELDS,
+                         sort=[("_id", 1)])
+
+
+OPERATIONS = (
+    Operation("GET", "/monitoring_config_templates", get_templates,
+              "Monitoring (Sensu) configuration templates", "metadata", query=TemplatesQuery,
+              answers={200: list_or_document("monitoring_config_templates"), **ERRORS}),
+)
+
+
+def setup(app: web.Application) -> None:
+    add_operations(app, OPERATIONS)

@@ -1,0 +1,174 @@
+"""Validating query strings and bodies with pydantic, and reading one page of a collection.
+
+A query string becomes a dict (a key given more than once becomes a list), then the
+endpoint's model validates it: unknown keys, wrong types and empty values are a 400 that
+names the key. Values that must be one of a constant list (``OneOf("link_types")``) are
+checked against the ``constants`` collection after the model accepted the shape.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar, get_args
+
+from aiohttp import web
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationError,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+from pymongo.asynchronous.collection import AsyncCollection
+
+from calipso.errors import InvalidInput
+
+OBJECT_ID_PATTERN = r"^[0-9a-fA-F]{24}$"
+ObjectIdText = Annotated[str, Field(pattern=OBJECT_ID_PATTERN, description="a 24-hex ObjectId")]
+MAX_PAGE_SIZE = 10000
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    """Marks a field whose value(s) must be in the constant list ``name``."""
+
+    name: str
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["x-calipso-constant"] = self.name
+        return json_schema
+
+
+class QueryModel(BaseModel):
+    """Base of every query-string model: unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PagedQuery(QueryModel):
+    page: int = Field(0, ge=0, description="0-based page number")
+    page_size: int = Field(1000, ge=1, le=MAX_PAGE_SIZE, description="objects per page")
+
+
+class BodyModel(BaseModel):
+    """Base of every request body model: unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def query_dict(request: web.Request, *, passthrough: re.Pattern[str] | None = None
+               ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The query string as a dict (repeated keys as lists) and the keys matching
+    ``passthrough`` (validated by the caller) apart. An empty value is refused."""
+    values: dict[str, Any] = {}
+    passed: dict[str, Any] = {}
+    for key in dict.fromkeys(request.query.keys()):
+        given = request.query.getall(key)
+        if any(v == "" for v in given):
+            raise InvalidInput(f"{key}: empty value", field=key)
+        target = passed if passthrough is not None and passthrough.match(key) else values
+        target[key] = given[0] if len(given) == 1 else given
+    return values, passed
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def invalid(err: ValidationError, prefix: str = "") -> InvalidInput:
+    """The first problem of a pydantic error as a 400 naming the field."""
+    first = err.errors(include_url=False)[0]
+    loc = tuple(first.get("loc", ()))
+    msg = str(first.get("msg", "invalid"))
+    kind = first.get("type", "")
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if not loc:
+        head, sep, _ = msg.partition(":")
+        field = head if sep and re.fullmatch(r"[A-Za-z_][\w.]*", head) else None
+        return InvalidInput(msg, field=f"{prefix}{field}" if field else (prefix or None))
+    field = prefix + _field_of(loc)
+    if kind == "extra_forbidden":
+        return InvalidInput(f"{field}: unknown key", field=field)
+    if kind == "missing":
+        return InvalidInput(f"{field}: missing mandatory key", field=field)
+    return InvalidInput(f"{field}: {msg}", field=field)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], data: object, prefix: str = "") -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise invalid(err, prefix) from None
+
+
+def _one_of(items: tuple[Any, ...]) -> str | None:
+    for item in items:
+        if isinstance(item, OneOf):
+            return item.name
+        found = _one_of(tuple(getattr(item, "__metadata__", ()))) or _one_of(get_args(item))
+        if found:
+            return found
+    return None
+
+
+def constant_fields(model: type[BaseModel]) -> dict[str, str]:
+    """Field name → constant list name, for the fields marked with ``OneOf``."""
+    found: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        constant = _one_of(tuple(info.metadata)) or _one_of((info.annotation,))
+        if constant:
+            found[name] = constant
+    return found
+
+
+def regex_prefix(text: str) -> str:
+    """An anchored regex matching strings that start with ``text`` literally."""
+    return "^" + re.escape(text)
+
+
+async def read_page(
+    coll: AsyncCollection, filt: dict[str, Any], fields: tuple[str, ...], paging: PagedQuery,
+    sort: list[tuple[str, int]] | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of ``filt`` (projected to ``fields``) and the total number of matches."""
+    proj = dict.fromkeys(fields, 1)
+    proj["_id"] = 1
+    cursor = coll.find(filt, proj, skip=paging.page * paging.page_size, limit=paging.page_size)
+    if sort:
+        cursor = cursor.sort(sort)
+    docs = await cursor.to_list()
+    if paging.page == 0 and len(docs) < paging.page_size:
+        total = len(docs)  # the whole answer is on this page: no count needed
+    else:
+        total = await coll.count_documents(filt)
+    return docs, total
+
+
+def _plus_for_space(value: object) -> object:
+    # a "+" in a query string arrives as a space
+    return value.replace(" ", "+") if isinstance(value, str) else value
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+Timestamp = Annotated[
+    datetime, BeforeValidator(_plus_for_space), AfterValidator(_utc),
+    Field(description="ISO 8601, e.g. 2017-07-24T12:45:03.784+00:00"),
+]
+EnvName = Annotated[str, Field(min_length=1, max_length=100, description="environment name")]
+Text = Annotated[str, Field(min_length=1, max_length=1000)]

@@ -1,0 +1,113 @@
+"""``/scans``: scan requests — list, submit, cancel. The scan worker runs them.
+
+Cancelling sets ``status: aborted`` on a draft, pending or running request; the worker
+checks the status of the scan it runs and stops it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import Field, model_validator
+from pymongo import ReturnDocument
+
+from calipso.api.listing import drop_none, object_id, one_document, page_of
+from calipso.api.lookups import require_environment
+from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
+from calipso.api.query import BodyModel, EnvName, ObjectIdText, OneOf, PagedQuery, Text
+from calipso.api.schemas import ERRORS, Document, Message, list_or_document
+from calipso.errors import Conflict, InvalidInput, NotFound
+
+FIELDS = ("id", "environment", "status")
+SUBMITTABLE = ("draft", "pending")
+CANCELLABLE = ("draft", "pending", "running")
+ID_PARAM = {"id": {"type": "string", "pattern": "^[0-9a-fA-F]{24}$"}}
+
+
+class ScansQuery(PagedQuery):
+    env_name: EnvName
+    id: ObjectIdText | None = None
+    base_object: Text | None = Field(None, description="scans of this object (object_id)")
+    status: Annotated[str, OneOf("scans_statuses")] | None = None
+
+
+class ScanOptions(BodyModel):
+    """What a scan request and a schedule share."""
+
+    environment: str = Field(min_length=1, max_length=100)
+    log_level: Annotated[str, OneOf("log_levels")] | None = None
+    clear: bool = False
+    scan_only_inventory: bool = False
+    scan_only_links: bool = False
+    scan_only_cliques: bool = False
+
+    @model_validator(mode="after")
+    def _one_scan_only(self) -> ScanOptions:
+        chosen = [n for n in ("scan_only_inventory", "scan_only_links", "scan_only_cliques")
+                  if getattr(self, n)]
+        if len(chosen) > 1:
+            raise ValueError(f"{chosen[1]}: only one scan_only_* may be true")
+        return self
+
+
+class ScanRequest(ScanOptions):
+    status: Annotated[str, OneOf("scans_statuses")] = Field(
+        "pending", description="draft or pending")
+    inventory: str | None = Field(None, min_length=1, max_length=100)
+    object_id: str | None = Field(None, min_length=1, max_length=1000,
+                                  description="scan this object and its subtree only")
+
+
+async def get_scans(call: Call) -> object:
+    q: ScansQuery = call.query
+    filt = {"environment": q.env_name} | drop_none(status=q.status, object_id=q.base_object)
+    if q.id is not None:
+        filt["_id"] = object_id(q.id, "id")
+        return await one_document(call, call.db.scans, filt, "scan", q.env_name)
+    return await page_of(call, call.db.scans, filt, "scans", FIELDS, q.env_name,
+                         sort=[("submit_timestamp", -1)])
+
+
+async def create_scan(call: Call) -> Reply:
+    body: ScanRequest = call.body
+    if body.status not in SUBMITTABLE:
+        raise InvalidInput("status: a new scan is draft or pending", field="status")
+    await require_environment(call.db, body.environment, "environment")
+    doc = body.model_dump(exclude_none=True) | {"submit_timestamp": datetime.now(UTC)}
+    result = await call.db.scans.insert_one(doc)
+    return Reply({"message": f"created a new scan for environment {body.environment}",
+                  "id": str(result.inserted_id)}, 201)
+
+
+async def cancel_scan(call: Call) -> object:
+    oid = object_id(call.path("id"), "id")
+    doc = await call.db.scans.find_one_and_update(
+        {"_id": oid, "status": {"$in": list(CANCELLABLE)}},
+        {"$set": {"status": "aborted", "end_timestamp": datetime.now(UTC)}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if doc is None:
+        stored = await call.db.scans.find_one({"_id": oid}, {"status": 1})
+        if stored is None:
+            raise NotFound(f"no scan {oid}", field="id")
+        raise Conflict(f"the scan is {stored.get('status')}; only a draft, pending or "
+                       "running scan can be cancelled", field="status")
+    return doc | {"_id": str(oid), "id": str(oid)}
+
+
+OPERATIONS = (
+    Operation("GET", "/scans", get_scans, "Scan requests of an environment", "scans",
+              query=ScansQuery, answers={200: list_or_document("scans"), **ERRORS}),
+    Operation("POST", "/scans", create_scan, "Request a scan", "scans", role=Role.ADMIN,
+              body=ScanRequest, answers={201: Answer("submitted", Message), **ERRORS}),
+    Operation("POST", "/scans/{id}/cancel", cancel_scan,
+              "Cancel a draft, pending or running scan (status becomes aborted)", "scans",
+              role=Role.ADMIN, path_params=ID_PARAM,
+              answers={200: Answer("the cancelled scan", Document), **ERRORS}),
+)
+
+
+def setup(app: web.Application) -> None:
+    add_operations(app, OPERATIONS)
