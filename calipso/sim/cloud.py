@@ -12,9 +12,9 @@ from __future__ import annotations
 import ipaddress
 import random
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from calipso.errors import Conflict, InvalidInput, NotFound
 from calipso.sim import cloud_ops
@@ -44,6 +44,7 @@ from calipso.sim.spec import TopologySpec
 from calipso.sim.wiring import HostWiring, derive_wiring
 
 Action = Literal["create", "update", "delete"]
+T = TypeVar("T")
 # Fixed numbering on every OVS host (see wiring.py): datapath ports 0..5 and br-int
 # ofports 1..2 are the bridges, patches, vxlan_sys_4789 and the provider NIC.
 FIRST_DP_PORT = 6
@@ -185,7 +186,7 @@ class Cloud:
 
     # ---- lookups ---------------------------------------------------------------------
 
-    def _get(self, table: dict[str, Any], kind: str, ident: str) -> Any:
+    def _get(self, table: Mapping[Any, T], kind: str, ident: Any) -> T:
         try:
             return table[ident]
         except KeyError:
@@ -484,8 +485,16 @@ class Cloud:
         uuid_ = instance_id or self.new_uuid()
         if uuid_ in self.instances:
             raise Conflict(f"instance {uuid_} exists", field="id")
-        ports = [self.create_port(n.id, device_owner=OWNER_COMPUTE, device_id=uuid_,
-                                  host=host_rec.name, project_id=project_id) for n in nets]
+        ports: list[Port] = []
+        try:
+            for net in nets:
+                ports.append(self.create_port(net.id, device_owner=OWNER_COMPUTE,
+                                              device_id=uuid_, host=host_rec.name,
+                                              project_id=project_id))
+        except Exception:
+            for port in ports:  # a failed boot leaves no ports behind
+                self.delete_port(port.id)
+            raise
         alloc = self.alloc[host_rec.name]
         inst = Instance(
             uuid=uuid_, name=name, db_id=self._next_instance_db_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from typing import TYPE_CHECKING, Any
 
 from calipso.errors import Conflict, InvalidInput
@@ -94,7 +95,7 @@ def first_free(sub: Subnet, used: set[int], hint: dict[str, int]) -> int:
     start = int(ipaddress.ip_address(sub.allocation_pools[0][0]))
     end = int(ipaddress.ip_address(sub.allocation_pools[-1][1]))
     cursor = max(start, hint.get(sub.id, start))
-    for value in (*range(cursor, end + 1), *range(start, cursor)):
+    for value in itertools.chain(range(cursor, end + 1), range(start, cursor)):
         if value not in used:
             hint[sub.id] = value + 1
             return value

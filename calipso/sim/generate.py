@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import math
 
+from calipso.errors import ConfigError
 from calipso.sim.cloud import Cloud
 from calipso.sim.cloud_ops import PHYSNET
 from calipso.sim.model import (
@@ -202,7 +203,7 @@ def _project_id(cloud: Cloud, name: str | None, k: int) -> str:
     for p in tenants:
         if p.name == name:
             return p.id
-    raise ValueError(f"unknown project {name}")
+    raise ConfigError(f"spec: unknown project {name}")
 
 
 def _network_specs(spec: TopologySpec) -> list[NetworkSpec]:

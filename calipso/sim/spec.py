@@ -110,7 +110,7 @@ class TopologySpec(_Model):
             return self.hosts
         if self.hosts < 1:
             raise ValueError("hosts: at least 1")
-        return HostCounts(combined=1, computes=self.hosts - 1)
+        return HostCounts(controllers=0, networks=0, combined=1, computes=self.hosts - 1)
 
     @property
     def all_in_one(self) -> bool:

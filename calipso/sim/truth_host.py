@@ -57,6 +57,7 @@ def host_objects(cloud: Cloud, t: TruthBuilder, host: Host, hdoc: Doc) -> None:
 
 def _vedge(h: _HostTruth) -> None:
     folder = h.t.folder("vedges", f"{h.host.name}-vedges", "vEdges", h.hdoc)
+    ports: dict[str, dict[str, Any]]
     if h.driver == "vpp":
         ports = {i.name: {"id": str(i.sw_if_index), "name": i.name, "state": "up"}
                  for i in h.w.vpp_interfaces}
@@ -261,8 +262,8 @@ def _physical_links(h: _HostTruth) -> None:
     if h.driver == "vpp":
         h.link(h.vedge, h.pnics["uplink"], "Port-1")
     elif h.driver == "ovs" and has_provider_bridge(spec, host):
-        port = h.w.ovs_port(host.provider_iface)
-        h.link(h.vedge, _provider_pnic(h), f"Port-{port.dp_port if port else ''}")
+        uplink = h.w.ovs_port(host.provider_iface)
+        h.link(h.vedge, _provider_pnic(h), f"Port-{uplink.dp_port if uplink else ''}")
     otep = h.t.get("otep", f"{host.name}-otep")
     if otep is not None:
         pnic = _tunnel_pnic(h)

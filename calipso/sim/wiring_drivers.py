@@ -119,8 +119,8 @@ def wire_ovs(cloud: Cloud, host: Host, ports: list[Port], w: HostWiring) -> None
                                      port_id=port.id))
     w.ovs_ports[:0] = int_ports
     for name in w.datapath_id:
-        members = tuple(p.name for p in w.ovs_ports if p.bridge == name)
-        w.bridges[name] = Bridge(name, "ovs", w.datapath_id[name], members,
+        names = tuple(p.name for p in w.ovs_ports if p.bridge == name)
+        w.bridges[name] = Bridge(name, "ovs", w.datapath_id[name], names,
                                  derived_mac(host.name, name))
     w.namespaces.update(namespaces(cloud, host, ports))
 

@@ -119,6 +119,14 @@ def test_bad_requests_are_refused() -> None:
     net = cloud.create_network("n", tenant)
     with pytest.raises(Conflict):
         cloud.create_instance("vm", tenant, [net.id])  # no subnet yet
+    cloud.create_subnet(net.id, "10.80.0.0/29", enable_dhcp=False)  # 5 addresses
+    for k in range(5):
+        cloud.create_instance(f"vm{k}", tenant, [net.id])
+    ports_before = dict(cloud.ports)
+    with pytest.raises(Conflict, match="no more IP"):
+        cloud.create_instance("one-too-many", tenant, [net.id])
+    assert cloud.ports == ports_before
+    assert cloud_problems(cloud) == []
     with pytest.raises(Conflict):
         cloud.create_network("dup", tenant, "vxlan",
                              segmentation_id=net.segmentation_id)
