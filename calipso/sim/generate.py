@@ -141,7 +141,7 @@ def _agents(cloud: Cloud) -> None:
         mappings = {PHYSNET: "br-ex"} if has_provider_bridge(spec, host) else {}
         common = {"extensions": [], "l2_population": spec.l2_population,
                   "tunnel_types": ["vxlan"] if tunnels else [],
-                  "tunneling_ip": host.tunnel_ip if tunnels else ""}
+                  "tunneling_ip": host.tunnel_ip if tunnels else None}
         if host.is_compute or host.is_network:
             if spec.driver == "ovs":
                 _agent(cloud, host, "neutron-openvswitch-agent", "Open vSwitch agent", "N/A", {

@@ -97,7 +97,8 @@ def _pnics(h: _HostTruth) -> None:
         mac = next(i.mac for i in h.w.vpp_interfaces if i.name == VPP_UPLINK)
         doc = h.t.add("host_pnic", f"{host.name}-pnic-{VPP_UPLINK}", VPP_UPLINK, folder,
                       host=host.name, local_name=VPP_UPLINK, mac_address=mac, state="up",
-                      **{"Link detected": "yes", "IP Address": host.tunnel_ip})
+                      **{"Link detected": "yes", "IP Address": host.tunnel_ip
+                         if has_tunnels(h.cloud.spec, host) else None})
         h.pnics["uplink"] = doc
         return
     folder = h.t.folder("pnics", f"{host.name}-host_pnics", "host_pNICs", h.hdoc)
