@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from calipso.errors import ConfigError
 from calipso.sim.checks import cloud_problems, truth_problems
@@ -45,6 +46,7 @@ def test_every_driver_generates_a_consistent_cloud(driver: str, type_driver: str
     assert len(cloud.instances) == 12
     check_cloud(cloud)
     truth = check_truth(cloud)
+    json.dumps(truth)  # stores and API responses need plain JSON
     types = {o["type"] for o in truth["objects"]}
     assert {"region", "availability_zone", "host", "project", "network", "port", "instance",
             "vnic", "vconnector", "vedge", "host_pnic", "vservice"} <= types
@@ -113,3 +115,13 @@ def test_spec_loads_from_yaml_and_json_and_refuses_unknown_keys(tmp_path: Path) 
     bad.write_text("hosts: 2\nhostz: 3\n")
     with pytest.raises(ConfigError, match="hostz"):
         load_spec(bad)
+
+
+def test_the_readme_example_spec_builds_a_consistent_cloud() -> None:
+    readme = Path(__file__).parents[2] / "calipso" / "sim" / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    cloud = generate(TopologySpec.model_validate(yaml.safe_load(block)))
+    assert len(cloud.instances) == 200
+    check_cloud(cloud)
+    check_truth(cloud)
