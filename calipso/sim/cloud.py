@@ -3,288 +3,36 @@
 `Cloud` is the one mutable object of the simulator. Records (see `model`) are frozen; a
 mutation replaces them and keeps every index and allocation consistent, then tells the
 listeners (`subscribe`) one `Change` per record created, updated or deleted, in order.
-Per-host wiring (bridges, OVS ports, namespaces, tunnels) is derived on demand by
-`Cloud.wiring(host)` from the records plus the stable numbers kept in `HostAlloc`.
+Lookups, indexes and the change feed live in `cloud_index.CloudIndex`.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import random
-import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any, Literal, TypeVar
+from collections.abc import Iterable
+from dataclasses import replace
 
 from calipso.errors import Conflict, InvalidInput, NotFound
 from calipso.sim import cloud_ops
+from calipso.sim.cloud_index import Change, CloudIndex, HostAlloc, Listener
 from calipso.sim.model import (
     OWNER_COMPUTE,
     OWNER_DHCP,
     OWNER_ROUTER_GATEWAY,
     OWNER_ROUTER_INTERFACE,
-    Agent,
-    Aggregate,
-    AvailabilityZone,
-    CatalogService,
     FixedIp,
-    Flavor,
-    Host,
-    Image,
     Instance,
     Network,
     Port,
-    Project,
-    Region,
     Router,
     Subnet,
-    User,
 )
-from calipso.sim.spec import TopologySpec
-from calipso.sim.wiring import HostWiring, derive_wiring
 
-Action = Literal["create", "update", "delete"]
-T = TypeVar("T")
-# Fixed numbering on every OVS host (see wiring.py): datapath ports 0..5 and br-int
-# ofports 1..2 are the bridges, patches, vxlan_sys_4789 and the provider NIC.
-FIRST_DP_PORT = 6
-FIRST_INT_OFPORT = 3
-FIRST_VPP_IF = 3  # sw_if_index 0 local0, 1 provider NIC, 2 tunnel NIC
+__all__ = ["Change", "Cloud", "HostAlloc", "Listener"]
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One record changed. `record` is the new record (the old one for deletes)."""
-
-    version: int
-    action: Action
-    kind: str  # network | subnet | port | instance | router
-    id: str
-    record: Any
-
-
-Listener = Callable[[Change], None]
-
-
-class HostAlloc:
-    """Numbers a host hands out and keeps while the thing lives (stable across reads)."""
-
-    __slots__ = ("next_domain", "next_dp", "next_ofport", "next_vpp_if", "ports", "tags")
-
-    def __init__(self) -> None:
-        self.next_dp = FIRST_DP_PORT
-        self.next_ofport = FIRST_INT_OFPORT
-        self.next_vpp_if = FIRST_VPP_IF
-        self.next_domain = 1
-        # port id -> (datapath port, br-int ofport, vpp sw_if_index)
-        self.ports: dict[str, tuple[int, int, int]] = {}
-        # network id -> [local VLAN tag (OVS) / bridge domain id (VPP), ports using it]
-        self.tags: dict[str, list[int]] = {}
-
-    def bind(self, port_id: str, network_id: str) -> None:
-        self.ports[port_id] = (self.next_dp, self.next_ofport, self.next_vpp_if)
-        self.next_dp += 1
-        self.next_ofport += 1
-        self.next_vpp_if += 1
-        entry = self.tags.get(network_id)
-        if entry is None:
-            used = {tag for tag, _ in self.tags.values()}
-            tag = 1
-            while tag in used:
-                tag += 1
-            self.tags[network_id] = [tag, 1]
-        else:
-            entry[1] += 1
-
-    def unbind(self, port_id: str, network_id: str) -> None:
-        self.ports.pop(port_id, None)
-        entry = self.tags.get(network_id)
-        if entry is not None:
-            entry[1] -= 1
-            if entry[1] <= 0:
-                del self.tags[network_id]
-
-    def tag(self, network_id: str) -> int | None:
-        entry = self.tags.get(network_id)
-        return entry[0] if entry else None
-
-
-class Cloud:
-    """All records of one simulated cloud, indexed, with consistent mutations.
-
-    Plain dict attributes (`hosts`, `networks`, `ports`, …) map id -> record, in creation
-    order; treat them as read-only and mutate only through the methods.
-    """
-
-    def __init__(self, spec: TopologySpec) -> None:
-        self.spec = spec
-        self.rng = random.Random(spec.seed)
-        self.version = 0
-        self.regions: dict[str, Region] = {}
-        self.catalog: dict[str, CatalogService] = {}  # by service name
-        self.endpoint_urls: dict[tuple[str, str], str] = {}  # (service, interface) -> URL
-        self.availability_zones: dict[str, AvailabilityZone] = {}
-        self.aggregates: dict[int, Aggregate] = {}
-        self.projects: dict[str, Project] = {}
-        self.users: dict[str, User] = {}
-        self.hosts: dict[str, Host] = {}
-        self.flavors: dict[str, Flavor] = {}
-        self.images: dict[str, Image] = {}
-        self.agents: dict[str, Agent] = {}
-        self.networks: dict[str, Network] = {}
-        self.subnets: dict[str, Subnet] = {}
-        self.ports: dict[str, Port] = {}
-        self.instances: dict[str, Instance] = {}
-        self.routers: dict[str, Router] = {}
-        self.alloc: dict[str, HostAlloc] = {}
-        # secondary indexes: key -> {id: None} (ordered sets)
-        self._ports_by_host: dict[str, dict[str, None]] = {}
-        self._ports_by_network: dict[str, dict[str, None]] = {}
-        self._ports_by_device: dict[str, dict[str, None]] = {}
-        self._instances_by_host: dict[str, dict[str, None]] = {}
-        self._agents_by_host: dict[str, dict[str, None]] = {}
-        self._dhcp_host: dict[str, str] = {}  # network id -> network host serving DHCP
-        self._ips_used: dict[str, set[int]] = {}
-        self._ip_hint: dict[str, int] = {}
-        self._macs: set[str] = set()
-        self._segments: set[tuple[str, int]] = set()
-        self._next_instance_db_id = 1
-        self._round_robin = 0
-        self._listeners: list[Listener] = []
-        self._wiring_cache: dict[str, Any] = {}
-
-    # ---- ids -------------------------------------------------------------------------
-
-    def new_uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-
-    def new_hex_id(self) -> str:
-        return uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
-
-    def new_mac(self, prefix: str = "fa:16:3e") -> str:
-        while True:
-            n = self.rng.getrandbits(24)
-            mac = f"{prefix}:{n >> 16:02x}:{(n >> 8) & 0xFF:02x}:{n & 0xFF:02x}"
-            if mac not in self._macs:
-                self._macs.add(mac)
-                return mac
-
-    # ---- listeners -------------------------------------------------------------------
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call `listener(change)` after every change; returns the unsubscribe function."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
-
-    def _emit(self, action: Action, kind: str, ident: str, record: Any) -> None:
-        self.version += 1
-        self._wiring_cache.clear()
-        if self._listeners:
-            change = Change(self.version, action, kind, ident, record)
-            for listener in tuple(self._listeners):
-                listener(change)
-
-    # ---- lookups ---------------------------------------------------------------------
-
-    def _get(self, table: Mapping[Any, T], kind: str, ident: Any) -> T:
-        try:
-            return table[ident]
-        except KeyError:
-            raise NotFound(f"{kind} {ident} not found", field=f"{kind}_id") from None
-
-    def host(self, name: str) -> Host:
-        return self._get(self.hosts, "host", name)
-
-    def network(self, network_id: str) -> Network:
-        return self._get(self.networks, "network", network_id)
-
-    def subnet(self, subnet_id: str) -> Subnet:
-        return self._get(self.subnets, "subnet", subnet_id)
-
-    def port(self, port_id: str) -> Port:
-        return self._get(self.ports, "port", port_id)
-
-    def instance(self, uuid_: str) -> Instance:
-        return self._get(self.instances, "instance", uuid_)
-
-    def router(self, router_id: str) -> Router:
-        return self._get(self.routers, "router", router_id)
-
-    def ports_on_host(self, host: str) -> list[Port]:
-        return [self.ports[i] for i in self._ports_by_host.get(host, ())]
-
-    def ports_on_network(self, network_id: str) -> list[Port]:
-        return [self.ports[i] for i in self._ports_by_network.get(network_id, ())]
-
-    def ports_of_device(self, device_id: str) -> list[Port]:
-        return [self.ports[i] for i in self._ports_by_device.get(device_id, ())]
-
-    def instances_on_host(self, host: str) -> list[Instance]:
-        return [self.instances[i] for i in self._instances_by_host.get(host, ())]
-
-    def agents_on_host(self, host: str) -> list[Agent]:
-        return [self.agents[i] for i in self._agents_by_host.get(host, ())]
-
-    def subnets_of(self, network_id: str) -> list[Subnet]:
-        return [self.subnets[s] for s in self.network(network_id).subnet_ids]
-
-    def dhcp_host(self, network_id: str) -> str | None:
-        """The network host whose DHCP agent serves this network (None: no DHCP subnet)."""
-        return self._dhcp_host.get(network_id)
-
-    def network_hosts(self) -> list[Host]:
-        return [h for h in self.hosts.values() if h.is_network]
-
-    def compute_hosts(self) -> list[Host]:
-        return [h for h in self.hosts.values() if h.is_compute]
-
-    def router_ports(self, router_id: str) -> list[Port]:
-        return [p for p in self.ports_of_device(router_id)
-                if p.device_owner in (OWNER_ROUTER_INTERFACE, OWNER_ROUTER_GATEWAY)]
-
-    def agent_configurations(self, agent_id: str) -> dict[str, Any]:
-        """The agent's `configurations` with the live counts real agents report."""
-        return cloud_ops.live_configurations(self, self._get(self.agents, "agent", agent_id))
-
-    def wiring(self, host: str) -> HostWiring:
-        """Derived networking of a host, cached until the next change."""
-        cached = self._wiring_cache.get(host)
-        if cached is None:
-            cached = self._wiring_cache[host] = derive_wiring(self, self.host(host))
-        return cached
-
-    # ---- static records (generator) --------------------------------------------------
-
-    def set_endpoint_url(self, service: str, interface: str, url: str) -> None:
-        """Record where a channel serves `service` (interface public/internal/admin)."""
-        self._get(self.catalog, "service", service)
-        self.endpoint_urls[(service, interface)] = url
-
-    def add_static(self, record: Region | CatalogService | AvailabilityZone | Aggregate
-                   | Project | User | Host | Flavor | Image | Agent) -> None:
-        """Add a record that channels never create (the generator's building blocks)."""
-        if isinstance(record, CatalogService):
-            self.catalog[record.name] = record
-        elif isinstance(record, Region):
-            self.regions[record.name] = record
-        elif isinstance(record, AvailabilityZone):
-            self.availability_zones[record.name] = record
-        elif isinstance(record, Aggregate):
-            self.aggregates[record.id] = record
-        elif isinstance(record, Project):
-            self.projects[record.id] = record
-        elif isinstance(record, User):
-            self.users[record.id] = record
-        elif isinstance(record, Host):
-            self.hosts[record.name] = record
-            self.alloc[record.name] = HostAlloc()
-        elif isinstance(record, Flavor):
-            self.flavors[record.id] = record
-        elif isinstance(record, Image):
-            self.images[record.id] = record
-        else:
-            self.agents[record.id] = record
-            self._agents_by_host.setdefault(record.host, {})[record.id] = None
+class Cloud(CloudIndex):
+    """A simulated cloud: `CloudIndex` plus the mutations the API channel calls."""
 
     # ---- networks and subnets --------------------------------------------------------
 
@@ -447,23 +195,6 @@ class Cloud:
         self._index_port(port)
         self._emit("update", "port", port.id, port)
 
-    def _index_port(self, port: Port) -> None:
-        self.ports[port.id] = port
-        self._ports_by_network.setdefault(port.network_id, {})[port.id] = None
-        if port.device_id:
-            self._ports_by_device.setdefault(port.device_id, {})[port.id] = None
-        if port.host:
-            self._ports_by_host.setdefault(port.host, {})[port.id] = None
-            self.alloc[port.host].bind(port.id, port.network_id)
-
-    def _unindex_port(self, port: Port) -> None:
-        del self.ports[port.id]
-        self._ports_by_network.get(port.network_id, {}).pop(port.id, None)
-        self._ports_by_device.get(port.device_id, {}).pop(port.id, None)
-        if port.host:
-            self._ports_by_host.get(port.host, {}).pop(port.id, None)
-            self.alloc[port.host].unbind(port.id, port.network_id)
-
     # ---- instances -------------------------------------------------------------------
 
     def create_instance(
@@ -598,14 +329,3 @@ class Cloud:
             self.clear_router_gateway(router_id)
         router = self.routers.pop(router_id)
         self._emit("delete", "router", router_id, router)
-
-    # ---- checks ----------------------------------------------------------------------
-
-    def segment_taken(self, network_type: str, segmentation_id: int) -> bool:
-        return (network_type, segmentation_id) in self._segments
-
-    def take_segment(self, network_type: str, segmentation_id: int) -> None:
-        if (network_type, segmentation_id) in self._segments:
-            raise Conflict(f"{network_type} segment {segmentation_id} in use",
-                           field="provider:segmentation_id")
-        self._segments.add((network_type, segmentation_id))

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from calipso.sim.cloud import Cloud
+    from calipso.sim.cloud_index import CloudIndex
 
 PHYSNET = "physnet1"
 VXLAN_OVERHEAD = 50
@@ -160,7 +161,7 @@ def least_loaded_compute(cloud: Cloud) -> Host:
     return min(computes, key=lambda h: (len(cloud._instances_by_host.get(h.name, ())), h.index))
 
 
-def live_configurations(cloud: Cloud, agent: Agent) -> dict[str, Any]:
+def live_configurations(cloud: CloudIndex, agent: Agent) -> dict[str, Any]:
     conf = dict(agent.configurations)
     host = agent.host
     if agent.binary in ("neutron-openvswitch-agent", "neutron-linuxbridge-agent"):

@@ -27,7 +27,7 @@ from calipso.sim.model import (
 )
 
 if TYPE_CHECKING:
-    from calipso.sim.cloud import Cloud
+    from calipso.sim.cloud_index import CloudIndex
 
 LXB_VXLAN_PORT = 8472
 VXLAN_PORT = 4789
@@ -149,7 +149,7 @@ def derived_mac(*parts: str) -> str:
     return ":".join(f"{b:02x}" for b in (0x02 | (digest[0] & 0xFC), *digest[1:6]))
 
 
-def l2_neighbours(cloud: Cloud, host: Host) -> list[Host]:
+def l2_neighbours(cloud: CloudIndex, host: Host) -> list[Host]:
     """Remote tunnel endpoints: all agents' hosts, or with l2population only the hosts that
     share a tunnelled network with this one. In cloud host order."""
     if cloud.spec.type_driver != "vxlan":
@@ -165,7 +165,7 @@ def l2_neighbours(cloud: Cloud, host: Host) -> list[Host]:
     return sorted((cloud.hosts[n] for n in names), key=lambda h: h.index)
 
 
-def network_neighbours(cloud: Cloud, host: Host, network_id: str) -> list[Host]:
+def network_neighbours(cloud: CloudIndex, host: Host, network_id: str) -> list[Host]:
     """Remote hosts that get this network's tunnelled traffic (l2population: the hosts
     with a port on it; else every L2 host). In cloud host order."""
     if not cloud.spec.l2_population:
@@ -174,11 +174,11 @@ def network_neighbours(cloud: Cloud, host: Host, network_id: str) -> list[Host]:
     return sorted((cloud.hosts[n] for n in names), key=lambda h: h.index)
 
 
-def _has_l2(cloud: Cloud, host: Host) -> bool:
+def _has_l2(cloud: CloudIndex, host: Host) -> bool:
     return host.is_compute or host.is_network
 
 
-def _network_hosts(cloud: Cloud) -> dict[str, set[str]]:
+def _network_hosts(cloud: CloudIndex) -> dict[str, set[str]]:
     cached = cloud._wiring_cache.get("\0net_hosts")
     if cached is None:
         cached = {}
@@ -189,7 +189,7 @@ def _network_hosts(cloud: Cloud) -> dict[str, set[str]]:
     return cached
 
 
-def derive_wiring(cloud: Cloud, host: Host) -> HostWiring:
+def derive_wiring(cloud: CloudIndex, host: Host) -> HostWiring:
     from calipso.sim import wiring_drivers  # the drivers build on this module's types
 
     wiring = HostWiring(host=host.name, driver=cloud.spec.driver)
@@ -215,7 +215,7 @@ def physical_devs(host: Host) -> Iterable[LinkDev]:
                       addresses=(bond.ip,) if bond.ip else ())
 
 
-def namespace_devs(cloud: Cloud, ports: list[Port], ns_index: int) -> tuple[LinkDev, ...]:
+def namespace_devs(cloud: CloudIndex, ports: list[Port], ns_index: int) -> tuple[LinkDev, ...]:
     devs = [LinkDev("lo", "lo", "00:00:00:00:00:00", 65536, addresses=("127.0.0.1/8",))]
     for port in ports:
         net = cloud.networks[port.network_id]
@@ -227,7 +227,7 @@ def namespace_devs(cloud: Cloud, ports: list[Port], ns_index: int) -> tuple[Link
     return tuple(devs)
 
 
-def namespaces(cloud: Cloud, host: Host, ports: list[Port]) -> dict[str, Namespace]:
+def namespaces(cloud: CloudIndex, host: Host, ports: list[Port]) -> dict[str, Namespace]:
     """qdhcp-<net> for networks this host's DHCP agent serves, qrouter-<id> for its routers."""
     out: dict[str, Namespace] = {}
     if not host.is_network:
@@ -249,7 +249,7 @@ def namespaces(cloud: Cloud, host: Host, ports: list[Port]) -> dict[str, Namespa
     return out
 
 
-def domains(cloud: Cloud, host: Host, wiring: HostWiring) -> Iterable[Domain]:
+def domains(cloud: CloudIndex, host: Host, wiring: HostWiring) -> Iterable[Domain]:
     hybrid = cloud.spec.driver == "ovs" and cloud.spec.firewall == "hybrid"
     for inst in cloud.instances_on_host(host.name):
         ifaces = []

@@ -26,7 +26,7 @@ from calipso.sim.wiring import (
 )
 
 if TYPE_CHECKING:
-    from calipso.sim.cloud import Cloud
+    from calipso.sim.cloud_index import CloudIndex
 
 OFPORT_LOCAL = 65534
 PHYS_BRIDGE = "br-ex"
@@ -48,7 +48,7 @@ def _ids(port: Port, inst_id: str | None) -> tuple[tuple[str, str], ...]:
     return tuple(ids)
 
 
-def wire_ovs(cloud: Cloud, host: Host, ports: list[Port], w: HostWiring) -> None:
+def wire_ovs(cloud: CloudIndex, host: Host, ports: list[Port], w: HostWiring) -> None:
     spec = cloud.spec
     if not (host.is_compute or host.is_network):
         return
@@ -125,7 +125,7 @@ def wire_ovs(cloud: Cloud, host: Host, ports: list[Port], w: HostWiring) -> None
     w.namespaces.update(namespaces(cloud, host, ports))
 
 
-def wire_lxb(cloud: Cloud, host: Host, ports: list[Port], w: HostWiring) -> None:
+def wire_lxb(cloud: CloudIndex, host: Host, ports: list[Port], w: HostWiring) -> None:
     if not (host.is_compute or host.is_network):
         return
     by_net: dict[str, list[LinkDev]] = {}
@@ -166,7 +166,7 @@ def wire_lxb(cloud: Cloud, host: Host, ports: list[Port], w: HostWiring) -> None
     w.namespaces.update(namespaces(cloud, host, ports))
 
 
-def wire_vpp(cloud: Cloud, host: Host, ports: list[Port], w: HostWiring) -> None:
+def wire_vpp(cloud: CloudIndex, host: Host, ports: list[Port], w: HostWiring) -> None:
     if not (host.is_compute or host.is_network):
         return
     alloc = cloud.alloc[host.name]
