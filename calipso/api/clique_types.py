@@ -71,19 +71,16 @@ class CliqueType(BodyModel):
         return self
 
     def duplicate_filter(self) -> dict[str, Any]:
-        """Documents this one may not coexist with."""
+        """Documents this one may not coexist with: same focal point type and the same
+        environment, or exactly the same configuration."""
         filt: dict[str, Any] = {"focal_point_type": self.focal_point_type}
         if self.environment is not None:
             return filt | {"environment": self.environment}
-        if self.distribution is not None:
-            filt["distribution"] = self.distribution
-            if self.distribution_version is not None:
-                filt["distribution_version"] = self.distribution_version
-        elif self.mechanism_drivers is not None:
-            filt["mechanism_drivers"] = self.mechanism_drivers
-        else:
-            filt["type_drivers"] = self.type_drivers
-        return filt
+        for key in ("distribution", "distribution_version", "mechanism_drivers",
+                    "type_drivers"):
+            value = getattr(self, key)
+            filt[key] = value if value is not None else {"$exists": False}
+        return filt | {"environment": {"$exists": False}}
 
 
 async def get_clique_types(call: Call) -> object:
