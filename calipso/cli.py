@@ -11,7 +11,7 @@ from typing import Any
 import uvloop
 
 from calipso import __version__
-from calipso.errors import CalipsoError, ConfigError
+from calipso.errors import CalipsoError, ConfigError, MetadataError
 from calipso.log import configure_logging
 from calipso.settings import Settings, load_settings
 
@@ -45,6 +45,23 @@ async def _cmd_scan(settings: Settings, args: argparse.Namespace) -> int:
     return await scan_command(settings, args.env_name, args.env_file, options)
 
 
+async def _cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
+    from calipso.metadata import config_root, load_metadata
+    from calipso.seed import default_seed_dir, read_seed
+
+    problems: list[str] = []
+    for check in (load_metadata(settings.config_dir),
+                  read_seed(default_seed_dir(settings.config_dir))):
+        try:
+            await check
+        except MetadataError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise MetadataError(problems)
+    print(f"calipso: metadata in {config_root(settings.config_dir)} is valid")
+    return 0
+
+
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
@@ -75,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     only.add_argument("--cliques-only", action="store_true")
     scan.set_defaults(run=_cmd_scan)
 
+    check = sub.add_parser("check-config",
+                           help="validate the metadata files (scanners, link finders, seed)")
+    check.set_defaults(run=_cmd_check_config)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     init = db_sub.add_parser("init", help="load the seed data (constants, clique types, ...)")
@@ -97,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         return uvloop.run(run(settings, args))
     except ConfigError as err:
         print(f"calipso: {err}", file=sys.stderr)
+        return 2
+    except MetadataError as err:
+        for problem in err.problems:
+            print(f"calipso: {problem}", file=sys.stderr)
         return 2
     except CalipsoError as err:
         print(f"calipso: {err}", file=sys.stderr)
