@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from calipso.errors import Conflict, InvalidInput, NotFound
 from calipso.sim import cloud_ops
-from calipso.sim.cloud_index import Change, CloudIndex, HostAlloc, Listener
+from calipso.sim.cloud_index import Change, CloudIndex, HostAlloc, Listener, operation
 from calipso.sim.model import (
     OWNER_COMPUTE,
     OWNER_DHCP,
@@ -36,6 +36,7 @@ class Cloud(CloudIndex):
 
     # ---- networks and subnets --------------------------------------------------------
 
+    @operation
     def create_network(
         self, name: str, project_id: str, network_type: str | None = None, *,
         shared: bool = False, external: bool = False, physnet: str | None = None,
@@ -49,6 +50,7 @@ class Cloud(CloudIndex):
         self._emit("create", "network", net.id, net)
         return net
 
+    @operation
     def delete_network(self, network_id: str) -> None:
         net = self.network(network_id)
         busy = [p for p in self.ports_on_network(network_id) if p.device_owner != OWNER_DHCP]
@@ -62,6 +64,7 @@ class Cloud(CloudIndex):
             self._segments.discard((seg.network_type, seg.segmentation_id))
         self._emit("delete", "network", network_id, net)
 
+    @operation
     def create_subnet(
         self, network_id: str, cidr: str, name: str = "", *, enable_dhcp: bool = True,
         gateway_ip: str | None = "auto", subnet_id: str | None = None,
@@ -77,6 +80,7 @@ class Cloud(CloudIndex):
             self._ensure_dhcp_port(self.networks[net.id], sub)
         return sub
 
+    @operation
     def delete_subnet(self, subnet_id: str) -> None:
         sub = self.subnet(subnet_id)
         users = [p for p in self.ports_on_network(sub.network_id)
@@ -145,6 +149,7 @@ class Cloud(CloudIndex):
 
     # ---- ports -----------------------------------------------------------------------
 
+    @operation
     def create_port(
         self, network_id: str, *, device_owner: str = "", device_id: str = "",
         host: str = "", name: str = "", project_id: str | None = None,
@@ -161,6 +166,7 @@ class Cloud(CloudIndex):
         self._emit("create", "port", port.id, port)
         return port
 
+    @operation
     def bind_port(self, port_id: str, host: str, device_owner: str = OWNER_COMPUTE,
                   device_id: str = "") -> Port:
         """Bind an (unbound) port to a host, as Nova does when it plugs it."""
@@ -177,6 +183,7 @@ class Cloud(CloudIndex):
         self._emit("update", "port", new.id, new)
         return new
 
+    @operation
     def delete_port(self, port_id: str) -> None:
         port = self.port(port_id)
         if port.device_owner == OWNER_COMPUTE and port.device_id in self.instances:
@@ -197,6 +204,7 @@ class Cloud(CloudIndex):
 
     # ---- instances -------------------------------------------------------------------
 
+    @operation
     def create_instance(
         self, name: str, project_id: str, network_ids: Iterable[str], *, host: str | None = None,
         flavor_id: str | None = None, image_id: str | None = None, user_id: str | None = None,
@@ -242,6 +250,7 @@ class Cloud(CloudIndex):
         self._emit("create", "instance", uuid_, inst)
         return inst
 
+    @operation
     def delete_instance(self, uuid_: str) -> None:
         inst = self.instance(uuid_)
         for port_id in inst.port_ids:
@@ -253,6 +262,7 @@ class Cloud(CloudIndex):
 
     # ---- routers ---------------------------------------------------------------------
 
+    @operation
     def create_router(self, name: str, project_id: str, *,
                       external_network_id: str | None = None,
                       router_id: str | None = None) -> Router:
@@ -265,6 +275,7 @@ class Cloud(CloudIndex):
             router = self.set_router_gateway(router.id, external_network_id)
         return router
 
+    @operation
     def set_router_gateway(self, router_id: str, network_id: str) -> Router:
         router = self.router(router_id)
         net = self.network(network_id)
@@ -281,6 +292,7 @@ class Cloud(CloudIndex):
         self._emit("update", "router", router.id, router)
         return router
 
+    @operation
     def clear_router_gateway(self, router_id: str) -> Router:
         router = self.router(router_id)
         if router.gw_port_id and router.gw_port_id in self.ports:
@@ -290,6 +302,7 @@ class Cloud(CloudIndex):
         self._emit("update", "router", router.id, router)
         return router
 
+    @operation
     def add_router_interface(self, router_id: str, subnet_id: str) -> Port:
         """Plug a router into a subnet at its gateway IP (qr- device in qrouter-<id>)."""
         router = self.router(router_id)
@@ -307,6 +320,7 @@ class Cloud(CloudIndex):
         self._emit("update", "router", router.id, router)
         return port
 
+    @operation
     def remove_router_interface(self, router_id: str, subnet_id: str) -> None:
         router = self.router(router_id)
         for port in self.router_ports(router_id):
@@ -321,6 +335,7 @@ class Cloud(CloudIndex):
         raise NotFound(f"router {router_id} has no interface on subnet {subnet_id}",
                        field="subnet_id")
 
+    @operation
     def delete_router(self, router_id: str) -> None:
         router = self.router(router_id)
         if any(p.device_owner == OWNER_ROUTER_INTERFACE for p in self.router_ports(router_id)):

@@ -7,11 +7,12 @@ ports, namespaces, tunnels) is derived on demand by `wiring(host)`.
 
 from __future__ import annotations
 
+import functools
 import random
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from calipso.errors import Conflict, NotFound
 from calipso.sim import cloud_ops
@@ -39,6 +40,8 @@ from calipso.sim.wiring import HostWiring, derive_wiring
 
 Action = Literal["create", "update", "delete"]
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 # Fixed numbering on every OVS host (see wiring.py): datapath ports 0..5 and br-int
 # ofports 1..2 are the bridges, patches, vxlan_sys_4789 and the provider NIC.
 FIRST_DP_PORT = 6
@@ -48,16 +51,41 @@ FIRST_VPP_IF = 3  # sw_if_index 0 local0, 1 provider NIC, 2 tunnel NIC
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One record changed. `record` is the new record (the old one for deletes)."""
+    """One record changed. `record` is the new record (the old one for deletes).
+
+    `op` names the outermost `Cloud` mutation (the API call) that made the change, e.g.
+    `create_instance`, and `op_id` numbers those calls: every change of one call carries
+    the same `op_id`, so a channel can group them (notifications follow API calls).
+    """
 
     version: int
     action: Action
     kind: str  # network | subnet | port | instance | router
     id: str
     record: Any
+    op: str = ""
+    op_id: int = 0
 
 
 Listener = Callable[[Change], None]
+
+
+def operation(method: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[Any, P], R]:
+    """Mark a public mutation: its changes (and those of the mutations it calls) carry
+    its name and one new `op_id`."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if self._op is not None:
+            return method(self, *args, **kwargs)
+        self._op_seq += 1
+        self._op = (self._op_seq, method.__name__)
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._op = None
+
+    return wrapper
 
 
 class HostAlloc:
@@ -146,6 +174,8 @@ class CloudIndex:
         self._round_robin = 0
         self._listeners: list[Listener] = []
         self._wiring_cache: dict[str, Any] = {}
+        self._op: tuple[int, str] | None = None  # (op_id, name) of the running mutation
+        self._op_seq = 0
 
     # ---- ids -------------------------------------------------------------------------
 
@@ -174,7 +204,8 @@ class CloudIndex:
         self.version += 1
         self._wiring_cache.clear()
         if self._listeners:
-            change = Change(self.version, action, kind, ident, record)
+            op_id, op = self._op or (0, "")
+            change = Change(self.version, action, kind, ident, record, op, op_id)
             for listener in tuple(self._listeners):
                 listener(change)
 
