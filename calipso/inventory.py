@@ -10,6 +10,7 @@ unchanged cloud changes nothing but ``last_scanned``. Keys containing ``.`` are 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import time
@@ -148,3 +149,219 @@ class InventoryWriter:
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+# --- links and cliques -------------------------------------------------------------------
+
+LinkKey = tuple[str, str, str]  # (link_type, source_id, target_id)
+
+# The fields of a link that a finder decides; a link whose fields are unchanged is only
+# stamped with ``last_scanned``. Monitoring fields (status...) are not ours and not compared.
+LINK_FIELDS = ("source", "target", "link_name", "state", "link_weight", "implicit",
+               "attributes", "host", "switch", "source_label", "target_label")
+_OPTIONAL_LINK_FIELDS = ("host", "switch")
+_STAMP_CHUNK = 100  # ids per UpdateMany: SecantusDB's $in slows down past a few hundred
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _canonical(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_canonical(v) for v in value)
+    return value
+
+
+def digest(doc: Doc, fields: Iterable[str]) -> bytes:
+    """A short fingerprint of ``fields`` of ``doc`` (key order of nested dicts ignored)."""
+    text = repr(tuple((f, _canonical(doc.get(f))) for f in fields))
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+class _StampingWriter:
+    """Buffered upserts plus ``last_scanned`` stamps for documents found unchanged."""
+
+    collection: str
+
+    def __init__(self, db: AsyncDatabase, env: str, scanned_at: datetime,
+                 batch_size: int) -> None:
+        self.db = db
+        self.env = env
+        self.scanned_at = scanned_at
+        self.batch_size = batch_size
+        self._ops: list[Any] = []
+        self._stamps: list[Any] = []
+        self._lock = asyncio.Lock()
+        self.upserted = 0
+        self.stamped = 0
+        self.write_seconds = 0.0
+
+    async def _queue(self, op: Any | None, stamp_id: Any | None = None) -> None:
+        if op is not None:
+            self._ops.append(op)
+        if stamp_id is not None:
+            self._stamps.append(stamp_id)
+        if len(self._ops) + len(self._stamps) // _STAMP_CHUNK >= self.batch_size:
+            await self.flush()
+
+    async def flush(self) -> None:
+        async with self._lock:
+            ops, self._ops = self._ops, []
+            stamps, self._stamps = self._stamps, []
+            ops.extend(
+                UpdateMany({"_id": {"$in": stamps[i:i + _STAMP_CHUNK]}},
+                           {"$set": {"last_scanned": self.scanned_at}})
+                for i in range(0, len(stamps), _STAMP_CHUNK))
+            if not ops:
+                return
+            started = time.perf_counter()
+            for i in range(0, len(ops), self.batch_size):
+                await self.db[self.collection].bulk_write(ops[i:i + self.batch_size],
+                                                          ordered=True)
+            self.write_seconds += time.perf_counter() - started
+            self.upserted += len(ops) - (len(stamps) + _STAMP_CHUNK - 1) // _STAMP_CHUNK
+            self.stamped += len(stamps)
+
+
+class LinkWriter(_StampingWriter):
+    """Buffered bulk upserts of one environment's links, keyed by
+    (environment, link_type, source_id, target_id).
+
+    With ``load_existing()`` called first, a link whose fields did not change is not
+    rewritten, only stamped with ``last_scanned``; so a re-run on an unchanged inventory
+    changes nothing but ``last_scanned`` and costs one small update per 100 links.
+    The explicit links handed over in this run stay available through ``found()``.
+    """
+
+    collection = "links"
+
+    def __init__(self, db: AsyncDatabase, env: str, scanned_at: datetime,
+                 batch_size: int = 1000) -> None:
+        super().__init__(db, env, scanned_at, batch_size)
+        self._existing: dict[LinkKey, tuple[Any, bytes]] = {}
+        self._seen: dict[LinkKey, bytes] = {}
+        self._explicit: dict[LinkKey, Doc] = {}
+
+    async def load_existing(self) -> int:
+        """Read the stored links' fingerprints (one query); returns how many there are."""
+        projection = {f: 1 for f in (*LINK_FIELDS, "link_type", "source_id", "target_id")}
+        cursor = self.db.links.find({"environment": self.env}, projection)
+        self._existing = {
+            (d["link_type"], d["source_id"], d["target_id"]):
+                (d["_id"], digest(decode_keys(d), LINK_FIELDS))
+            async for d in cursor
+        }
+        return len(self._existing)
+
+    @property
+    def count(self) -> int:
+        """Distinct links handed over in this run."""
+        return len(self._seen)
+
+    def found(self) -> list[Doc]:
+        """The explicit (non-implicit) links handed over in this run."""
+        return list(self._explicit.values())
+
+    async def add(self, link: Doc) -> None:
+        key: LinkKey = (link["link_type"], link["source_id"], link["target_id"])
+        fingerprint = digest(link, LINK_FIELDS)
+        if self._seen.get(key) == fingerprint:
+            return
+        self._seen[key] = fingerprint
+        if not link.get("implicit"):
+            self._explicit[key] = link
+        known = self._existing.get(key)
+        if known is not None and known[1] == fingerprint:
+            await self._queue(None, stamp_id=known[0])
+            return
+        fields = encode_keys({k: v for k, v in link.items() if k != "_id"})
+        fields["environment"] = self.env
+        fields["last_scanned"] = self.scanned_at
+        update: Doc = {"$set": fields, "$setOnInsert": {"created_at": self.scanned_at}}
+        absent = {f: "" for f in _OPTIONAL_LINK_FIELDS if f not in fields}
+        if absent:
+            update["$unset"] = absent
+        await self._queue(UpdateOne(
+            {"environment": self.env, "link_type": key[0], "source_id": key[1],
+             "target_id": key[2]}, update, upsert=True))
+
+    async def remove_unseen(self) -> int:
+        """Delete the environment's links not handed over in this run; returns how many."""
+        await self.flush()
+        result = await self.db.links.delete_many(
+            {"environment": self.env, "last_scanned": {"$lt": self.scanned_at}})
+        return result.deleted_count
+
+
+CLIQUE_FIELDS = ("focal_point", "focal_point_id", "focal_point_type", "links",
+                 "links_detailed", "nodes", "constraints", "clique_type")
+
+
+class CliqueWriter(_StampingWriter):
+    """Bulk upserts of one environment's cliques, keyed by (environment, focal_point).
+
+    Each clique carries ``digest``, a fingerprint of its fields: an unchanged clique is
+    only stamped with ``last_scanned``. Focal points get ``clique: true``; a focal point
+    whose clique is removed loses it.
+    """
+
+    collection = "cliques"
+
+    def __init__(self, db: AsyncDatabase, env: str, scanned_at: datetime,
+                 batch_size: int = 500) -> None:
+        super().__init__(db, env, scanned_at, batch_size)
+        self._existing: dict[str, tuple[Any, bytes | None]] = {}
+        self._flag: list[str] = []
+
+    async def load_existing(self, focal_point_ids: list[str] | None = None) -> int:
+        query: Doc = {"environment": self.env}
+        if focal_point_ids is not None:
+            query["focal_point_id"] = {"$in": focal_point_ids}
+        cursor = self.db.cliques.find(query, {"focal_point_id": 1, "digest": 1})
+        self._existing = {d.get("focal_point_id"): (d["_id"], d.get("digest"))
+                          async for d in cursor}
+        return len(self._existing)
+
+    async def add(self, clique: Doc, flagged: bool) -> None:
+        """Write ``clique``; ``flagged``: its focal point already has ``clique: true``."""
+        fingerprint = digest(clique, CLIQUE_FIELDS)
+        if not flagged:
+            self._flag.append(clique["focal_point_id"])
+        known = self._existing.get(clique["focal_point_id"])
+        if known is not None and known[1] == fingerprint:
+            await self._queue(None, stamp_id=known[0])
+            return
+        fields = {f: clique[f] for f in CLIQUE_FIELDS}
+        fields.update(environment=self.env, digest=fingerprint, last_scanned=self.scanned_at)
+        await self._queue(UpdateOne(
+            {"environment": self.env, "focal_point": clique["focal_point"]},
+            {"$set": fields, "$setOnInsert": {"created_at": self.scanned_at}}, upsert=True))
+
+    async def flush(self) -> None:
+        await super().flush()
+        flag, self._flag = self._flag, []
+        ops = [UpdateMany({"environment": self.env, "id": {"$in": chunk}},
+                          {"$set": {"clique": True}})
+               for chunk in _chunks(flag, _STAMP_CHUNK)]
+        if ops:
+            await self.db.inventory.bulk_write(ops, ordered=True)
+
+    async def remove(self, focal_point_ids: list[str]) -> int:
+        """Delete the cliques of these focal points (rebuilt to nothing, or gone)."""
+        await self.flush()
+        deleted = 0
+        for chunk in _chunks(focal_point_ids, _STAMP_CHUNK):
+            result = await self.db.cliques.delete_many(
+                {"environment": self.env, "focal_point_id": {"$in": chunk}})
+            deleted += result.deleted_count
+            await self.db.inventory.update_many(
+                {"environment": self.env, "id": {"$in": chunk}, "clique": True},
+                {"$unset": {"clique": ""}})
+        return deleted
+
+    async def remove_unseen(self) -> int:
+        """After a full run: delete the cliques not written or stamped in it."""
+        await self.flush()
+        stale = [d.get("focal_point_id") async for d in self.db.cliques.find(
+            {"environment": self.env, "last_scanned": {"$not": {"$gte": self.scanned_at}}},
+            {"focal_point_id": 1})]
+        return await self.remove([s for s in stale if s is not None]) if stale else 0

@@ -1,0 +1,129 @@
+"""What every link finder shares: the run's context, the object loaders, the link writer.
+
+A finder subclasses ``FindLinks`` and implements ``async def add_links(self)``. It loads
+the objects it needs with ``objects()`` (one query per type, with a projection), matches
+them in dicts in memory, and hands each link to ``add_link()``; no query per object.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from calipso.env_config import EnvironmentConfig
+from calipso.inventory import Doc, InventoryWriter, LinkWriter, decode_keys
+
+UP = "up"
+DOWN = "down"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkContext:
+    """One run of the link and clique finders over one environment."""
+
+    db: AsyncDatabase
+    env: EnvironmentConfig
+    scanned_at: datetime
+    log: logging.LoggerAdapter
+
+
+def pnic_state(pnic: Doc) -> str:
+    """A host pNIC's links are up when ethtool saw a link."""
+    return UP if pnic.get("Link detected") == "yes" else DOWN
+
+
+def index(docs: Iterable[Doc], *fields: str) -> dict[Any, Doc]:
+    """Docs keyed by one field, or by a tuple of fields; docs missing a field are left out."""
+    out: dict[Any, Doc] = {}
+    for doc in docs:
+        values = tuple(doc.get(f) for f in fields)
+        if any(v is None for v in values):
+            continue
+        out[values[0] if len(values) == 1 else values] = doc
+    return out
+
+
+class FindLinks:
+    """Base of the link finders named in ``config/link_finders.json``.
+
+    ``links`` is the run's shared writer (``find_links`` passes one to every finder); a
+    finder made on its own gets its own, and ``run()`` flushes it.
+    """
+
+    def __init__(self, ctx: LinkContext, links: LinkWriter | None = None,
+                 inventory: InventoryWriter | None = None) -> None:
+        self.ctx = ctx
+        self.env = ctx.env.name
+        self.log = ctx.log
+        self.links = links or LinkWriter(ctx.db, self.env, ctx.scanned_at)
+        self.inventory = inventory or InventoryWriter(ctx.db, self.env, ctx.scanned_at)
+        self.skipped: dict[str, int] = {}
+
+    async def add_links(self) -> None:
+        raise NotImplementedError
+
+    async def run(self) -> None:
+        """``add_links`` then write what it found (links and inventory patches)."""
+        await self.add_links()
+        await self.links.flush()
+        await self.inventory.flush()
+        if self.skipped:
+            self.log.info("link candidates skipped",
+                          extra={"finder": type(self).__name__, "skipped": self.skipped})
+
+    def skip(self, reason: str) -> None:
+        """Count a candidate left out; ``run`` logs the counts once."""
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    # --- loading ---------------------------------------------------------------------
+
+    @property
+    def mechanism_drivers(self) -> list[str]:
+        return [m.upper() for m in self.ctx.env.mechanism_drivers]
+
+    async def objects(self, object_type: str, fields: Iterable[str],
+                      query: Doc | None = None) -> list[Doc]:
+        """All objects of ``object_type`` in the environment, with ``_id``, ``id``, ``type``,
+        ``name``, ``host`` and ``fields`` only; ``[dot]`` keys decoded."""
+        projection = dict.fromkeys(("_id", "id", "type", "name", "host", *fields), 1)
+        flt: Doc = {"environment": self.env, "type": object_type, **(query or {})}
+        cursor = self.ctx.db.inventory.find(flt, projection)
+        return [decode_keys(doc) async for doc in cursor]
+
+    # --- writing ---------------------------------------------------------------------
+
+    async def add_link(self, source: Doc, target: Doc, link_name: str | None,
+                       state: str = UP, attributes: Doc | None = None,
+                       host: str | None = None, switch: str | None = None,
+                       source_label: str = "", target_label: str = "",
+                       implicit: bool = False, link_type: str | None = None) -> None:
+        """Hand one link from ``source`` to ``target`` (inventory documents) to the writer."""
+        link: Doc = {
+            "link_type": link_type or f"{source['type']}-{target['type']}",
+            "source": source["_id"], "source_id": source["id"],
+            "target": target["_id"], "target_id": target["id"],
+            "link_name": link_name or "",
+            "state": state,
+            "link_weight": 0,
+            "implicit": implicit,
+            "attributes": attributes or {},
+            "source_label": source_label,
+            "target_label": target_label,
+        }
+        if host:
+            link["host"] = host
+        if switch:
+            link["switch"] = switch
+        await self.links.add(link)
+
+    async def patch(self, obj: Doc, fields: Doc) -> None:
+        """Set ``fields`` on an inventory object when they differ from what it holds."""
+        changed = {k: v for k, v in fields.items() if obj.get(k) != v}
+        if changed:
+            obj.update(changed)
+            await self.inventory.patch(obj["id"], changed)
