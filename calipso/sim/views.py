@@ -31,7 +31,9 @@ def vif_bridge(cloud: Cloud, port: Port) -> str | None:
 
 
 def _dhcp_server(cloud: Cloud, subnet_id: str, network_id: str) -> str | None:
-    for port in cloud.ports_on_network(network_id):
+    # lazily: the DHCP port comes early in a network's ports, and networks have thousands
+    for port_id in cloud._ports_by_network.get(network_id, ()):
+        port = cloud.ports[port_id]
         if port.device_owner == OWNER_DHCP:
             for ip in port.fixed_ips:
                 if ip.subnet_id == subnet_id:
