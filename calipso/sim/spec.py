@@ -19,6 +19,7 @@ MechanismDriver = Literal["ovs", "lxb", "vpp"]
 TypeDriver = Literal["vxlan", "vlan"]
 NetworkType = Literal["vxlan", "vlan", "flat"]
 Firewall = Literal["hybrid", "openvswitch"]
+KeystoneVersion = Literal["v3", "v2.0"]
 
 
 class _Model(BaseModel):
@@ -86,6 +87,8 @@ class TopologySpec(_Model):
     mtu: int = Field(1500, ge=1280, le=9000)
     vlan_range: tuple[int, int] = (100, 3999)
     vni_range: tuple[int, int] = (1, 16_000_000)
+    keystone_versions: list[KeystoneVersion] = Field(  # what the API channel serves
+        default_factory=lambda: ["v3", "v2.0"], min_length=1)
 
     @model_validator(mode="after")
     def _check(self) -> TopologySpec:

@@ -1,0 +1,412 @@
+"""Simulated Neutron (`/v2.0/...`): networks, subnets, ports, routers, agents.
+
+Lists take attribute filters (`?device_id=`, `?network_id=`, `?binding:host_id=`, any
+attribute of the resource; repeated keys match any of their values; an unknown attribute
+is a 400 as with filter validation on), `fields=`, and `limit`/`marker` paging with
+`<resource>_links` (`next`, and `previous` after a marker). Without `limit` a list is
+whole, as Neutron's default. Creates and deletes go through the cloud's mutations, so
+every channel and the truth see them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from calipso.errors import InvalidInput, NotFound
+from calipso.sim.api import neutron_views as views
+from calipso.sim.api.http import (
+    body_of,
+    int_param,
+    next_link,
+    page,
+    public,
+    reply,
+    state_of,
+    token_of,
+)
+from calipso.sim.cloud import Cloud
+from calipso.sim.model import OWNER_ROUTER_INTERFACE
+
+PAGING_KEYS = frozenset({"limit", "marker", "fields", "sort_key", "sort_dir", "page_reverse"})
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    singular: str
+    table: str  # Cloud attribute holding the records
+    view: Callable[[Cloud, Any], dict[str, Any]]
+    indexes: tuple[tuple[str, Callable[[Cloud, str], Iterable[Any]]], ...] = ()
+
+
+RESOURCES = {
+    "networks": Resource("network", "networks", views.network_view),
+    "subnets": Resource("subnet", "subnets", views.subnet_view, (
+        ("network_id", lambda c, v: c.subnets_of(v) if v in c.networks else ()),)),
+    "ports": Resource("port", "ports", views.port_view, (
+        ("device_id", lambda c, v: c.ports_of_device(v)),
+        ("network_id", lambda c, v: c.ports_on_network(v)),
+        ("binding:host_id", lambda c, v: c.ports_on_host(v)))),
+    "routers": Resource("router", "routers", views.router_view),
+    "agents": Resource("agent", "agents", views.agent_view, (
+        ("host", lambda c, v: c.agents_on_host(v)),)),
+}
+
+
+def _table(cloud: Cloud, res: Resource) -> dict[Any, Any]:
+    return getattr(cloud, res.table)
+
+
+def _not_found(res: Resource, ident: str) -> NotFound:
+    return NotFound(f"{res.singular.capitalize()} {ident} could not be found.",
+                    field=f"{res.singular}_id")
+
+
+def _matches(view: dict[str, Any], key: str, wanted: list[str]) -> bool:
+    if key == "fixed_ips":  # fixed_ips=ip_address=X / fixed_ips=subnet_id=Y
+        pairs = [w.split("=", 1) for w in wanted if "=" in w]
+        return any(ip.get(k) == v for k, v in pairs for ip in view["fixed_ips"])
+    value = view[key]
+    if isinstance(value, bool):
+        return str(value).lower() in (w.lower() for w in wanted)
+    return ("" if value is None else str(value)) in wanted
+
+
+def _visible(request: web.Request, res: Resource, item: dict[str, Any]) -> bool:
+    token = token_of(request)
+    if token.is_admin:
+        return True
+    project = token.project.id if token.project else ""
+    return item.get("project_id") in (project, "") or bool(
+        res.singular == "network" and (item["shared"] or item["router:external"]))
+
+
+def _fields(request: web.Request, item: dict[str, Any]) -> dict[str, Any]:
+    wanted = request.query.getall("fields", [])
+    return {k: v for k, v in item.items() if k in wanted} if wanted else item
+
+
+def _filters(request: web.Request) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key in request.query:
+        if key not in PAGING_KEYS and key not in out:
+            out[key] = request.query.getall(key)
+    return out
+
+
+def _candidates(cloud: Cloud, res: Resource, filters: dict[str, list[str]]) -> list[Any]:
+    for key, lookup in res.indexes:
+        if key in filters:
+            found: dict[Any, Any] = {}
+            for value in filters[key]:
+                for rec in lookup(cloud, value):
+                    found[id(rec)] = rec
+            return list(found.values())
+    if "id" in filters:
+        table = _table(cloud, res)
+        return [table[i] for i in filters["id"] if i in table]
+    return list(_table(cloud, res).values())
+
+
+def list_handler(collection: str) -> Callable[[web.Request], Any]:
+    res = RESOURCES[collection]
+
+    async def handler(request: web.Request) -> web.Response:
+        cloud = state_of(request).cloud
+        filters = _filters(request)
+        items = [res.view(cloud, rec) for rec in _candidates(cloud, res, filters)]
+        if items and filters:
+            unknown = sorted(k for k in filters if k not in items[0])
+            if unknown:
+                raise InvalidInput(f"[{unknown[0]}] is invalid attribute for filtering",
+                                   field=unknown[0])
+        items = [i for i in items if _visible(request, res, i)
+                 and all(_matches(i, k, v) for k, v in filters.items())]
+        limit, marker = int_param(request, "limit"), request.query.get("marker")
+        by_id = {i["id"]: i for i in items}
+        chunk, more = page(list(by_id), limit or None, marker,
+                           lambda msg, field=None: _not_found(res, marker or ""))
+        out: dict[str, Any] = {collection: [_fields(request, by_id[i]) for i in chunk]}
+        links = []
+        if more and limit:
+            links.append({"href": next_link(request, limit, chunk[-1]), "rel": "next"})
+        if marker and chunk and limit:
+            links.append({"href": str(request.url.update_query(
+                {"limit": str(limit), "marker": chunk[0], "page_reverse": "True"})),
+                "rel": "previous"})
+        if links:
+            out[f"{collection}_links"] = links
+        return reply(out)
+
+    return handler
+
+
+def show_handler(collection: str) -> Callable[[web.Request], Any]:
+    res = RESOURCES[collection]
+
+    async def handler(request: web.Request) -> web.Response:
+        cloud = state_of(request).cloud
+        ident = request.match_info["id"]
+        rec = _table(cloud, res).get(ident)
+        if rec is None:
+            raise _not_found(res, ident)
+        item = res.view(cloud, rec)
+        if not _visible(request, res, item):
+            raise _not_found(res, ident)
+        return reply({res.singular: _fields(request, item)})
+
+    return handler
+
+
+# ---- mutations ---------------------------------------------------------------------------
+
+def _check_keys(body: dict[str, Any], allowed: set[str]) -> None:
+    extra = sorted(set(body) - allowed)
+    if extra:
+        raise InvalidInput(f"Unrecognized attribute(s) '{', '.join(extra)}'", field=extra[0])
+
+
+def _project(request: web.Request, body: dict[str, Any]) -> str:
+    token = token_of(request)
+    project = body.get("project_id") or body.get("tenant_id")
+    if project and token.is_admin:
+        return str(project)
+    return token.project.id if token.project else ""
+
+
+def _bool(body: dict[str, Any], key: str, default: bool) -> bool:
+    value = body.get(key, default)
+    if not isinstance(value, bool):
+        raise InvalidInput(f"Invalid input for {key}. Reason: '{value}' is not a valid boolean",
+                           field=key)
+    return value
+
+
+NET_KEYS = {"name", "project_id", "tenant_id", "shared", "router:external", "admin_state_up",
+            "provider:network_type", "provider:physical_network", "provider:segmentation_id",
+            "mtu", "description"}
+
+
+async def network_create(request: web.Request) -> web.Response:
+    cloud = state_of(request).cloud
+    body = await body_of(request, "network")
+    _check_keys(body, NET_KEYS)
+    seg = body.get("provider:segmentation_id")
+    if seg is not None and not isinstance(seg, int):
+        raise InvalidInput("provider:segmentation_id must be an integer",
+                           field="provider:segmentation_id")
+    net = cloud.create_network(
+        str(body.get("name", "")), _project(request, body), body.get("provider:network_type"),
+        shared=_bool(body, "shared", False), external=_bool(body, "router:external", False),
+        physnet=body.get("provider:physical_network"), segmentation_id=seg,
+        mtu=body.get("mtu"))
+    return reply({"network": views.network_view(cloud, net)}, 201)
+
+
+SUBNET_KEYS = {"network_id", "cidr", "ip_version", "name", "enable_dhcp", "gateway_ip",
+               "project_id", "tenant_id", "description"}
+
+
+async def subnet_create(request: web.Request) -> web.Response:
+    cloud = state_of(request).cloud
+    body = await body_of(request, "subnet")
+    _check_keys(body, SUBNET_KEYS)
+    for key in ("network_id", "cidr"):
+        if not isinstance(body.get(key), str):
+            raise InvalidInput(f"Invalid input for operation: {key} is required", field=key)
+    if body.get("ip_version", 4) != 4:
+        raise InvalidInput("The simulator serves IPv4 subnets only", field="ip_version")
+    if body["network_id"] not in cloud.networks:
+        raise _not_found(RESOURCES["networks"], body["network_id"])
+    sub = cloud.create_subnet(body["network_id"], body["cidr"], str(body.get("name", "")),
+                              enable_dhcp=_bool(body, "enable_dhcp", True),
+                              gateway_ip=body.get("gateway_ip", "auto"))
+    return reply({"subnet": views.subnet_view(cloud, sub)}, 201)
+
+
+PORT_KEYS = {"network_id", "name", "device_id", "device_owner", "binding:host_id", "fixed_ips",
+             "mac_address", "project_id", "tenant_id", "admin_state_up", "description"}
+
+
+def _port_ips(cloud: Cloud, network_id: str, raw: Any) -> list[tuple[str, str | None]] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise InvalidInput("Invalid input for fixed_ips", field="fixed_ips")
+    out: list[tuple[str, str | None]] = []
+    for entry in raw:
+        if not isinstance(entry, dict):
+            raise InvalidInput("Invalid input for fixed_ips", field="fixed_ips")
+        subnet_id, ip = entry.get("subnet_id"), entry.get("ip_address")
+        if subnet_id is None and ip is not None:
+            subnet_id = next((s.id for s in cloud.subnets_of(network_id)
+                              if ipaddress.ip_address(ip) in ipaddress.ip_network(s.cidr)), None)
+        if subnet_id is None:
+            raise InvalidInput(f"No subnet on network {network_id} for {entry}",
+                               field="fixed_ips")
+        out.append((subnet_id, ip))
+    return out
+
+
+async def port_create(request: web.Request) -> web.Response:
+    cloud = state_of(request).cloud
+    body = await body_of(request, "port")
+    _check_keys(body, PORT_KEYS)
+    net_id = body.get("network_id")
+    if not isinstance(net_id, str):
+        raise InvalidInput("Invalid input for operation: network_id is required",
+                           field="network_id")
+    if net_id not in cloud.networks:
+        raise _not_found(RESOURCES["networks"], net_id)
+    port = cloud.create_port(
+        net_id, device_owner=str(body.get("device_owner", "")),
+        device_id=str(body.get("device_id", "")), host=str(body.get("binding:host_id", "")),
+        name=str(body.get("name", "")), project_id=_project(request, body) or None,
+        fixed_ips=_port_ips(cloud, net_id, body.get("fixed_ips")), mac=body.get("mac_address"))
+    return reply({"port": views.port_view(cloud, port)}, 201)
+
+
+async def port_update(request: web.Request) -> web.Response:
+    """Only binding an unbound port (`binding:host_id`, with device owner and id)."""
+    cloud = state_of(request).cloud
+    port = cloud.port(request.match_info["id"])
+    body = await body_of(request, "port")
+    _check_keys(body, {"binding:host_id", "device_owner", "device_id"})
+    host = body.get("binding:host_id")
+    if not host:
+        raise InvalidInput("The simulator updates binding:host_id only",
+                           field="binding:host_id")
+    port = cloud.bind_port(port.id, str(host), str(body.get("device_owner")
+                                                   or port.device_owner or "compute:nova"),
+                           str(body.get("device_id", "")))
+    return reply({"port": views.port_view(cloud, port)})
+
+
+ROUTER_KEYS = {"name", "project_id", "tenant_id", "external_gateway_info", "admin_state_up",
+               "description"}
+
+
+def _gateway_network(info: Any) -> str | None:
+    if info is None or info == {}:
+        return None
+    if not isinstance(info, dict) or not isinstance(info.get("network_id"), str):
+        raise InvalidInput("Invalid input for external_gateway_info",
+                           field="external_gateway_info")
+    return info["network_id"]
+
+
+async def router_create(request: web.Request) -> web.Response:
+    cloud = state_of(request).cloud
+    body = await body_of(request, "router")
+    _check_keys(body, ROUTER_KEYS)
+    gw = _gateway_network(body.get("external_gateway_info"))
+    if gw is not None and gw not in cloud.networks:
+        raise _not_found(RESOURCES["networks"], gw)
+    router = cloud.create_router(str(body.get("name", "")), _project(request, body),
+                                 external_network_id=gw)
+    return reply({"router": views.router_view(cloud, router)}, 201)
+
+
+async def router_update(request: web.Request) -> web.Response:
+    cloud = state_of(request).cloud
+    router = cloud.router(request.match_info["id"])
+    body = await body_of(request, "router")
+    _check_keys(body, {"external_gateway_info"})
+    if "external_gateway_info" in body:
+        gw = _gateway_network(body["external_gateway_info"])
+        if gw is None:
+            router = cloud.clear_router_gateway(router.id)
+        elif gw != router.gw_network_id:
+            router = cloud.set_router_gateway(router.id, gw)
+    return reply({"router": views.router_view(cloud, router)})
+
+
+def _interface_answer(cloud: Cloud, router_id: str, port_id: str, subnet_id: str,
+                      network_id: str) -> web.Response:
+    router = cloud.routers[router_id]
+    return reply({"id": router_id, "tenant_id": router.project_id,
+                  "project_id": router.project_id, "port_id": port_id,
+                  "network_id": network_id, "subnet_id": subnet_id,
+                  "subnet_ids": [subnet_id]})
+
+
+async def add_interface(request: web.Request) -> web.Response:
+    cloud = state_of(request).cloud
+    router = cloud.router(request.match_info["id"])
+    body = await body_of(request)
+    if not isinstance(body.get("subnet_id"), str):
+        raise InvalidInput("The simulator adds router interfaces by subnet_id",
+                           field="subnet_id")
+    port = cloud.add_router_interface(router.id, body["subnet_id"])
+    return _interface_answer(cloud, router.id, port.id, body["subnet_id"], port.network_id)
+
+
+async def remove_interface(request: web.Request) -> web.Response:
+    cloud = state_of(request).cloud
+    router = cloud.router(request.match_info["id"])
+    body = await body_of(request)
+    subnet_id, port_id = body.get("subnet_id"), body.get("port_id")
+    for port in cloud.router_ports(router.id):
+        if port.device_owner != OWNER_ROUTER_INTERFACE:
+            continue
+        subnets = [ip.subnet_id for ip in port.fixed_ips]
+        if port.id == port_id or (subnet_id in subnets):
+            sub = subnet_id or subnets[0]
+            cloud.remove_router_interface(router.id, sub)
+            return _interface_answer(cloud, router.id, port.id, sub, port.network_id)
+    raise NotFound(f"Router {router.id} does not have an interface with "
+                   f"{'subnet ' + str(subnet_id) if subnet_id else 'port ' + str(port_id)}",
+                   field="subnet_id")
+
+
+def delete_handler(collection: str) -> Callable[[web.Request], Any]:
+    res = RESOURCES[collection]
+
+    async def handler(request: web.Request) -> web.Response:
+        cloud = state_of(request).cloud
+        ident = request.match_info["id"]
+        if ident not in _table(cloud, res):
+            raise _not_found(res, ident)
+        getattr(cloud, f"delete_{res.singular}")(ident)
+        return web.Response(status=204)
+
+    return handler
+
+
+# ---- versions and routes -----------------------------------------------------------------
+
+@public
+async def versions(request: web.Request) -> web.Response:
+    origin = str(request.url.origin())
+    return reply({"versions": [{"status": "CURRENT", "id": "v2.0",
+                                "links": [{"href": f"{origin}/v2.0/", "rel": "self"}]}]})
+
+
+async def resources(request: web.Request) -> web.Response:
+    origin = str(request.url.origin())
+    return reply({"resources": [
+        {"name": res.singular, "collection": name,
+         "links": [{"href": f"{origin}/v2.0/{name}", "rel": "self"}]}
+        for name, res in RESOURCES.items()]})
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/", versions)
+    r.add_get("/v2.0", resources)
+    r.add_get("/v2.0/", resources)
+    for name in RESOURCES:
+        r.add_get(f"/v2.0/{name}", list_handler(name))
+        r.add_get(f"/v2.0/{name}/{{id}}", show_handler(name))
+    for name, create in (("networks", network_create), ("subnets", subnet_create),
+                         ("ports", port_create), ("routers", router_create)):
+        r.add_post(f"/v2.0/{name}", create)
+        r.add_delete(f"/v2.0/{name}/{{id}}", delete_handler(name))
+    r.add_put("/v2.0/ports/{id}", port_update)
+    r.add_put("/v2.0/routers/{id}", router_update)
+    r.add_put("/v2.0/routers/{id}/add_router_interface", add_interface)
+    r.add_put("/v2.0/routers/{id}/remove_router_interface", remove_interface)

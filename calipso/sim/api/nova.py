@@ -1,0 +1,397 @@
+"""Simulated Nova (compute API v2.1, with the legacy `/v2/<project>` and
+`/v2.1/<project>` prefixes): zones, hypervisors, servers (paged, create, delete),
+aggregates, flavors, services. Microversions come from `OpenStack-API-Version: compute X.Y`
+(or `X-OpenStack-Nova-API-Version`), from 2.1 to 2.96 and `latest`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from calipso.errors import Forbidden, InvalidInput, NotFound
+from calipso.sim.api import nova_views as views
+from calipso.sim.api.http import (
+    Handler,
+    body_of,
+    int_param,
+    next_link,
+    page,
+    public,
+    reply,
+    state_of,
+    token_of,
+)
+from calipso.sim.api.nova_views import Version
+from calipso.sim.cloud import Cloud
+from calipso.sim.model import Host, Instance
+
+MIN_VERSION: Version = (2, 1)
+MAX_VERSION: Version = (2, 96)
+PROJECT = "{project_id:[0-9a-f]{32}}"
+PREFIXES = ("/v2.1", f"/v2.1/{PROJECT}", f"/v2/{PROJECT}")
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """What a Nova handler needs from its request: version, URL bases, the caller."""
+
+    mv: Version
+    base: str  # http://host:port/v2.1[/project]
+    bookmark: str  # http://host:port[/project]
+    admin: bool
+    project_id: str
+
+
+def microversion(request: web.Request) -> Version:
+    if request.path.startswith("/v2/"):
+        return MIN_VERSION
+    raw = request.headers.get("OpenStack-API-Version", "")
+    match = re.search(r"compute\s+(\S+)", raw)
+    value = match.group(1) if match else request.headers.get("X-OpenStack-Nova-API-Version")
+    if not value:
+        return MIN_VERSION
+    if value == "latest":
+        return MAX_VERSION
+    found = re.fullmatch(r"(\d+)\.(\d+)", value)
+    if not found:
+        raise InvalidInput(f"Invalid API version request string {value}", field="microversion")
+    version = (int(found.group(1)), int(found.group(2)))
+    if not MIN_VERSION <= version <= MAX_VERSION:
+        raise InvalidInput(f"Version {value} is not supported by the API. Minimum is "
+                           "2.1 and maximum is 2.96.", field="microversion")
+    return version
+
+
+def ctx_of(request: web.Request) -> Ctx:
+    token = token_of(request)
+    origin = str(request.url.origin())
+    version = request.path.split("/", 2)[1]
+    project = request.match_info.get("project_id")
+    base = f"{origin}/{version}" + (f"/{project}" if project else "")
+    bookmark = origin + (f"/{project}" if project else "")
+    return Ctx(microversion(request), base, bookmark, token.is_admin,
+               token.project.id if token.project else "")
+
+
+def answer(ctx: Ctx, data: Any, status: int = 200) -> web.Response:
+    text = f"{ctx.mv[0]}.{ctx.mv[1]}"
+    return reply(data, status, {"OpenStack-API-Version": f"compute {text}",
+                                "X-OpenStack-Nova-API-Version": text,
+                                "Vary": "OpenStack-API-Version, X-OpenStack-Nova-API-Version"})
+
+
+def _cloud(request: web.Request) -> Cloud:
+    return state_of(request).cloud
+
+
+def _require_admin(ctx: Ctx, action: str) -> None:
+    if not ctx.admin:
+        raise Forbidden(f"Policy doesn't allow os_compute_api:{action} to be performed.")
+
+
+# ---- zones, services ---------------------------------------------------------------------
+
+async def zones_detail(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    _require_admin(ctx, "os-availability-zone:detail")
+    return answer(ctx, {"availabilityZoneInfo": views.zones_detail(_cloud(request))})
+
+
+async def zones(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    names = [z["zoneName"] for z in views.zones_detail(_cloud(request))
+             if z["zoneName"] != "internal"]
+    return answer(ctx, {"availabilityZoneInfo": [
+        {"zoneName": n, "zoneState": {"available": True}, "hosts": None} for n in names]})
+
+
+async def os_services(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    _require_admin(ctx, "os-services:list")
+    host, binary = request.query.get("host"), request.query.get("binary")
+    return answer(ctx, {"services": [
+        views.service_view(i, h, b, ctx.mv) for i, h, b in views.services(_cloud(request))
+        if host in (None, h.name) and binary in (None, b)]})
+
+
+# ---- hypervisors -------------------------------------------------------------------------
+
+def _computes(cloud: Cloud, pattern: str | None) -> list[Host]:
+    return [h for h in cloud.compute_hosts() if not pattern or pattern in h.name]
+
+
+def _hypervisor_list(request: web.Request, detail: bool) -> web.Response:
+    ctx = ctx_of(request)
+    _require_admin(ctx, "os-hypervisors:list")
+    cloud = _cloud(request)
+    hosts = _computes(cloud, request.query.get("hypervisor_hostname_pattern")
+                      if ctx.mv >= (2, 53) else None)
+    with_servers = ctx.mv >= (2, 53) and request.query.get("with_servers", "").lower() in (
+        "1", "true", "yes")
+    out: dict[str, Any] = {}
+    if ctx.mv >= (2, 33):
+        limit, marker = int_param(request, "limit"), request.query.get("marker")
+        by_id = {str(views.hypervisor_id(h, ctx.mv)): h for h in hosts}
+        chunk, more = page(list(by_id), limit, marker, InvalidInput)
+        hosts = [by_id[i] for i in chunk]
+        if more and limit:
+            out["hypervisors_links"] = [{"href": next_link(request, limit, chunk[-1]),
+                                         "rel": "next"}]
+    service_ids = views.compute_service_ids(cloud)
+    items = []
+    for host in hosts:
+        item = (views.hypervisor_detail(cloud, host, service_ids[host.name], ctx.mv) if detail
+                else views.hypervisor_summary(host, ctx.mv))
+        if with_servers:
+            item["servers"] = views.hypervisor_servers(cloud, host)
+        items.append(item)
+    return answer(ctx, {"hypervisors": items, **out})
+
+
+async def hypervisors(request: web.Request) -> web.Response:
+    return _hypervisor_list(request, detail=False)
+
+
+async def hypervisors_detail(request: web.Request) -> web.Response:
+    return _hypervisor_list(request, detail=True)
+
+
+async def hypervisor_show(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    _require_admin(ctx, "os-hypervisors:show")
+    cloud, ident = _cloud(request), request.match_info["hypervisor"]
+    for host in cloud.compute_hosts():
+        if ident == str(views.hypervisor_id(host, ctx.mv)):
+            sid = views.compute_service_ids(cloud)[host.name]
+            return answer(ctx, {"hypervisor": views.hypervisor_detail(cloud, host, sid, ctx.mv)})
+    raise NotFound(f"Hypervisor with ID {ident} could not be found.")
+
+
+async def hypervisor_servers(request: web.Request) -> web.Response:
+    """`os-hypervisors/{pattern}/servers` (before 2.53): every matching hypervisor; the
+    `servers` key is left out where there are none, as Nova does."""
+    ctx = ctx_of(request)
+    _require_admin(ctx, "os-hypervisors:servers")
+    pattern = request.match_info["hypervisor"]
+    if ctx.mv >= (2, 53):
+        raise NotFound("The resource could not be found.")
+    cloud = _cloud(request)
+    hosts = _computes(cloud, pattern)
+    if not hosts:
+        raise NotFound(f"No hypervisor matching '{pattern}' could be found.")
+    items = []
+    for host in hosts:
+        item: dict[str, Any] = views.hypervisor_summary(host, ctx.mv)
+        servers = views.hypervisor_servers(cloud, host)
+        if servers:
+            item["servers"] = servers
+        items.append(item)
+    return answer(ctx, {"hypervisors": items})
+
+
+# ---- flavors, aggregates -----------------------------------------------------------------
+
+async def flavors(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    detail = request.path.endswith("/detail")
+    items = []
+    for flavor_id in _cloud(request).flavors:
+        view = views.flavor_view(_cloud(request), flavor_id, ctx.base, ctx.bookmark)
+        items.append(view if detail else {k: view[k] for k in ("id", "links", "name")})
+    return answer(ctx, {"flavors": items})
+
+
+async def flavor_show(request: web.Request) -> web.Response:
+    ctx, cloud = ctx_of(request), _cloud(request)
+    flavor_id = request.match_info["flavor_id"]
+    if flavor_id not in cloud.flavors:
+        raise NotFound(f"Flavor {flavor_id} could not be found.")
+    return answer(ctx, {"flavor": views.flavor_view(cloud, flavor_id, ctx.base, ctx.bookmark)})
+
+
+async def aggregates(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    _require_admin(ctx, "os-aggregates:index")
+    cloud = _cloud(request)
+    return answer(ctx, {"aggregates": [views.aggregate_view(cloud, i, ctx.mv)
+                                       for i in cloud.aggregates]})
+
+
+# ---- servers -----------------------------------------------------------------------------
+
+def _visible(ctx: Ctx, request: web.Request, cloud: Cloud) -> list[Instance]:
+    q = request.query
+    all_tenants = q.get("all_tenants", "").lower() not in ("", "0", "false", "no")
+    if all_tenants:
+        _require_admin(ctx, "servers:detail:get_all_tenants")
+    project = (q.get("project_id") or q.get("tenant_id")) if all_tenants else ctx.project_id
+    host = q.get("host") if ctx.admin else None
+    name = re.compile(q["name"]) if q.get("name") else None
+    status = q.get("status", "").upper() or None
+    if host:
+        pool = cloud.instances_on_host(host)
+    else:
+        pool = list(cloud.instances.values())
+    return [i for i in reversed(pool)
+            if (project is None or i.project_id == project)
+            and (name is None or name.search(i.name))
+            and (status is None or i.status == status)]
+
+
+def _server_list(request: web.Request, detail: bool) -> web.Response:
+    ctx, cloud = ctx_of(request), _cloud(request)
+    found = _visible(ctx, request, cloud)
+    max_limit = state_of(request).options.nova_max_limit
+    limit = min(int_param(request, "limit") or max_limit, max_limit)
+    by_id = {i.uuid: i for i in found}
+    chunk, _ = page(list(by_id), limit, request.query.get("marker"), InvalidInput)
+    items = [views.server_view(cloud, by_id[u], base=ctx.base, bookmark=ctx.bookmark,
+                               mv=ctx.mv, admin=ctx.admin) if detail
+             else views.server_brief(by_id[u], ctx.base, ctx.bookmark) for u in chunk]
+    out: dict[str, Any] = {"servers": items}
+    if len(chunk) == limit and chunk:  # Nova links a next page whenever a page is full
+        out["servers_links"] = [{"href": next_link(request, limit, chunk[-1]), "rel": "next"}]
+    return answer(ctx, out)
+
+
+async def servers(request: web.Request) -> web.Response:
+    return _server_list(request, detail=False)
+
+
+async def servers_detail(request: web.Request) -> web.Response:
+    return _server_list(request, detail=True)
+
+
+def _owned(ctx: Ctx, cloud: Cloud, server_id: str) -> Instance:
+    inst = cloud.instances.get(server_id)
+    if inst is None or not (ctx.admin or inst.project_id == ctx.project_id):
+        raise NotFound(f"Instance {server_id} could not be found.")
+    return inst
+
+
+async def server_show(request: web.Request) -> web.Response:
+    ctx, cloud = ctx_of(request), _cloud(request)
+    inst = _owned(ctx, cloud, request.match_info["server_id"])
+    return answer(ctx, {"server": views.server_view(
+        cloud, inst, base=ctx.base, bookmark=ctx.bookmark, mv=ctx.mv, admin=ctx.admin)})
+
+
+def _ref_id(value: Any) -> str:
+    return str(value or "").rstrip("/").rsplit("/", 1)[-1]
+
+
+def _boot_host(cloud: Cloud, zone_spec: str | None) -> str | None:
+    """`availability_zone` of a boot: `zone`, `zone:host` or `zone:host:node`."""
+    if not zone_spec:
+        return None
+    zone, _, rest = zone_spec.partition(":")
+    host = rest.split(":", 1)[0]
+    if host:
+        if host not in cloud.hosts or not cloud.hosts[host].is_compute:
+            raise InvalidInput(f"Compute host {host} could not be found.", field="host")
+        return host
+    computes = [h for h in cloud.compute_hosts() if h.availability_zone == zone]
+    if not computes:
+        raise InvalidInput("The requested availability zone is not available",
+                           field="availability_zone")
+    return min(computes, key=lambda h: (len(cloud.instances_on_host(h.name)), h.index)).name
+
+
+def _boot_networks(cloud: Cloud, project_id: str, networks: Any) -> list[str]:
+    if networks == "auto":
+        owned = [n.id for n in cloud.networks.values()
+                 if n.project_id == project_id and n.subnet_ids and not n.external]
+        if not owned:
+            raise InvalidInput("Unable to automatically allocate a network for project",
+                               field="networks")
+        return owned[:1]
+    if not isinstance(networks, list) or not networks:
+        raise InvalidInput("Invalid input for field/attribute networks.", field="networks")
+    ids = []
+    for entry in networks:
+        if not isinstance(entry, dict) or not entry.get("uuid"):
+            raise InvalidInput("The simulator boots on networks only ({\"uuid\": ...})",
+                               field="networks")
+        if entry["uuid"] not in cloud.networks:
+            raise InvalidInput(f"Network {entry['uuid']} could not be found.", field="networks")
+        ids.append(entry["uuid"])
+    return ids
+
+
+async def server_create(request: web.Request) -> web.Response:
+    ctx, cloud = ctx_of(request), _cloud(request)
+    body = await body_of(request, "server")
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("Invalid input for field/attribute name.", field="name")
+    flavor_id = _ref_id(body.get("flavorRef"))
+    if flavor_id not in cloud.flavors:
+        raise InvalidInput(f"Flavor {flavor_id} could not be found.", field="flavorRef")
+    image_id = _ref_id(body.get("imageRef")) or next(iter(cloud.images))
+    if image_id not in cloud.images:
+        raise InvalidInput(f"Image {image_id} could not be found.", field="imageRef")
+    if not ctx.project_id:
+        raise Forbidden("A project-scoped token is needed to boot a server.")
+    nets = _boot_networks(cloud, ctx.project_id, body.get("networks"))
+    host = _boot_host(cloud, body.get("availability_zone"))
+    inst = cloud.create_instance(name, ctx.project_id, nets, host=host, flavor_id=flavor_id,
+                                 image_id=image_id, user_id=token_of(request).user.id)
+    view = views.server_brief(inst, ctx.base, ctx.bookmark)
+    server = {"id": inst.uuid, "links": view["links"], "OS-DCF:diskConfig": "MANUAL",
+              "security_groups": [{"name": "default"}],
+              "adminPass": secrets.token_urlsafe(9)}
+    resp = answer(ctx, {"server": server}, 202)
+    resp.headers["Location"] = view["links"][0]["href"]
+    return resp
+
+
+async def server_delete(request: web.Request) -> web.Response:
+    ctx, cloud = ctx_of(request), _cloud(request)
+    inst = _owned(ctx, cloud, request.match_info["server_id"])
+    cloud.delete_instance(inst.uuid)
+    return web.Response(status=204)
+
+
+# ---- versions and routes -----------------------------------------------------------------
+
+@public
+async def versions(request: web.Request) -> web.Response:
+    origin = str(request.url.origin())
+    return reply({"versions": [
+        {"id": "v2.0", "status": "DEPRECATED", "version": "", "min_version": "",
+         "updated": "2025-07-04T12:00:00Z", "links": [{"rel": "self", "href": f"{origin}/v2/"}]},
+        {"id": "v2.1", "status": "CURRENT", "version": "2.96", "min_version": "2.1",
+         "updated": "2013-07-23T11:33:21Z",
+         "links": [{"rel": "self", "href": f"{origin}/v2.1/"}]}]})
+
+
+ROUTES: tuple[tuple[str, str, Handler], ...] = (
+    ("GET", "/os-availability-zone/detail", zones_detail),
+    ("GET", "/os-availability-zone", zones),
+    ("GET", "/os-services", os_services),
+    ("GET", "/os-hypervisors/detail", hypervisors_detail),
+    ("GET", "/os-hypervisors", hypervisors),
+    ("GET", "/os-hypervisors/{hypervisor}/servers", hypervisor_servers),
+    ("GET", "/os-hypervisors/{hypervisor}", hypervisor_show),
+    ("GET", "/flavors/detail", flavors),
+    ("GET", "/flavors", flavors),
+    ("GET", "/flavors/{flavor_id}", flavor_show),
+    ("GET", "/os-aggregates", aggregates),
+    ("GET", "/servers/detail", servers_detail),
+    ("GET", "/servers", servers),
+    ("POST", "/servers", server_create),
+    ("GET", "/servers/{server_id}", server_show),
+    ("DELETE", "/servers/{server_id}", server_delete),
+)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/", versions)
+    for prefix in PREFIXES:
+        for method, path, handler in ROUTES:
+            app.router.add_route(method, prefix + path, handler)

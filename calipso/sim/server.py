@@ -1,0 +1,380 @@
+"""`SimCloud`: a simulated cloud served on every channel, for tests, the demo and benchmarks.
+
+```python
+async with SimCloud(spec, env_name="sim1", mysql_uri="mysql://root@127.0.0.1") as sim:
+    doc = sim.env_config()        # an environments_config document pointing at the channels
+    truth = sim.truth()           # what a correct scan finds; rebuilt after every change
+    sim.cloud.create_instance(...)  # or through the APIs: sim.api.urls
+```
+
+Entering it generates the cloud (in a thread), serves the OpenStack APIs, then the SSH,
+MySQL and AMQP channels when they are asked for and available. With `truth_path`, the
+truth file is rewritten after changes (debounced, temp file + rename, in a thread).
+`SimProcess` runs `calipso sim` as a child process instead and waits for its files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import re
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from calipso.env_config import EnvironmentConfig
+from calipso.errors import ConfigError
+from calipso.sim.api import ApiChannel, ApiOptions, open_api
+from calipso.sim.cloud import Change, Cloud
+from calipso.sim.generate import generate
+from calipso.sim.spec import TopologySpec
+from calipso.sim.truth import build_truth
+
+log = logging.getLogger(__name__)
+DISTRIBUTION = ("Devstack", "2026.2")
+DRIVER_LABELS = {"ovs": "OVS", "lxb": "LXB", "vpp": "VPP"}
+Truth = dict[str, list[dict[str, Any]]]
+
+
+def write_json_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write `data` to `path` through a temporary file in the same directory and a rename,
+    so a reader never sees half a file. Blocking: call it in a thread."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def schema_prefix(env_name: str) -> str:
+    """MySQL schema prefix of an environment: `sim_<name>_`, letters, digits and _ only."""
+    return ("sim_" + re.sub(r"[^A-Za-z0-9_]", "_", env_name))[:39] + "_"
+
+
+class TruthCache:
+    """The truth of the cloud as of its current version, built (and serialised) lazily."""
+
+    def __init__(self, cloud: Cloud, env_name: str) -> None:
+        self.cloud = cloud
+        self.env_name = env_name
+        self._truth: Truth | None = None
+        self._version = -1
+        self._json: bytes | None = None
+        self._json_version = -1
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def get(self) -> Truth:
+        if self._truth is None or self._version != self.cloud.version:
+            self._version = self.cloud.version
+            self._truth = build_truth(self.cloud, self.env_name)
+        return self._truth
+
+    async def json_bytes(self) -> tuple[int, bytes]:
+        """(version, JSON of the truth); the dump runs in a thread."""
+        truth = self.get()
+        version = self._version
+        if self._json is None or self._json_version != version:
+            data = await asyncio.to_thread(lambda: json.dumps(truth).encode())
+            self._json, self._json_version = data, version
+        return version, self._json
+
+
+class SimCloud:
+    """A generated cloud served over its channels while the context is open.
+
+    Attributes once entered: `cloud` (the model, mutate it freely), `api` (`ApiChannel`:
+    `urls`, `ports`, `set_faults`), `mysql` / `ssh` / `amqp` (the channels, or None).
+    """
+
+    def __init__(
+        self, spec: TopologySpec, *, env_name: str = "sim", mysql_uri: str | None = None,
+        amqp_uri: str | None = None, ssh: bool = True, api_latency_ms: float = 0.0,
+        api_error_rate: float = 0.0, ssh_latency_ms: float = 0.0, db_latency_ms: float = 0.0,
+        dead_hosts: int = 0, ssh_auth: str = "password", token_ttl: float = 3600.0,
+        fault_seed: int = 0, api_options: ApiOptions | None = None,
+        truth_path: Path | None = None, truth_debounce: float = 0.2,
+    ) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", env_name):
+            raise ConfigError(f"bad environment name {env_name!r}: letters, digits, _ . -")
+        self.spec = spec
+        self.env_name = env_name
+        self.mysql_uri = mysql_uri
+        self.amqp_uri = amqp_uri
+        self.want_ssh = ssh
+        self.ssh_latency_ms = ssh_latency_ms
+        self.db_latency_ms = db_latency_ms
+        self.dead_hosts = dead_hosts
+        self.ssh_auth = ssh_auth
+        self.api_options = api_options or ApiOptions(
+            latency_ms=api_latency_ms, error_rate=api_error_rate, token_ttl=token_ttl,
+            fault_seed=fault_seed)
+        self.truth_path = truth_path
+        self.truth_debounce = truth_debounce
+        self.generate_seconds = 0.0
+        self._stack: AsyncExitStack | None = None
+        self._cloud: Cloud | None = None
+        self._truth: TruthCache | None = None
+        self.api: ApiChannel | None = None
+        self.mysql: Any = None
+        self.ssh: Any = None
+        self.amqp: Any = None
+        self._dirty = asyncio.Event()
+        self._written = -1
+        self._written_cond: asyncio.Condition | None = None
+
+    # ---- lifetime ----------------------------------------------------------------------
+
+    async def __aenter__(self) -> SimCloud:
+        started = time.perf_counter()
+        self._cloud = await asyncio.to_thread(generate, self.spec)
+        self.generate_seconds = time.perf_counter() - started
+        self._truth = TruthCache(self._cloud, self.env_name)
+        async with AsyncExitStack() as stack:
+            self.api = await stack.enter_async_context(
+                open_api(self._cloud, self.api_options, truth=self.truth_json))
+            await self._open_channels(stack)
+            stack.callback(self._cloud.subscribe(self._on_change))
+            if self.truth_path is not None:
+                self._written_cond = asyncio.Condition()
+                await self._write_truth()
+                task = asyncio.create_task(self._truth_writer(), name=f"sim-truth:{self.env_name}")
+                stack.push_async_callback(_cancel, task)
+            log.info("sim cloud serving", extra={
+                "env": self.env_name, "duration_ms": round(self.generate_seconds * 1e3),
+                "count": len(self._cloud.instances)})
+            self._stack = stack.pop_all()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._stack is not None:
+            stack, self._stack = self._stack, None
+            await stack.aclose()
+
+    async def _open_channels(self, stack: AsyncExitStack) -> None:
+        cloud = self.cloud
+        if self.want_ssh:
+            opener = _optional("calipso.sim.ssh.channel", "open_ssh_channel")
+            if opener is not None:
+                self.ssh = await stack.enter_async_context(opener(
+                    cloud, latency_ms=self.ssh_latency_ms, dead_hosts=self.dead_hosts,
+                    auth=self.ssh_auth))
+        if self.mysql_uri:
+            opener = _optional("calipso.sim.mysql.channel", "open_mysql_channel")
+            if opener is None:
+                raise ConfigError("the MySQL channel is not available in this build")
+            self.mysql = await stack.enter_async_context(opener(
+                cloud, self.mysql_uri, prefix=schema_prefix(self.env_name),
+                latency_ms=self.db_latency_ms))
+        if self.amqp_uri:
+            opener = _optional("calipso.sim.amqp", "open_amqp_channel")
+            if opener is None:
+                raise ConfigError("the AMQP channel is not available in this build")
+            self.amqp = await stack.enter_async_context(opener(cloud, self.amqp_uri))
+
+    # ---- the model and its truth -------------------------------------------------------
+
+    @property
+    def cloud(self) -> Cloud:
+        if self._cloud is None:
+            raise RuntimeError("SimCloud used outside its context")
+        return self._cloud
+
+    def truth(self) -> Truth:
+        """What a correct scan finds, as of the cloud's current version."""
+        if self._truth is None:
+            raise RuntimeError("SimCloud used outside its context")
+        return self._truth.get()
+
+    async def truth_json(self) -> bytes:
+        assert self._truth is not None
+        return (await self._truth.json_bytes())[1]
+
+    def set_faults(self, *, latency_ms: float | None = None,
+                   error_rate: float | None = None) -> None:
+        """Change the API channel's latency and 5xx rate while serving."""
+        assert self.api is not None
+        self.api.set_faults(latency_ms=latency_ms, error_rate=error_rate)
+
+    def _on_change(self, change: Change) -> None:
+        self._dirty.set()
+
+    async def _write_truth(self) -> None:
+        assert self._truth is not None and self.truth_path is not None
+        version, data = await self._truth.json_bytes()
+        await asyncio.to_thread(write_json_atomic, self.truth_path, data)
+        assert self._written_cond is not None
+        async with self._written_cond:
+            self._written = version
+            self._written_cond.notify_all()
+
+    async def _truth_writer(self) -> None:
+        while True:
+            await self._dirty.wait()
+            await asyncio.sleep(self.truth_debounce)
+            self._dirty.clear()
+            try:
+                await self._write_truth()
+            except (OSError, ValueError):
+                log.exception("sim truth file not written",
+                              extra={"env": self.env_name, "path": str(self.truth_path)})
+
+    async def flush(self) -> None:
+        """Wait until the truth file holds the cloud's current version."""
+        if self._written_cond is None:
+            return
+        async with self._written_cond:
+            await self._written_cond.wait_for(lambda: self._written >= self.cloud.version)
+
+    # ---- the environments_config document ----------------------------------------------
+
+    def env_config(self) -> dict[str, Any]:
+        """An `environments_config` document that points at this cloud's channels."""
+        assert self.api is not None
+        cloud = self.cloud
+        admin = next(u for u in cloud.users.values() if u.name == "admin")
+        versions = cloud.spec.keystone_versions
+        sections: list[dict[str, Any]] = [{
+            "name": "OpenStack", "host": self.api_options.host,
+            "port": self.api.ports["keystone"], "user": admin.name, "pwd": admin.password,
+            "admin_project": cloud.projects[admin.project_id].name,
+            "auth_url": self.api.urls["keystone"] + ("/v3" if "v3" in versions else "/v2.0"),
+            "keystone_version": "auto",
+        }]
+        if self.ssh is not None:
+            sections.append(self.ssh.config())
+        if self.mysql is not None:
+            sections.append(self.mysql.config())
+        if self.amqp is not None:
+            sections.append(self.amqp.config())
+        doc = {
+            "name": self.env_name, "type": "environment", "environment_type": "OpenStack",
+            "distribution": DISTRIBUTION[0], "distribution_version": DISTRIBUTION[1],
+            "mechanism_drivers": [DRIVER_LABELS[cloud.spec.driver]],
+            "type_drivers": cloud.spec.type_driver, "listen": self.amqp is not None,
+            "configuration": sections,
+        }
+        if self.ssh is not None:  # without the CLI section the document is incomplete
+            EnvironmentConfig.model_validate(doc)
+        return doc
+
+
+def _optional(module: str, name: str) -> Callable[..., Any] | None:
+    """A channel opener from a module that may not exist yet in this build."""
+    try:
+        mod = __import__(module, fromlist=[name])
+    except ImportError:
+        return None
+    return getattr(mod, name, None)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+# ---- the child-process form --------------------------------------------------------------
+
+class SimProcess:
+    """`calipso sim ARGS --write-env ENV --write-truth TRUTH` as a child process.
+
+    Entering starts it and waits until both files exist (the truth is written first,
+    then the environment); leaving sends SIGTERM and waits for the exit.
+    """
+
+    def __init__(self, args: list[str], workdir: Path, *, start_timeout: float = 120.0,
+                 stop_timeout: float = 15.0) -> None:
+        self.args = list(args)
+        self.env_path = workdir / "env.json"
+        self.truth_path = workdir / "truth.json"
+        self.start_timeout = start_timeout
+        self.stop_timeout = stop_timeout
+        self.proc: asyncio.subprocess.Process | None = None
+        self.env: dict[str, Any] = {}
+        self.start_seconds = 0.0
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    async def __aenter__(self) -> SimProcess:
+        for path in (self.env_path, self.truth_path):
+            path.unlink(missing_ok=True)
+        started = time.perf_counter()
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "calipso.cli", "sim", *self.args,
+            "--write-env", str(self.env_path), "--write-truth", str(self.truth_path),
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE)
+        try:
+            async with asyncio.timeout(self.start_timeout):
+                while not self.env_path.exists():
+                    if self.proc.returncode is not None:
+                        err = (await self.proc.stderr.read()).decode()[-2000:]  # type: ignore[union-attr]
+                        raise ConfigError(f"calipso sim exited {self.proc.returncode}: {err}")
+                    await asyncio.sleep(0.05)
+        except BaseException:
+            await self._stop()
+            raise
+        self.start_seconds = time.perf_counter() - started
+        self.env = json.loads(await asyncio.to_thread(self.env_path.read_bytes))
+        return self
+
+    async def truth(self) -> Truth:
+        return json.loads(await asyncio.to_thread(self.truth_path.read_bytes))
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self._stop()
+
+    async def _stop(self) -> int | None:
+        proc = self.proc
+        if proc is None or proc.returncode is not None:
+            return proc.returncode if proc else None
+        proc.send_signal(signal.SIGTERM)
+        try:
+            async with asyncio.timeout(self.stop_timeout):
+                await proc.communicate()
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+        return proc.returncode
+
+
+async def serve_until_signal(sim: SimCloud, env_path: Path | None,
+                             on_ready: Callable[[], None] | None = None) -> None:
+    """Write the environment document (after the truth file), then wait for SIGTERM or
+    SIGINT; the caller's `async with` closes the channels."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        if env_path is not None:
+            data = json.dumps(sim.env_config(), indent=2).encode()
+            await asyncio.to_thread(write_json_atomic, env_path, data, 0o600)  # has secrets
+        if on_ready is not None:
+            on_ready()
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
