@@ -30,7 +30,7 @@ def build_truth(cloud: Cloud, env_name: str) -> dict[str, list[Doc]]:
             if not hosts:
                 continue
             az = t.add("availability_zone", zone.name, zone.name, zones, available=True,
-                       hosts=[h.name for h in hosts])
+                       hosts={h.name: _services(h) for h in hosts})
             for host in hosts:
                 host_objects(cloud, t, host, t.add("host", host.name, host.name, az,
                                                    **_host_fields(cloud, host)))
@@ -48,13 +48,19 @@ def _endpoints(cloud: Cloud) -> Doc:
     return out
 
 
+def _services(host: Host) -> Doc:
+    """Nova services of a host as zones list them, without the `updated_at` heartbeat."""
+    return {name: {"available": True, "active": True} for name in nova_services(host)}
+
+
 def _host_fields(cloud: Cloud, host: Host) -> Doc:
     os = host.os
     return {
         "host": host.name, "zone": host.availability_zone, "host_type": host.host_type,
-        "ip_address": host.ip, "os_id": str(host.hypervisor_id) if host.is_compute else None,
-        "services": {name: {"available": True, "active": True}
-                     for name in nova_services(host)},
+        # only a hypervisor reports its host IP (reference §1.3: nova.compute_nodes.host_ip)
+        "ip_address": host.ip if host.is_compute else None,
+        "os_id": str(host.hypervisor_id) if host.is_compute else None,
+        "services": _services(host),
         "OS": {"name": os.name, "version": os.version, "ID": os.id, "ID_LIKE": os.id_like,
                "architecure": "x86_64"},
     }
@@ -102,7 +108,11 @@ def _network(cloud: Cloud, t: TruthBuilder, parent: Doc, net_id: str, project: s
     ports = t.folder("ports", f"{net.id}-ports", "Ports", doc)
     t.folder("network_services", f"{net.id}-network_services", "Network vServices", doc)
     for port in cloud.ports_on_network(net.id):
-        t.add("port", port.id, port.name or port.mac, ports, **_port_fields(port, project))
+        # a port's project is its owner's (tenant_id), not its network's: a demo instance
+        # may have a port on the admin's shared or external network
+        owner = cloud.projects.get(port.project_id)
+        t.add("port", port.id, port.name or port.mac, ports,
+              **_port_fields(port, owner.name if owner else port.project_id))
 
 
 def _port_fields(port: Port, project: str) -> Doc:

@@ -53,6 +53,23 @@ def host_objects(cloud: Cloud, t: TruthBuilder, host: Host, hdoc: Doc) -> None:
     if l2:
         _physical_links(h)
     _agents(h)
+    _static_folders(h)
+
+
+def _static_folders(h: _HostTruth) -> None:
+    """The scanner tree's folders under every host (reference §2: folder fetchers run for
+    each host), also where they stay empty: a controller's instances, a VPP compute's
+    network agents."""
+    names = [("vservices", "vServices"), ("instances", "Instances"),
+             ("vconnectors", "vConnectors"), ("vedges", "vEdges"),
+             ("network_agents", "Network agents")]
+    if h.driver != "vpp":
+        names.append(("host_pnics", "host_pNICs"))
+    for types_name, text in names:
+        ident = f"{h.host.name}-{types_name}"
+        type_ = "pnics_folder" if types_name == "host_pnics" else f"{types_name}_folder"
+        if h.t.get(type_, ident) is None:
+            h.t.add(type_, ident, text, h.hdoc)
 
 
 def _vedge(h: _HostTruth) -> None:
@@ -79,7 +96,7 @@ def _vedge(h: _HostTruth) -> None:
             configurations=h.cloud.agent_configurations(agent.id), ports=ports,
             tunnel_ports=tunnel_ports)
     if has_tunnels(h.cloud.spec, h.host):
-        udp = "8472" if h.driver == "lxb" else "4789"
+        udp = 8472 if h.driver == "lxb" else 4789  # an int, as ml2_*_endpoints.udp_port
         names = sorted({tun.name for tun in h.w.tunnels})
         iface = VPP_UPLINK if h.driver == "vpp" else h.host.tunnel_iface
         otep = h.t.add("otep", f"{h.host.name}-otep", f"{h.host.name}-otep", h.vedge,

@@ -199,8 +199,10 @@ class ApiSession:
         base = base.rstrip("/")
         path = path.lstrip("/")
         version = path.split("/", 1)[0]
-        if re.fullmatch(r"v\d+(\.\d+)?", version) and base.endswith("/" + version):
-            path = path[len(version):].lstrip("/")
+        if re.fullmatch(r"v\d+(\.\d+)?", version):
+            # a path naming its API version replaces the version the base ends with
+            # (Keystone catalogs list .../v3 or .../v2.0; both APIs live under the root)
+            base = re.sub(r"/v\d+(\.\d+)?$", "", base)
         return f"{base}/{path}" if path else base
 
     # --- calls ----------------------------------------------------------------------

@@ -1,0 +1,70 @@
+"""Networks of a region: one ``networks`` and one ``subnets`` listing, filed under the
+owning project (``<project id>-networks``; networks without an owner go to the admin
+project)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from calipso.fetchers.api.base import ApiAccess
+from calipso.fetchers.api.projects_index import ProjectNames
+from calipso.fetchers.base import Doc, set_folder_parent
+
+if TYPE_CHECKING:
+    from calipso.scanners.context import ScanContext
+
+
+def owner_of(raw: Doc) -> str:
+    return str(raw.get("project_id") or raw.get("tenant_id") or "")
+
+
+def subnets_by_name(subnet_ids: list[str], subnets: dict[str, Doc]) -> dict[str, Doc]:
+    """The network's subnets keyed by name (by id when unnamed or the name repeats)."""
+    out: dict[str, Doc] = {}
+    for sid in subnet_ids:
+        sub = subnets.get(sid)
+        if sub is None:
+            continue
+        key = sub.get("name") or sid
+        out[sid if key in out else key] = sub
+    return out
+
+
+def network_doc(raw: Doc, subnets: dict[str, Doc], project_id: str, project: str) -> Doc:
+    doc = dict(raw)
+    ids = [str(s) for s in raw.get("subnets", [])]
+    doc["id"] = str(raw["id"])
+    doc["name"] = raw.get("name") or doc["id"]
+    doc["subnet_ids"] = ids
+    doc["subnets"] = subnets_by_name(ids, subnets)
+    doc["cidrs"] = [subnets[s]["cidr"] for s in ids if s in subnets]
+    doc["network"] = doc["id"]
+    doc["project"] = project
+    return set_folder_parent(doc, "network", "project", project_id)
+
+
+class ApiFetchNetworks(ApiAccess):
+    def __init__(self, ctx: ScanContext) -> None:
+        super().__init__(ctx)
+        self.projects = ProjectNames(self)
+
+    async def get(self, parent_id: str) -> list[Doc]:
+        region = parent_id
+        nets, subs = await asyncio.gather(
+            self.request("network", "v2.0/networks", key="networks", region=region),
+            self.request("network", "v2.0/subnets", key="subnets", region=region))
+        subnets = {str(s["id"]): s for s in subs}
+        names = await self.projects.names()
+        admin = await self.projects.admin_project_id()
+        docs = []
+        for raw in nets:
+            owner = owner_of(raw)
+            if owner not in names:  # no owner, or one Keystone no longer lists
+                owner = admin
+            if owner is None:
+                self.ctx.log.warning("network without an owner project", extra={
+                    "object_id": raw.get("id")})
+                continue
+            docs.append(network_doc(raw, subnets, owner, names.get(owner, owner)))
+        return docs

@@ -1,0 +1,123 @@
+"""Hosts of every region, each filed under its availability zone (admin project only).
+
+Per region: one zone listing, one hypervisor listing (``os_id``, ``ip_address`` from
+``host_ip``) and one Neutron agent listing (network hosts get ``Network`` and the
+agents' ``config``). ``host_type`` comes from what runs there: Nova conductor or
+scheduler (Controller), nova-compute or a hypervisor (Compute), DHCP, L3 or metadata
+agents (Network). The OS comes from ``/etc/os-release`` over SSH; a host that cannot be
+reached is still stored, without ``OS``, and the failure is recorded for the scan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from calipso.errors import ParseError, SshError
+from calipso.fetchers.api.base import ApiAccess
+from calipso.fetchers.api.cloud_hosts import (
+    NETWORK_AGENT_TYPES,
+    RegionHosts,
+    fetch_region_hosts,
+    regions_with,
+)
+from calipso.fetchers.base import Doc
+from calipso.fetchers.cli.parse.os_release import parse_os_release
+from calipso.scanners.context import FetchFailure
+
+OS_COMMAND = 'cat /etc/os-release && echo "ARCHITECURE=`arch`"'
+CONTROLLER_SERVICES = frozenset({"nova-conductor", "nova-scheduler"})
+
+
+def short_name(host: str) -> str:
+    return host.split(".", 1)[0]
+
+
+def hypervisors_by_host(hypervisors: list[Doc]) -> dict[str, Doc]:
+    """Hypervisors keyed by their service host, their hostname and its short form."""
+    out: dict[str, Doc] = {}
+    for hv in hypervisors:
+        names = [(hv.get("service") or {}).get("host"), hv.get("hypervisor_hostname")]
+        for name in filter(None, names):
+            out.setdefault(str(name), hv)
+            out.setdefault(short_name(str(name)), hv)
+    return out
+
+
+def host_types(services: Doc, hypervisor: Doc | None, agents: list[Doc]) -> list[str]:
+    types = []
+    if CONTROLLER_SERVICES & set(services):
+        types.append("Controller")
+    if "nova-compute" in services or hypervisor is not None:
+        types.append("Compute")
+    if any(a.get("agent_type") in NETWORK_AGENT_TYPES for a in agents):
+        types.append("Network")
+    return types
+
+
+def host_doc(found: RegionHosts, name: str, hypervisor: Doc | None) -> Doc:
+    agents = found.agents.get(name, [])
+    services = found.services(name)
+    zone = found.zone_of(name)
+    doc: Doc = {
+        "id": name, "name": name, "host": name, "zone": zone,
+        "parent_id": zone, "parent_type": "availability_zone",
+        "host_type": host_types(services, hypervisor, agents), "services": services,
+        "os_id": str(hypervisor["id"]) if hypervisor else None,
+        "ip_address": hypervisor.get("host_ip") if hypervisor else None,
+    }
+    network_agents = [a for a in agents if a.get("agent_type") in NETWORK_AGENT_TYPES]
+    if network_agents:
+        config: Doc = {}
+        for agent in network_agents:
+            config.update(agent.get("configurations") or {})
+        doc["config"] = config
+    return doc
+
+
+def os_doc(text: str) -> Doc:
+    release = parse_os_release(text)
+    return {"name": release.name, "version": release.version, "ID": release.id,
+            "ID_LIKE": release.id_like, "architecure": release.architecture}
+
+
+class ApiFetchProjectHosts(ApiAccess):
+    async def get(self, parent_id: str) -> list[Doc]:
+        if parent_id != self.ctx.env.openstack.admin_project:
+            return []
+        regions = await regions_with(self, "compute")
+        per_region = await asyncio.gather(*(self._region(r) for r in regions))
+        docs = [doc for found in per_region for doc in found]
+        async with asyncio.TaskGroup() as group:
+            for doc in docs:
+                group.create_task(self._add_os(doc), name=f"os-release:{doc['id']}")
+        return docs
+
+    async def _region(self, region: str) -> list[Doc]:
+        found, hypervisors = await asyncio.gather(
+            fetch_region_hosts(self, region),
+            self.request("compute", "os-hypervisors/detail", key="hypervisors",
+                         region=region))
+        by_host = hypervisors_by_host(hypervisors)
+        return [host_doc(found, name, by_host.get(name) or by_host.get(short_name(name)))
+                for name in found.host_names()]
+
+    async def _add_os(self, doc: Doc) -> None:
+        ssh = self.ctx.ssh
+        if ssh is None:
+            return
+        host = doc["id"]
+        try:
+            doc["OS"] = os_doc(await ssh.run(host, OS_COMMAND))
+        except (SshError, ParseError) as err:
+            self.ctx.log.warning("host OS not read", extra={"host": host, "error": str(err)})
+            if isinstance(err, SshError):
+                self.ctx.state.failed_hosts.add(host)
+            self.ctx.state.failures.append(FetchFailure(
+                "host", self._host_path(doc), "ssh", f"{host}: {OS_COMMAND}",
+                err.detail if isinstance(err, SshError) else str(err)))
+
+    def _host_path(self, doc: Doc) -> str:
+        zone = next((z for z in self.ctx.of_type("availability_zone")
+                     if z["id"] == doc["zone"]), None)
+        base = zone["id_path"] if zone else f"/{self.ctx.env_name}"
+        return f"{base}/{doc['id']}"

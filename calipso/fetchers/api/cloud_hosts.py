@@ -1,0 +1,91 @@
+"""The hosts of a region as Nova and Neutron see them, shared by the zone and host fetchers.
+
+Nova's ``os-availability-zone/detail`` lists the hosts running Nova services (the
+``internal`` zone holds controllers); Neutron's ``agents`` adds hosts that run only
+network agents, which are put in ``internal`` as well. Service maps keep ``available``
+and ``active`` only: ``updated_at`` is a heartbeat and would change on every scan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from calipso.errors import ApiError
+from calipso.fetchers.api.base import ApiAccess
+from calipso.fetchers.base import Doc
+
+INTERNAL_ZONE = "internal"
+NETWORK_AGENT_TYPES = frozenset({"DHCP agent", "L3 agent", "Metadata agent"})
+
+
+@dataclass(slots=True)
+class RegionHosts:
+    region: str
+    zone_available: dict[str, bool] = field(default_factory=dict)
+    zone_hosts: dict[str, dict[str, Doc]] = field(default_factory=dict)  # zone -> host -> svc
+    agents: dict[str, list[Doc]] = field(default_factory=dict)  # host -> agents
+
+    def zone_of(self, host: str) -> str:
+        """The zone a host is filed under: its compute zone, else the first listing it."""
+        zones = [z for z, hosts in self.zone_hosts.items() if host in hosts]
+        for zone in zones:
+            if "nova-compute" in self.zone_hosts[zone][host]:
+                return zone
+        return zones[0] if zones else INTERNAL_ZONE
+
+    def services(self, host: str) -> Doc:
+        merged: Doc = {}
+        for hosts in self.zone_hosts.values():
+            merged.update(hosts.get(host, {}))
+        return merged
+
+    def host_names(self) -> list[str]:
+        names = [h for hosts in self.zone_hosts.values() for h in hosts]
+        names += list(self.agents)
+        return list(dict.fromkeys(names))
+
+
+def service_states(services: Doc | None) -> Doc:
+    return {name: {"available": bool(state.get("available")),
+                   "active": bool(state.get("active"))}
+            for name, state in (services or {}).items()}
+
+
+async def regions_with(access: ApiAccess, service: str) -> list[str]:
+    """Regions of the catalog that have an endpoint of ``service`` (e.g. ``compute``)."""
+    names = ("nova",) if service == "compute" else (service,)
+    return [region for region, endpoints in (await access.catalog()).items()
+            if any(ep.service_type == service or ep.service_name in names
+                   for ep in endpoints)]
+
+
+async def fetch_region_hosts(access: ApiAccess, region: str) -> RegionHosts:
+    """One zone listing and one agent listing for ``region``."""
+    zones, agents = await asyncio.gather(
+        access.request("compute", "os-availability-zone/detail", region=region),
+        _agents(access, region))
+    out = RegionHosts(region)
+    for zone in zones.get("availabilityZoneInfo", []):
+        name = zone.get("zoneName")
+        hosts = zone.get("hosts") or {}
+        if not name or not hosts:
+            continue
+        out.zone_available[name] = bool((zone.get("zoneState") or {}).get("available", True))
+        out.zone_hosts[name] = {h: service_states(svc) for h, svc in hosts.items()}
+    for agent in agents:
+        out.agents.setdefault(str(agent.get("host")), []).append(agent)
+    for host in out.agents:
+        if not any(host in hosts for hosts in out.zone_hosts.values()):
+            out.zone_available.setdefault(INTERNAL_ZONE, True)
+            out.zone_hosts.setdefault(INTERNAL_ZONE, {})[host] = {}
+    return out
+
+
+async def _agents(access: ApiAccess, region: str) -> list[Doc]:
+    try:
+        return await access.request("network", "v2.0/agents", key="agents", region=region)
+    except ApiError as err:
+        if not err.url.startswith("catalog:"):  # only "no such endpoint" means no Neutron
+            raise
+        return []
