@@ -1,0 +1,105 @@
+"""Open vSwitch tools from a host's wiring: `ovs-vsctl show`, `ovs-vsctl list-br`,
+`list-ports BR`, `list-ifaces BR` and `ovs-dpctl show`.
+
+Two layouts of `ovs-vsctl show`: current OVS (3.x, as `cli/ovs/ovs-vsctl_show.compute_ovsfw`:
+Manager, Controller, datapath_type, names bare unless they need quotes) and the legacy one
+(OVS 2.x, as `cli/ovs/ovs-vsctl_show.compute_hybrid`: no Manager/Controller lines, and any
+name holding a digit quoted). Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from calipso.sim.wiring import HostWiring, OvsPort
+
+OVS_VERSION = "3.3.1"
+LEGACY_OVS_VERSION = "2.5.9"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_PLAIN_LEGACY = re.compile(r"^[A-Za-z_][A-Za-z_.-]*$")
+
+
+def ovs_quote(value: str, legacy: bool = False) -> str:
+    """A string as ovs-vsctl prints an OVSDB atom: bare when it reads as an identifier,
+    else in double quotes (`true`/`false` and uuids always quoted)."""
+    plain = _PLAIN_LEGACY if legacy else _PLAIN
+    if plain.match(value) and value not in ("true", "false") and not _UUID.match(value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def system_uuid(host: str) -> str:
+    """The Open_vSwitch table's row uuid, stable per host."""
+    return str(uuid.uuid5(uuid.NAMESPACE_DNS, "ovs." + host))
+
+
+def _interface(port: OvsPort, legacy: bool) -> list[str]:
+    q = ovs_quote(port.name, legacy)
+    lines = [f"            Interface {q}"]
+    kind = port.type or ("" if port.port_id or legacy else "system")
+    if kind:
+        lines.append(f"                type: {kind}")
+    if port.options:
+        items = ", ".join(f"{k}={ovs_quote(v, legacy)}" for k, v in port.options)
+        lines.append(f"                options: {{{items}}}")
+    return lines
+
+
+def render_vsctl_show(wiring: HostWiring, *, legacy: bool = False) -> str:
+    lines = [system_uuid(wiring.host)]
+    if not legacy:
+        lines += ['    Manager "ptcp:6640:127.0.0.1"', "        is_connected: true"]
+    for name in wiring.datapath_id:
+        lines.append(f"    Bridge {ovs_quote(name, legacy)}")
+        if not legacy:
+            lines += ['        Controller "tcp:127.0.0.1:6633"', "            is_connected: true"]
+        lines.append("        fail_mode: secure")
+        if not legacy:
+            lines.append("        datapath_type: system")
+        for port in wiring.ovs_ports:
+            if port.bridge != name:
+                continue
+            lines.append(f"        Port {ovs_quote(port.name, legacy)}")
+            if port.tag is not None:
+                lines.append(f"            tag: {port.tag}")
+            lines += _interface(port, legacy)
+    version = LEGACY_OVS_VERSION if legacy else OVS_VERSION
+    lines.append(f'    ovs_version: "{version}"')
+    return "\n".join(lines) + "\n"
+
+
+def render_list_br(wiring: HostWiring) -> str:
+    return "".join(name + "\n" for name in sorted(wiring.datapath_id))
+
+
+def render_list_ports(wiring: HostWiring, bridge: str) -> str:
+    """`ovs-vsctl list-ports BR` and `list-ifaces BR` (one interface per port here):
+    sorted, without the bridge's own internal port."""
+    names = sorted(p.name for p in wiring.ovs_ports if p.bridge == bridge and p.name != bridge)
+    return "".join(name + "\n" for name in names)
+
+
+def render_dpctl_show(wiring: HostWiring, *, legacy: bool = False) -> str:
+    ports: dict[int, str] = {0: "ovs-system (internal)"}
+    for port in wiring.ovs_ports:
+        if port.dp_port is None or port.dp_port in ports:
+            continue
+        if port.type == "vxlan":
+            kind = " (vxlan)" if legacy else " (vxlan: packet_type=ptap)"
+            ports[port.dp_port] = "vxlan_sys_4789" + kind
+        elif port.type == "internal":
+            ports[port.dp_port] = f"{port.name} (internal)"
+        else:
+            ports[port.dp_port] = port.name
+    if legacy:
+        head = ["system@ovs-system:", "\tlookups: hit:0 missed:0 lost:0", "\tflows: 0",
+                "\tmasks: hit:0 total:0 hit/pkt:0.00"]
+        body = [f"\tport {no}: {text}" for no, text in sorted(ports.items())]
+    else:
+        head = ["system@ovs-system:", "  lookups: hit:0 missed:0 lost:0", "  flows: 0",
+                "  masks: hit:0 total:0 hit/pkt:0.00", "  cache: hit:0 hit-rate:0.00%",
+                "  caches:", "    masks-cache: size:256"]
+        body = [f"  port {no}: {text}" for no, text in sorted(ports.items())]
+    return "\n".join(head + body) + "\n"
