@@ -62,6 +62,12 @@ async def _cmd_check_config(settings: Settings, args: argparse.Namespace) -> int
     return 0
 
 
+async def _cmd_sim(settings: Settings, args: argparse.Namespace) -> int:
+    from calipso.sim.cli import run_sim
+
+    return await run_sim(args)
+
+
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
@@ -95,6 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config",
                            help="validate the metadata files (scanners, link finders, seed)")
     check.set_defaults(run=_cmd_check_config)
+
+    from calipso.sim.cli import add_arguments as add_sim_arguments
+
+    sim = sub.add_parser("sim", help="serve a simulated OpenStack cloud until SIGTERM",
+                         description="Generate a cloud and serve its Keystone/Nova/Neutron "
+                         "APIs, SSH hosts, MySQL rows and notifications.")
+    add_sim_arguments(sim)
+    sim.set_defaults(run=_cmd_sim)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

@@ -1,0 +1,83 @@
+"""`SimCloud` and `calipso sim`: the environment document, the truth (object, file and
+`GET /sim/truth`) kept current after changes, and the child-process form with SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import aiohttp
+import pytest
+from test_sim_api import ApiClient
+
+from calipso.env_config import OpenStackSection
+from calipso.errors import ConfigError
+from calipso.sim.server import SimCloud, SimProcess, schema_prefix
+from calipso.sim.spec import spec_from_flags
+
+
+async def test_truth_follows_changes_everywhere(tmp_path: Path) -> None:
+    path = tmp_path / "truth.json"
+    spec = spec_from_flags(hosts=3, instances=2, networks=1, seed=2)
+    async with SimCloud(spec, env_name="truthy", ssh=False, truth_path=path,
+                        truth_debounce=0.01) as sim, aiohttp.ClientSession() as http:
+        assert json.loads(path.read_text()) == sim.truth()
+        api = await ApiClient(sim, http).login()
+        net = next(n.id for n in sim.cloud.networks.values() if not n.external)
+        status, data = await api.call("POST", "nova", "/servers", {"server": {
+            "name": "late", "flavorRef": "1", "networks": [{"uuid": net}]}})
+        assert status == 202
+        uuid = data["server"]["id"]
+        assert uuid in {o["id"] for o in sim.truth()["objects"]}
+        await sim.flush()
+        on_disk = json.loads(path.read_text())
+        assert uuid in {o["id"] for o in on_disk["objects"]}
+        served = await api.get("keystone", "/sim/truth")
+        assert served == on_disk == sim.truth()
+        leftovers = await asyncio.to_thread(lambda: list(tmp_path.glob(".truth.json.*")))
+        assert leftovers == []  # the temp files were renamed
+
+
+async def test_env_config_points_at_the_apis() -> None:
+    spec = spec_from_flags(hosts=2, instances=1, seed=4, driver="lxb", type_driver="vlan")
+    async with SimCloud(spec, env_name="envdoc", ssh=False) as sim:
+        doc = sim.env_config()
+        assert sim.api is not None
+        assert doc["name"] == "envdoc" and doc["distribution"] == "Devstack"
+        assert doc["mechanism_drivers"] == ["LXB"] and doc["type_drivers"] == "vlan"
+        section = OpenStackSection.model_validate(doc["configuration"][0])
+        assert section.keystone_url == sim.api.urls["keystone"] + "/v3"
+        assert section.pwd.get_secret_value() == "admin-secret"
+        assert section.admin_project == "admin"
+
+
+def test_bad_names() -> None:
+    with pytest.raises(ConfigError):
+        SimCloud(spec_from_flags(), env_name="no spaces")
+    assert schema_prefix("lab-1.a") == "sim_lab_1_a_"
+
+
+async def test_child_process_serves_until_sigterm(tmp_path: Path) -> None:
+    args = ["--hosts", "3", "--instances", "3", "--networks", "2", "--driver", "vpp",
+            "--seed", "9", "--env-name", "child", "--no-ssh"]
+    async with SimProcess(args, tmp_path) as child, aiohttp.ClientSession() as http:
+        openstack = child.env["configuration"][0]
+        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": openstack["user"], "domain": {"name": "Default"},
+            "password": openstack["pwd"]}}}, "scope": {"project": {
+                "name": openstack["admin_project"], "domain": {"name": "Default"}}}}}
+        async with http.post(openstack["auth_url"] + "/auth/tokens", json=body) as resp:
+            assert resp.status == 201
+        truth = await child.truth()
+        assert len([o for o in truth["objects"] if o["type"] == "instance"]) == 3
+        assert child.env["mechanism_drivers"] == ["VPP"]
+    assert child.proc is not None and child.proc.returncode == 0
+
+
+async def test_child_process_refuses_spec_and_flags(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("hosts: 2\n")
+    with pytest.raises(ConfigError, match="not both"):
+        async with SimProcess(["--spec", str(spec), "--hosts", "3", "--no-ssh"], tmp_path):
+            pass
