@@ -8,6 +8,8 @@ paths are placed exactly as a scan places them. CLI fetchers are not run here.
 from __future__ import annotations
 
 import contextlib
+import logging
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,35 +25,36 @@ from calipso.scanners.metadata import FetchType, ScannerTree, load_scanners
 from calipso.scanners.sources import open_sources
 from calipso.scanners.walker import Walker, root_parent
 from calipso.settings import load_settings
-from calipso.sim.api import ApiChannel
+from calipso.sim.server import SimCloud
+from calipso.sim.spec import TopologySpec
 
 Doc = dict[str, Any]
-DRIVER_LABELS = {"ovs": "OVS", "lxb": "LXB", "vpp": "VPP"}
 PLACEMENT = ("id", "type", "name", "parent_id", "parent_type", "id_path", "name_path")
 
 
-def env_config(name: str, api: ApiChannel, driver: str, type_driver: str, *,
-               mysql: Doc | None = None, cli: Doc | None = None,
-               keystone_version: str = "auto") -> EnvironmentConfig:
-    sections: list[Doc] = [
-        {"name": "OpenStack", "host": "127.0.0.1", "user": "admin", "pwd": "admin-secret",
-         "auth_url": api.keystone_url, "keystone_version": keystone_version, "timeout": 20},
-        cli or {"name": "CLI", "host": "127.0.0.1", "user": "root", "pwd": "unused"},
-    ]
-    if mysql is not None:
-        sections.append(mysql)
-    return EnvironmentConfig.model_validate({
-        "name": name, "distribution": "Devstack", "distribution_version": "2026.1",
-        "mechanism_drivers": [DRIVER_LABELS[driver]], "type_drivers": type_driver,
-        "configuration": sections})
+MYSQL_URI = "mysql://root@127.0.0.1:3306"
+# where no SSH channel serves the hosts: every connection is refused at once
+DEAD_CLI: Doc = {"name": "CLI", "host": "127.0.0.1", "port": 1, "user": "root",
+                 "pwd": "unused", "direct": True}
+
+
+@contextlib.asynccontextmanager
+async def open_sim(spec: TopologySpec, *, mysql: bool = False, ssh: bool = False,
+                   **options: Any) -> AsyncIterator[tuple[SimCloud, EnvironmentConfig]]:
+    """A served cloud and its environment config (a refused CLI section without SSH)."""
+    name = f"f{uuid.uuid4().hex[:10]}"
+    async with SimCloud(spec, env_name=name, mysql_uri=MYSQL_URI if mysql else None,
+                        ssh=ssh, **options) as sim:
+        doc = sim.env_config()
+        if not any(s["name"] == "CLI" for s in doc["configuration"]):
+            doc["configuration"].append(DEAD_CLI)
+        yield sim, EnvironmentConfig.model_validate(doc)
 
 
 @contextlib.asynccontextmanager
 async def scan_context(env: EnvironmentConfig, db: AsyncDatabase, *,
                        ssh: bool = False) -> AsyncIterator[ScanContext]:
     """A real scan context over the environment's sources (SSH only when asked)."""
-    import logging
-
     settings = load_settings()
     now = datetime.now(UTC)
     async with open_sources(env, settings, db) as sources:
