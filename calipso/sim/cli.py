@@ -8,8 +8,15 @@ so a reader that waits for the environment file finds both.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import signal
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from calipso.sim.server import SimCloud
 
 TOPOLOGY_FLAGS = ("hosts", "instances", "networks", "driver", "type_driver", "firewall", "seed",
                   "keystone_versions")
@@ -70,7 +77,7 @@ def build_spec(args: argparse.Namespace) -> Any:
 
 async def run_sim(args: argparse.Namespace) -> int:
     from calipso.sim.api import ApiOptions
-    from calipso.sim.server import SimCloud, serve_until_signal
+    from calipso.sim.server import SimCloud
 
     spec = build_spec(args)
     options = ApiOptions(keystone_port=args.keystone_port, token_ttl=args.token_ttl,
@@ -92,3 +99,25 @@ async def run_sim(args: argparse.Namespace) -> int:
 
         await serve_until_signal(sim, args.write_env, ready)
     return 0
+
+
+async def serve_until_signal(sim: SimCloud, env_path: Path | None,
+                             on_ready: Callable[[], None] | None = None) -> None:
+    """Write the environment document (after the truth file), then wait for SIGTERM or
+    SIGINT; the caller's `async with` closes the channels."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        if env_path is not None:
+            data = json.dumps(sim.env_config(), indent=2).encode()
+            from calipso.sim.server import write_json_atomic
+
+            await asyncio.to_thread(write_json_atomic, env_path, data, 0o600)  # has secrets
+        if on_ready is not None:
+            on_ready()
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)

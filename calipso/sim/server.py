@@ -21,6 +21,8 @@ import json
 import logging
 import os
 import re
+import secrets
+import shutil
 import signal
 import sys
 import tempfile
@@ -41,6 +43,7 @@ from calipso.sim.truth import build_truth
 
 log = logging.getLogger(__name__)
 DISTRIBUTION = ("Devstack", "2026.2")
+SSH_USER = "calipso"
 DRIVER_LABELS = {"ovs": "OVS", "lxb": "LXB", "vpp": "VPP"}
 Truth = dict[str, list[dict[str, Any]]]
 
@@ -110,7 +113,10 @@ class SimCloud:
         dead_hosts: int = 0, ssh_auth: str = "password", token_ttl: float = 3600.0,
         fault_seed: int = 0, api_options: ApiOptions | None = None,
         truth_path: Path | None = None, truth_debounce: float = 0.2,
+        work_dir: Path | None = None,
     ) -> None:
+        if ssh_auth not in ("password", "key"):
+            raise ConfigError(f"ssh_auth {ssh_auth!r}: password or key")
         if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", env_name):
             raise ConfigError(f"bad environment name {env_name!r}: letters, digits, _ . -")
         self.spec = spec
@@ -127,6 +133,10 @@ class SimCloud:
             fault_seed=fault_seed)
         self.truth_path = truth_path
         self.truth_debounce = truth_debounce
+        self.work_dir = work_dir
+        self.ssh_password: str | None = None
+        self.ssh_key_path: Path | None = None
+        self.known_hosts_path: Path | None = None
         self.generate_seconds = 0.0
         self._stack: AsyncExitStack | None = None
         self._cloud: Cloud | None = None
@@ -171,16 +181,11 @@ class SimCloud:
     async def _open_channels(self, stack: AsyncExitStack) -> None:
         cloud = self.cloud
         if self.want_ssh:
-            opener = _optional("calipso.sim.ssh.channel", "open_ssh_channel")
-            if opener is not None:
-                self.ssh = await stack.enter_async_context(opener(
-                    cloud, latency_ms=self.ssh_latency_ms, dead_hosts=self.dead_hosts,
-                    auth=self.ssh_auth))
+            await self._open_ssh(stack)
         if self.mysql_uri:
-            opener = _optional("calipso.sim.mysql.channel", "open_mysql_channel")
-            if opener is None:
-                raise ConfigError("the MySQL channel is not available in this build")
-            self.mysql = await stack.enter_async_context(opener(
+            from calipso.sim.mysql import open_mysql_channel
+
+            self.mysql = await stack.enter_async_context(open_mysql_channel(
                 cloud, self.mysql_uri, prefix=schema_prefix(self.env_name),
                 latency_ms=self.db_latency_ms))
         if self.amqp_uri:
@@ -188,6 +193,42 @@ class SimCloud:
             if opener is None:
                 raise ConfigError("the AMQP channel is not available in this build")
             self.amqp = await stack.enter_async_context(opener(cloud, self.amqp_uri))
+
+    async def _open_ssh(self, stack: AsyncExitStack) -> None:
+        """SSH hosts with a fresh password (or client key) for `SSH_USER`; the key and the
+        known_hosts file go in `work_dir` (default: a temporary directory)."""
+        import asyncssh
+
+        from calipso.sim.ssh import open_ssh_channel
+
+        work = self.work_dir
+        if work is None:
+            work = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="calipso-sim-"))
+            stack.push_async_callback(asyncio.to_thread, shutil.rmtree, work, True)
+        login: dict[str, Any] = {"user": SSH_USER}
+        if self.ssh_auth == "key":
+            key = asyncssh.generate_private_key("ssh-ed25519", comment=f"{SSH_USER}@sim")
+            self.ssh_key_path = work / "id_ed25519"
+            await asyncio.to_thread(_write_key, key, self.ssh_key_path)
+            login["authorized_keys"] = [key]
+        else:
+            self.ssh_password = secrets.token_urlsafe(12)
+            login["password"] = self.ssh_password
+        self.ssh = await stack.enter_async_context(open_ssh_channel(
+            self.cloud, latency_ms=self.ssh_latency_ms, dead_hosts=self.dead_hosts, **login))
+        self.known_hosts_path = work / "known_hosts"
+        await asyncio.to_thread(write_json_atomic, self.known_hosts_path,
+                                self.ssh.known_hosts().encode())
+
+    def _cli_section(self) -> dict[str, Any]:
+        ssh = self.ssh
+        section: dict[str, Any] = {"name": "CLI", "host": ssh.master_address, "port": ssh.port,
+                                   "user": ssh.user, "known_hosts": str(self.known_hosts_path)}
+        if self.ssh_key_path is not None:
+            section["key"] = str(self.ssh_key_path)
+        else:
+            section["pwd"] = self.ssh_password
+        return section
 
     # ---- the model and its truth -------------------------------------------------------
 
@@ -259,7 +300,7 @@ class SimCloud:
             "keystone_version": "auto",
         }]
         if self.ssh is not None:
-            sections.append(self.ssh.config())
+            sections.append(self._cli_section())
         if self.mysql is not None:
             sections.append(self.mysql.config())
         if self.amqp is not None:
@@ -274,6 +315,11 @@ class SimCloud:
         if self.ssh is not None:  # without the CLI section the document is incomplete
             EnvironmentConfig.model_validate(doc)
         return doc
+
+
+def _write_key(key: Any, path: Path) -> None:
+    key.write_private_key(path)
+    path.chmod(0o600)
 
 
 def _optional(module: str, name: str) -> Callable[..., Any] | None:
@@ -358,23 +404,3 @@ class SimProcess:
             proc.kill()
             await proc.wait()
         return proc.returncode
-
-
-async def serve_until_signal(sim: SimCloud, env_path: Path | None,
-                             on_ready: Callable[[], None] | None = None) -> None:
-    """Write the environment document (after the truth file), then wait for SIGTERM or
-    SIGINT; the caller's `async with` closes the channels."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        if env_path is not None:
-            data = json.dumps(sim.env_config(), indent=2).encode()
-            await asyncio.to_thread(write_json_atomic, env_path, data, 0o600)  # has secrets
-        if on_ready is not None:
-            on_ready()
-        await stop.wait()
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)

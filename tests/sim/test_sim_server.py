@@ -6,15 +6,20 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import aiohttp
+import aiomysql
+import asyncssh
 import pytest
 from test_sim_api import ApiClient
 
-from calipso.env_config import OpenStackSection
+from calipso.env_config import EnvironmentConfig, OpenStackSection
 from calipso.errors import ConfigError
 from calipso.sim.server import SimCloud, SimProcess, schema_prefix
 from calipso.sim.spec import spec_from_flags
+
+MYSQL_URI = "mysql://root@127.0.0.1:3306"
 
 
 async def test_truth_follows_changes_everywhere(tmp_path: Path) -> None:
@@ -39,6 +44,36 @@ async def test_truth_follows_changes_everywhere(tmp_path: Path) -> None:
         assert leftovers == []  # the temp files were renamed
 
 
+@pytest.mark.parametrize("auth", ["password", "key"])
+async def test_env_config_reaches_api_ssh_and_mysql(auth: str) -> None:
+    spec = spec_from_flags(hosts=3, instances=2, seed=4)
+    async with SimCloud(spec, env_name=f"full-{auth}", ssh_auth=auth,
+                        mysql_uri=MYSQL_URI) as sim:
+        doc = sim.env_config()
+        env = EnvironmentConfig.model_validate(doc)
+        assert [s.name for s in env.configuration] == ["OpenStack", "CLI", "mysql"]
+        cli = env.cli
+        assert (cli.key is not None) == (auth == "key") and cli.known_hosts
+        login: dict[str, Any] = ({"client_keys": [cli.key]} if cli.key else
+                                 {"password": cli.pwd.get_secret_value()})  # type: ignore[union-attr]
+        async with asyncssh.connect(cli.host, cli.port, username=cli.user,
+                                    known_hosts=cli.known_hosts, **login) as conn:
+            answer = await conn.run("uname -n", check=True)
+        master = next(h for h in sim.cloud.hosts.values() if "controller" in h.roles)
+        assert answer.stdout == f"{master.name}\n"
+        mysql = env.mysql
+        assert mysql is not None and mysql.schema_ == "sim_full_" + auth + "_nova"
+        conn_db = await aiomysql.connect(host=mysql.host, port=mysql.port, user=mysql.user,
+                                         password=mysql.pwd.get_secret_value())
+        try:
+            async with conn_db.cursor() as cur:
+                await cur.execute(f"SELECT COUNT(*) FROM `{mysql.schema_}`.instances "
+                                  "WHERE deleted = 0")
+                assert (await cur.fetchone())[0] == 2
+        finally:
+            conn_db.close()
+
+
 async def test_env_config_points_at_the_apis() -> None:
     spec = spec_from_flags(hosts=2, instances=1, seed=4, driver="lxb", type_driver="vlan")
     async with SimCloud(spec, env_name="envdoc", ssh=False) as sim:
@@ -60,7 +95,7 @@ def test_bad_names() -> None:
 
 async def test_child_process_serves_until_sigterm(tmp_path: Path) -> None:
     args = ["--hosts", "3", "--instances", "3", "--networks", "2", "--driver", "vpp",
-            "--seed", "9", "--env-name", "child", "--no-ssh"]
+            "--seed", "9", "--env-name", "child"]
     async with SimProcess(args, tmp_path) as child, aiohttp.ClientSession() as http:
         openstack = child.env["configuration"][0]
         body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
@@ -72,6 +107,7 @@ async def test_child_process_serves_until_sigterm(tmp_path: Path) -> None:
         truth = await child.truth()
         assert len([o for o in truth["objects"] if o["type"] == "instance"]) == 3
         assert child.env["mechanism_drivers"] == ["VPP"]
+        EnvironmentConfig.model_validate(child.env)
     assert child.proc is not None and child.proc.returncode == 0
 
 
