@@ -27,6 +27,7 @@ Index (module: functions -> records):
   ``Domain``; ``parse_virsh_interface_xml`` -> ``DomainInterface``
 - ``os_release``: ``parse_os_release`` -> ``OsRelease``
 - ``vpp``: ``parse_vppctl_show_version`` -> ``VppVersion``; ``parse_vppctl_show_int`` ->
-  ``list[VppInterface]``; ``parse_vppctl_show_mode`` -> ``list[VppMode]``;
+  ``list[VppInterface]``; ``parse_vppctl_show_int_addr`` ->
+  ``list[VppInterfaceAddresses]``; ``parse_vppctl_show_mode`` -> ``list[VppMode]``;
   ``parse_vppctl_show_hardware`` -> ``list[VppHardwareInterface]``
 """

@@ -1,5 +1,5 @@
-"""Parsers for FD.io VPP's ``vppctl`` commands: ``show ver``, ``show int``, ``show mode``
-and ``show hardware-int[erfaces] [NAME]``.
+"""Parsers for FD.io VPP's ``vppctl`` commands: ``show ver``, ``show int``, ``show int addr``,
+``show mode`` and ``show hardware-int[erfaces] [NAME]``.
 
 Records (frozen, slotted dataclasses):
 
@@ -14,6 +14,9 @@ Records (frozen, slotted dataclasses):
 ``VppMode`` (``parse_vppctl_show_mode``, one per line)
     ``interface``, ``layer`` (``l2``/``l3``), ``kind`` (``bridge``, ``xconnect`` or None),
     ``bd_id`` (int or None), ``shg`` (int or None), ``bvi`` (bool), ``xconnect_peer``.
+``VppInterfaceAddresses`` (``parse_vppctl_show_int_addr``, one per ``NAME (up|dn):``)
+    ``name``, ``state`` (``up``/``dn``), ``ipv4`` and ``ipv6`` (tuples of ``ADDR/LEN``,
+    from the indented ``[L3] ADDR/LEN`` lines under it).
 ``VppHardwareInterface`` (``parse_vppctl_show_hardware``, one per named row)
     ``name``, ``index`` (int), ``link`` (``up``/``down``), ``hardware``, ``mac_address``
     (from ``Ethernet address``, lower case, or None), ``details`` (the indented lines,
@@ -31,6 +34,7 @@ from calipso.fetchers.cli.parse.text import is_mac, require_text, value_after
 _VERSION = re.compile(
     r"^vpp (?P<version>\S+)(?: built by (?P<by>\S+)(?: on (?P<on>\S+)(?: at (?P<at>.+))?)?)?$"
 )
+_ADDR_HEAD = re.compile(r"^(?P<name>\S+) \((?P<state>up|dn|down)\):$")
 _MTU = re.compile(r"^\d+/\d+/\d+/\d+$")
 _STATES = frozenset({"up", "down"})
 
@@ -65,6 +69,14 @@ class VppMode:
     shg: int | None
     bvi: bool
     xconnect_peer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VppInterfaceAddresses:
+    name: str
+    state: str
+    ipv4: tuple[str, ...]
+    ipv6: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,3 +190,25 @@ def parse_vppctl_show_mode(text: str) -> list[VppMode]:
             xconnect_peer=tokens[3] if tokens[1] == "xconnect" and len(tokens) > 3 else None,
         ))
     return result
+
+
+def parse_vppctl_show_int_addr(text: str) -> list[VppInterfaceAddresses]:
+    parser = "parse_vppctl_show_int_addr"
+    rows: list[tuple[str, str, list[str]]] = []
+    for line in require_text(text, parser):
+        if not line[0].isspace():
+            match = _ADDR_HEAD.match(line.strip())
+            if match is None:
+                raise ParseError(parser, line, "expected 'NAME (up|dn):'")
+            rows.append((match["name"], match["state"], []))
+            continue
+        if not rows:
+            raise ParseError(parser, line, "address before the first interface")
+        tokens = line.split()
+        address = tokens[-1]
+        if tokens[0] not in ("L3", address) or "/" not in address:
+            raise ParseError(parser, line, "expected '[L3] ADDRESS/LEN'")
+        rows[-1][2].append(address)
+    return [VppInterfaceAddresses(
+        name=name, state=state, ipv4=tuple(a for a in addrs if ":" not in a),
+        ipv6=tuple(a for a in addrs if ":" in a)) for name, state, addrs in rows]

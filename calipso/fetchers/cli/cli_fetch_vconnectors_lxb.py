@@ -1,0 +1,31 @@
+"""vConnectors of a Linux bridge host: its ``brq<network>`` bridges (``brctl show``).
+
+As for OVS hybrid bridges, plus the host's Linux bridge agent ``configurations`` (one
+Neutron agent listing per scan) and the network each ``brq`` bridge carries.
+"""
+
+from __future__ import annotations
+
+from calipso.fetchers.base import Doc
+from calipso.fetchers.cli.cli_fetch_vconnectors_ovs import (
+    CliFetchVconnectorsOvs,
+    shape_linux_bridges,
+)
+from calipso.fetchers.cli.parse.brctl import parse_brctl_show
+from calipso.fetchers.cli.scope import L2_HOST_TYPES, bound_ports, has_host_type, host_doc
+
+
+class CliFetchVconnectorsLxb(CliFetchVconnectorsOvs):
+    async def get(self, parent_id: str) -> list[Doc]:
+        host = await host_doc(self.ctx, parent_id)
+        if host is None or not has_host_type(host, L2_HOST_TYPES):
+            return []
+        name = host["id"]
+        bridges = parse_brctl_show(await self.run(name, "brctl show"))
+        docs = shape_linux_bridges(name, bridges, bound_ports(self.ctx, name),
+                                   self.ctx.of_type("network"))
+        agent = (await self._agents.get()).get(name)
+        if agent is not None:
+            for doc in docs:
+                doc["configurations"] = agent.get("configurations")
+        return docs

@@ -1,0 +1,123 @@
+"""vConnectors of an Open vSwitch host: the Linux bridges between instances and OVS.
+
+Per host, ``brctl show``: every Linux bridge (the hybrid-plug ``qbr…`` bridges) becomes
+a ``vconnector`` ``<host>-<bridge>-<bridge id>`` named ``<host>-<bridge>``, with its
+interfaces (MACs from the Neutron ports bound to the host whose id starts with the
+interface name's tail) and the network of the port it plugs. Without hybrid plug (the
+``openvswitch`` firewall, the host's OVS agent reports ``ovs_hybrid_plug: false``) the
+taps sit on ``br-int`` itself, which is then the host's one vConnector
+``<host>-br-int-<datapath id>`` with the ports ``ovs-vsctl show`` lists on it. The
+datapath id is the one OVS derives when none is configured: ``0000`` and the bridge's MAC
+(``ip link show br-int``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from calipso.fetchers.base import Doc
+from calipso.fetchers.cli.base import CliAccess
+from calipso.fetchers.cli.parse.brctl import LinuxBridge, parse_brctl_show
+from calipso.fetchers.cli.parse.ip_address import parse_ip_link_show
+from calipso.fetchers.cli.parse.ovs import OvsBridge, parse_ovs_vsctl_show
+from calipso.fetchers.cli.scope import L2_HOST_TYPES, Once, bound_ports, has_host_type, host_doc
+
+if TYPE_CHECKING:
+    from calipso.scanners.context import ScanContext
+
+INTEGRATION_BRIDGE = "br-int"
+
+
+class CliFetchVconnectorsOvs(CliAccess):
+    def __init__(self, ctx: ScanContext) -> None:
+        super().__init__(ctx)
+        self._agents: Once[dict[str, Doc]] = Once(self._list_agents)
+
+    async def get(self, parent_id: str) -> list[Doc]:
+        host = await host_doc(self.ctx, parent_id)
+        if host is None or not has_host_type(host, L2_HOST_TYPES):
+            return []
+        name = host["id"]
+        bridges = parse_brctl_show(await self.run(name, "brctl show"))
+        ports = bound_ports(self.ctx, name)
+        docs = shape_linux_bridges(name, bridges, ports, self.ctx.of_type("network"))
+        agent = (await self._agents.get()).get(name) or {}
+        if (agent.get("configurations") or {}).get("ovs_hybrid_plug") is False:
+            docs.append(await self._integration_bridge(name, agent, ports))
+        return docs
+
+    async def _integration_bridge(self, host: str, agent: Doc, ports: list[Doc]) -> Doc:
+        bridge_name = (agent.get("configurations") or {}).get("integration_bridge") \
+            or INTEGRATION_BRIDGE
+        show = parse_ovs_vsctl_show(await self.run(host, "ovs-vsctl show"))
+        link = parse_ip_link_show(await self.run(host, f"ip link show {bridge_name}"))
+        dpid = datapath_id(link[0].mac_address if link else None)
+        bridge = show.bridge(bridge_name)
+        if bridge is None:
+            bridge = OvsBridge(bridge_name, (), None, None, (), {})
+        return shape_ovs_bridge(host, bridge, dpid, ports)
+
+    async def _list_agents(self) -> dict[str, Doc]:
+        """The host's L2 agent row by host name (one Neutron listing per scan)."""
+        if self.ctx.api is None:
+            return {}
+        rows = await self.ctx.api.get_all("network", "/v2.0/agents", "agents")
+        return l2_agents_by_host(rows)
+
+
+def datapath_id(mac: str | None) -> str:
+    """OVS's default datapath id: 16 hex digits, ``0000`` then the bridge MAC."""
+    return "0000" + (mac or "00:00:00:00:00:00").replace(":", "").lower()
+
+
+L2_AGENT_TYPES = ("Open vSwitch agent", "Linux bridge agent")
+
+
+def l2_agents_by_host(rows: list[Doc]) -> dict[str, Doc]:
+    return {r["host"]: r for r in rows
+            if isinstance(r, dict) and r.get("agent_type") in L2_AGENT_TYPES and r.get("host")}
+
+
+def _interfaces(names: tuple[str, ...] | list[str], ports: list[Doc]) -> dict[str, Doc]:
+    out = {}
+    for ifname in names:
+        tail = ifname[3:]
+        port = next((p for p in ports if tail and str(p.get("id", "")).startswith(tail)), None)
+        out[ifname] = {"name": ifname, "mac_address": port.get("mac_address") if port else ""}
+    return out
+
+
+def bridge_network(bridge: str, ports: list[Doc], networks: list[Doc]) -> str | None:
+    """The one network a ``qbr<port>`` or ``brq<network>`` bridge carries."""
+    tail = bridge[3:]
+    if not tail:
+        return None
+    if bridge.startswith("qbr"):
+        port = next((p for p in ports if str(p.get("id", "")).startswith(tail)), None)
+        return port.get("network_id") if port else None
+    if bridge.startswith("brq"):
+        return next((n["id"] for n in networks if str(n["id"]).startswith(tail)), None)
+    return None
+
+
+def shape_linux_bridges(host: str, bridges: list[LinuxBridge], ports: list[Doc],
+                        networks: list[Doc]) -> list[Doc]:
+    return [{
+        "id": f"{host}-{b.name}-{b.bridge_id}", "name": f"{host}-{b.name}",
+        "object_name": f"{host}-{b.name}", "host": host, "bridge_name": b.name,
+        "bridge_id": b.bridge_id, "connector_type": "bridge",
+        "stp_enabled": b.stp_enabled == "yes", "interfaces_names": list(b.interfaces),
+        "interfaces": _interfaces(b.interfaces, ports),
+        "network": bridge_network(b.name, ports, networks),
+    } for b in bridges]
+
+
+def shape_ovs_bridge(host: str, bridge: OvsBridge, datapath_id: str,
+                     ports: list[Doc]) -> Doc:
+    names = [p.name for p in bridge.ports]
+    return {
+        "id": f"{host}-{bridge.name}-{datapath_id}", "name": f"{host}-{bridge.name}",
+        "object_name": f"{host}-{bridge.name}", "host": host, "bridge_name": bridge.name,
+        "bridge_id": datapath_id, "connector_type": "bridge", "stp_enabled": False,
+        "interfaces_names": names, "interfaces": _interfaces(names, ports), "network": None,
+    }

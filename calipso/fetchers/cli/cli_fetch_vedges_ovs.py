@@ -1,0 +1,130 @@
+"""The vEdge of an Open vSwitch host (its OVS agent and datapath) or of a Linux bridge host.
+
+The agent row comes from one Neutron ``/v2.0/agents`` listing per scan (every field of
+it, ``configurations`` included: ``tunneling_ip``, ``tunnel_types``, ``bridge_mappings``
+...). Per host, ``ovs-dpctl show`` gives the datapath ports (``ports``: name → ``id``
+(port number), ``internal``, and the local VLAN ``tag`` that ``ovs-vsctl show`` prints)
+and ``ovs-vsctl show`` the tunnel ports of the tunnel bridge (``tunnel_ports``: name →
+``interface``, ``type``, ``options``). For each bridge of ``bridge_mappings`` the physical
+NIC on it is the vEdge's ``pnic``, and that host_pnic gets the datapath ``port_id``.
+
+A Linux bridge host's vEdge is its Linux bridge agent (``<host>-LXB``, no command run):
+the original had none, and hung the host's OTEPs and links off a vConnector instead.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from calipso.fetchers.base import Doc
+from calipso.fetchers.cli.base import CliAccess
+from calipso.fetchers.cli.parse.ovs import (
+    DatapathPort,
+    OvsShow,
+    parse_ovs_dpctl_show,
+    parse_ovs_vsctl_show,
+)
+from calipso.fetchers.cli.scope import (
+    L2_HOST_TYPES,
+    Once,
+    docs_on_host,
+    has_host_type,
+    host_doc,
+    patch_object,
+)
+
+if TYPE_CHECKING:
+    from calipso.scanners.context import ScanContext
+
+OVS_AGENT = "Open vSwitch agent"
+LXB_AGENT = "Linux bridge agent"
+# Agent fields the inventory writer owns on every document (created_at: first seen).
+WRITER_FIELDS = frozenset({"created_at", "_id"})
+TUNNEL_TYPES = frozenset({"vxlan", "gre", "geneve", "stt", "lisp", "erspan"})
+
+
+class CliFetchVedgesOvs(CliAccess):
+    def __init__(self, ctx: ScanContext) -> None:
+        super().__init__(ctx)
+        self._agents: Once[dict[str, Doc]] = Once(self._list_agents)
+
+    async def get(self, parent_id: str) -> list[Doc]:
+        host = await host_doc(self.ctx, parent_id)
+        if host is None or not has_host_type(host, L2_HOST_TYPES):
+            return []
+        name = host["id"]
+        agent = (await self._agents.get()).get(name)
+        if agent is None:
+            return []
+        if agent.get("agent_type") == LXB_AGENT:
+            return [shape_vedge_lxb(name, agent)]
+        show = parse_ovs_vsctl_show(await self.run(name, "ovs-vsctl show"))
+        datapath = parse_ovs_dpctl_show(await self.run(name, "ovs-dpctl show"))
+        doc = shape_vedge_ovs(name, agent, show, datapath)
+        pnics = {d["name"]: d for d in docs_on_host(self.ctx, "host_pnic", name)}
+        uplinks = uplink_ports(agent, show)
+        for port in datapath:
+            if port.name in uplinks and port.name in pnics:
+                doc["pnic"] = port.name
+                await patch_object(self.ctx, pnics[port.name]["id"],
+                                   {"port_id": str(port.port_no)})
+        return [doc]
+
+    async def _list_agents(self) -> dict[str, Doc]:
+        if self.ctx.api is None:
+            return {}
+        rows = await self.ctx.api.get_all("network", "/v2.0/agents", "agents")
+        return {r["host"]: r for r in rows if isinstance(r, dict) and r.get("host")
+                and r.get("agent_type") in (OVS_AGENT, LXB_AGENT)}
+
+
+def uplink_ports(agent: Doc, show: OvsShow) -> set[str]:
+    """Ports of the ``bridge_mappings`` bridges that are neither the bridge nor a patch."""
+    mappings = (agent.get("configurations") or {}).get("bridge_mappings") or {}
+    names: set[str] = set()
+    for bridge_name in mappings.values():
+        bridge = show.bridge(str(bridge_name))
+        if bridge is None:
+            continue
+        for port in bridge.ports:
+            kinds = {i.type for i in port.interfaces}
+            if port.name != bridge.name and not kinds & {"patch", "internal"}:
+                names.add(port.name)
+    return names
+
+
+def agent_fields(agent: Doc) -> Doc:
+    return {k: v for k, v in agent.items() if k not in WRITER_FIELDS}
+
+
+def shape_vedge_lxb(host: str, agent: Doc) -> Doc:
+    """A Linux bridge host's vEdge: its agent; no datapath ports of its own."""
+    return {**agent_fields(agent), "id": agent["id"], "name": f"{host}-LXB",
+            "object_name": f"{host}-LXB", "host": host,
+            "configurations": agent.get("configurations") or {}, "ports": {},
+            "tunnel_ports": {}}
+
+
+def shape_vedge_ovs(host: str, agent: Doc, show: OvsShow,
+                    datapath: list[DatapathPort]) -> Doc:
+    tags = {p.name: p.tag for b in show.bridges for p in b.ports if p.tag is not None}
+    ports: dict[str, Doc] = {}
+    for dp in datapath:
+        entry: Doc = {"id": str(dp.port_no), "name": dp.name, "internal": dp.internal}
+        if dp.name in tags:
+            entry["tag"] = str(tags[dp.name])
+        ports[dp.name] = entry
+    configurations = agent.get("configurations") or {}
+    tunnel_bridge = configurations.get("tunnel_bridge") or "br-tun"
+    tunnel_ports: dict[str, Doc] = {}
+    bridge = show.bridge(tunnel_bridge)
+    for port in bridge.ports if bridge is not None else ():
+        for iface in port.interfaces:
+            if iface.type in TUNNEL_TYPES:
+                tunnel_ports[port.name] = {"name": port.name, "interface": iface.name,
+                                           "type": iface.type, "options": dict(iface.options)}
+    return {
+        **agent_fields(agent), "id": agent["id"], "name": f"{host}-OVS",
+        "object_name": f"{host}-OVS", "host": host, "configurations": configurations,
+        "ports": ports, "tunnel_ports": tunnel_ports,
+    }

@@ -1,0 +1,81 @@
+"""vNICs of a network host's vServices: ``ip netns exec <ns> ip address show`` per namespace.
+
+The namespaces are the host's vServices found just before in this scan (no second
+``ip netns list``). Every interface but ``lo`` becomes a ``vnic`` ``<host>-<ifname>`` in
+the dynamic folder ``<vservice id>-vnics``, with its MAC, IPv4 address, dotted netmask,
+CIDR, IPv6 address, the network whose CIDRs hold that CIDR, and the Neutron port with
+that MAC. A network found this way and missing from the vService's ``network`` list is
+added to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from calipso.fetchers.base import Doc, set_folder_parent
+from calipso.fetchers.cli.base import CliAccess
+from calipso.fetchers.cli.parse.ip_address import Interface, parse_ip_address_show
+from calipso.fetchers.cli.scope import docs_on_host, has_host_type, host_doc, patch_object
+
+
+class CliFetchVserviceVnics(CliAccess):
+    async def get(self, parent_id: str) -> list[Doc]:
+        host = await host_doc(self.ctx, parent_id)
+        if host is None or not has_host_type(host, {"Network"}):
+            return []
+        vservices = docs_on_host(self.ctx, "vservice", host["id"])
+        outputs = await asyncio.gather(*(
+            self.run(host["id"], f"ip netns exec {vs['local_service_id']} ip address show")
+            for vs in vservices))
+        networks = self.ctx.of_type("network")
+        ports = self.ctx.of_type("port")
+        docs: list[Doc] = []
+        for vs, text in zip(vservices, outputs, strict=True):
+            vnics = shape_vservice_vnics(host["id"], vs["id"], parse_ip_address_show(text),
+                                         networks, ports)
+            await _add_networks(self, vs, vnics)
+            docs.extend(vnics)
+        return docs
+
+
+async def _add_networks(fetcher: CliAccess, vservice: Doc, vnics: list[Doc]) -> None:
+    known = list(vservice.get("network") or [])
+    more = [v["network"] for v in vnics if v.get("network") and v["network"] not in known]
+    if more:
+        await patch_object(fetcher.ctx, vservice["id"], {"network": known + list(
+            dict.fromkeys(more))})
+
+
+def network_of_cidr(cidr: str | None, networks: list[Doc]) -> str | None:
+    if cidr is None:
+        return None
+    return next((n["id"] for n in networks if cidr in (n.get("cidrs") or [])), None)
+
+
+def shape_vservice_vnics(host: str, vservice_id: str, interfaces: list[Interface],
+                         networks: list[Doc], ports: list[Doc]) -> list[Doc]:
+    """vnic documents for the interfaces of one vService namespace."""
+    by_mac = {p.get("mac_address"): p for p in ports}
+    docs = []
+    for iface in interfaces:
+        if iface.link_type == "loopback" or iface.name == "lo":
+            continue
+        v4 = iface.ipv4[0] if iface.ipv4 else None
+        v6 = next((a for a in iface.ipv6 if a.scope == "global"),
+                  iface.ipv6[0] if iface.ipv6 else None)
+        port = by_mac.get(iface.mac_address)
+        cidr = v4.cidr if v4 else None
+        network = network_of_cidr(cidr, networks) or (port or {}).get("network_id")
+        doc: Doc = {
+            "id": f"{host}-{iface.name}", "name": iface.name, "object_name": iface.name,
+            "vnic_type": "vservice_vnic", "host": host, "mac_address": iface.mac_address,
+            "IP Address": v4.address if v4 else None, "netmask": v4.netmask if v4 else None,
+            "cidr": cidr, "IPv6 Address": v6.with_prefix if v6 else None,
+            "network": network, "port_id": port["id"] if port else None,
+            "data": "\n".join(iface.data),
+        }
+        set_folder_parent(doc, "vnic", master_parent_type="vservice",
+                          master_parent_id=vservice_id, parent_objects_name="vnics",
+                          parent_text="vNICs")
+        docs.append(doc)
+    return docs

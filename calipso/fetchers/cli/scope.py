@@ -1,0 +1,101 @@
+"""What CLI fetchers share: the host behind a parent, once-per-host caches, patches.
+
+A fetcher instance lives for one scan (the walker makes one per class), so a cache held
+on it is a per-scan cache: ``PerHost`` runs a computation once per key, and callers that
+ask concurrently (two instances on the same host) wait for that one run and share its
+result, or its error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from calipso.errors import CalipsoError
+
+if TYPE_CHECKING:
+    from calipso.scanners.context import ScanContext
+
+Doc = dict[str, Any]
+T = TypeVar("T")
+
+L2_HOST_TYPES = frozenset({"Network", "Compute", "Kube-node"})
+
+
+class PerHost(Generic[T]):
+    """``await cache.get(key)``: ``compute(key)`` run once per key, its result shared."""
+
+    def __init__(self, compute: Callable[[str], Awaitable[T]]) -> None:
+        self._compute = compute
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._values: dict[str, T] = {}
+        self._errors: dict[str, CalipsoError] = {}
+
+    async def get(self, key: str) -> T:
+        if key in self._values:
+            return self._values[key]
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            if key in self._values:
+                return self._values[key]
+            if key in self._errors:
+                raise self._errors[key]
+            try:
+                value = await self._compute(key)
+            except CalipsoError as err:
+                self._errors[key] = err
+                raise
+            self._values[key] = value
+            return value
+
+
+class Once(Generic[T]):
+    """One value per fetcher instance (e.g. one API listing per scan)."""
+
+    def __init__(self, compute: Callable[[], Awaitable[T]]) -> None:
+        self._cache: PerHost[T] = PerHost(lambda _key: compute())
+
+    async def get(self) -> T:
+        return await self._cache.get("")
+
+
+async def host_doc(ctx: ScanContext, parent_id: str) -> Doc | None:
+    """The host document at or above ``parent_id`` (a host, a folder under it, an
+    instance, a vNICs folder ...); None when the chain is broken."""
+    doc = await ctx.lookup(parent_id)
+    for _ in range(8):
+        if doc is None:
+            return None
+        if doc.get("type") == "host":
+            return doc
+        host = doc.get("host")
+        if isinstance(host, str) and host:
+            return await ctx.lookup(host)
+        parent = doc.get("parent_id")
+        if not isinstance(parent, str):
+            return None
+        doc = await ctx.lookup(parent)
+    return None
+
+
+def has_host_type(host: Doc, wanted: frozenset[str] | set[str]) -> bool:
+    types = host.get("host_type") or []
+    return any(t in wanted for t in types)
+
+
+async def patch_object(ctx: ScanContext, object_id: str, fields: Doc) -> None:
+    """Set ``fields`` on an object found earlier: in this scan's state and in the store."""
+    known = ctx.state.objects.get(object_id)
+    if known is not None:
+        known.update(fields)
+    await ctx.inventory.patch(object_id, fields)
+
+
+def docs_on_host(ctx: ScanContext, object_type: str, host: str) -> list[Doc]:
+    return [d for d in ctx.of_type(object_type) if d.get("host") == host]
+
+
+def bound_ports(ctx: ScanContext, host: str) -> list[Doc]:
+    """Neutron ports found in this scan and bound to ``host``."""
+    return [p for p in ctx.of_type("port") if p.get("binding:host_id") == host]
