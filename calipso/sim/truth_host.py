@@ -76,7 +76,8 @@ def _vedge(h: _HostTruth) -> None:
     folder = h.t.folder("vedges", f"{h.host.name}-vedges", "vEdges", h.hdoc)
     ports: dict[str, dict[str, Any]]
     if h.driver == "vpp":
-        ports = {i.name: {"id": str(i.sw_if_index), "name": i.name, "state": "up"}
+        ports = {i.name: {"id": str(i.sw_if_index), "name": i.name,  # local0 is never up
+                          "state": "down" if i.name == "local0" else "up"}
                  for i in h.w.vpp_interfaces}
         h.vedge = h.t.add("vedge", f"{h.host.name}-VPP", f"VPP-{h.host.name}", folder,
                           host=h.host.name, agent_type="VPP", binary=VPP_VERSION, ports=ports)
@@ -211,7 +212,8 @@ def _instances(h: _HostTruth) -> None:
                 "vnic", ident, ident.removeprefix(f"{h.host.name}-"), vfolder,
                 vnic_type="instance_vnic", host=h.host.name, instance_id=inst.uuid,
                 instance_db_id=inst.db_id, mac_address=port.mac, network=port.network_id,
-                port_id=port.id, source_bridge=bridge["bridge_name"] if bridge else None)
+                port_id=port.id,  # libvirt's <source bridge>: a vhost-user socket has none
+                source_bridge=bridge["bridge_name"] if bridge and h.driver != "vpp" else None)
             h.link(idoc, vdoc, h.net_name(port.network_id), port.network_id)
             if bridge is not None:
                 h.link(vdoc, bridge, port.mac, port.network_id)
