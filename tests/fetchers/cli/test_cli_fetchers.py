@@ -1,0 +1,67 @@
+"""The CLI fetchers against simulated clouds over real SSH: their objects equal the truth.
+
+Every CLI fetcher of the host part of the scanner tree runs through the real walker and a
+real ``ScanContext`` (SSH pool through the simulator's master host, its Neutron API);
+the objects of the CLI types (vServices and their folders, vNICs, pNICs, vConnectors,
+vEdges, OTEPs) must equal the truth: ids, parents, paths, names and the truth's fields.
+"""
+
+from __future__ import annotations
+
+import pytest
+from cli_harness import cli_context, differences, environment, scan_hosts, sim_with_ssh
+from pymongo.asynchronous.database import AsyncDatabase
+
+from calipso.sim import spec_from_flags
+
+# The simulator's SSH hosts do not answer `vppctl show int addr` yet: without it the VPP
+# uplink's address, and so the VPP OTEP, cannot be seen (test_vpp_otep below, xfail).
+VPP_ADDRESS_GAP = {"types": ("vservice_dhcps_folder", "vservice_routers_folder", "vservice",
+                             "vnic", "host_pnic", "vconnector", "vedge"),
+                   "ignore": ("IP Address",)}
+
+CLOUDS = [
+    pytest.param({"driver": "ovs", "type_driver": "vxlan"}, {}, id="ovs-hybrid-vxlan"),
+    pytest.param({"driver": "ovs", "type_driver": "vlan"}, {}, id="ovs-hybrid-vlan"),
+    pytest.param({"driver": "ovs", "type_driver": "vxlan", "firewall": "openvswitch"}, {},
+                 id="ovs-ovsfw-vxlan"),
+    pytest.param({"driver": "ovs", "type_driver": "vlan", "firewall": "openvswitch",
+                  "bonds": 2}, {}, id="ovs-ovsfw-vlan-bonds"),
+    pytest.param({"driver": "lxb", "type_driver": "vxlan"}, {}, id="lxb-vxlan"),
+    pytest.param({"driver": "lxb", "type_driver": "vlan", "bonds": 1}, {}, id="lxb-vlan-bond"),
+    pytest.param({"driver": "vpp", "type_driver": "vxlan"}, VPP_ADDRESS_GAP, id="vpp-vxlan"),
+    pytest.param({"driver": "vpp", "type_driver": "vlan"}, {}, id="vpp-vlan"),
+]
+
+
+@pytest.mark.parametrize(("flags", "gap"), CLOUDS)
+async def test_cli_objects_equal_the_truth(flags: dict, gap: dict, db: AsyncDatabase) -> None:
+    spec = spec_from_flags(hosts=5, instances=8, networks=3, seed=7, **flags)
+    async with sim_with_ssh(spec) as (sim, channel), cli_context(
+            environment(sim, channel), db) as ctx:
+        truth = sim.truth()
+        await scan_hosts(ctx, truth)
+        assert ctx.state.failures == []
+        diff = differences(truth["objects"], list(ctx.state.objects.values()), **gap)
+        assert not diff, "\n".join(diff)
+        stored = await db.inventory.count_documents({"environment": "cli"})
+        assert stored == len(ctx.state.objects) - len(
+            [d for d in truth["objects"] if d["type"] in SEEDED_TYPES])
+
+
+SEEDED_TYPES = frozenset({"regions_folder", "region", "aggregates_folder", "aggregate",
+                          "host_ref", "availability_zones_folder", "availability_zone",
+                          "host", "projects_folder", "project", "networks_folder", "network",
+                          "ports_folder", "network_services_folder", "port"})
+
+
+@pytest.mark.xfail(strict=True, reason="sim SSH lacks `vppctl show int addr` (uplink IP)")
+async def test_vpp_otep(db: AsyncDatabase) -> None:
+    spec = spec_from_flags(hosts=3, instances=4, networks=2, driver="vpp", type_driver="vxlan")
+    async with sim_with_ssh(spec) as (sim, channel), cli_context(
+            environment(sim, channel), db) as ctx:
+        truth = sim.truth()
+        await scan_hosts(ctx, truth)
+        diff = differences(truth["objects"], list(ctx.state.objects.values()),
+                           ("host_pnic", "otep"))
+        assert not diff, "\n".join(diff)
