@@ -1,7 +1,8 @@
 """Availability zones of every region, under ``<region>-availability_zones``.
 
-Zones belong to the cloud, not to a project: they are fetched under the admin project
-only (the original fetched them again for every project). A zone is kept when
+Zones belong to the cloud, not to a project: under a region they are that region's;
+under a project, the admin project's fetch covers every region and the others fetch
+nothing (the original fetched them again for every project). A zone is kept when
 hosts are filed under it (a host goes under its compute zone, else ``internal``);
 ``hosts`` maps each of them to all its Nova services (hosts running only Neutron agents
 are in ``internal`` with none).
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 
 from calipso.fetchers.api.base import ApiAccess
-from calipso.fetchers.api.cloud_hosts import RegionHosts, fetch_region_hosts, regions_with
+from calipso.fetchers.api.cloud_hosts import RegionHosts, fetch_region_hosts, regions_for
 from calipso.fetchers.base import Doc, set_folder_parent
 
 
@@ -32,8 +33,6 @@ def zone_docs(found: RegionHosts) -> list[Doc]:
 
 class ApiFetchAvailabilityZones(ApiAccess):
     async def get(self, parent_id: str) -> list[Doc]:
-        if parent_id != self.ctx.env.openstack.admin_project:
-            return []
-        regions = await regions_with(self, "compute")
+        regions = await regions_for(self, parent_id)
         found = await asyncio.gather(*(fetch_region_hosts(self, r) for r in regions))
         return [doc for region in found for doc in zone_docs(region)]

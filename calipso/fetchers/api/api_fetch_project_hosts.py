@@ -1,4 +1,5 @@
-"""Hosts of every region, each filed under its availability zone (admin project only).
+"""Hosts, each filed under its availability zone: a region's (under a region), or every
+region's (under the admin project; other projects have none).
 
 Per region: one zone listing, one hypervisor listing (``os_id``, ``ip_address`` from
 ``host_ip``) and one Neutron agent listing (network hosts get ``Network`` and the
@@ -18,7 +19,7 @@ from calipso.fetchers.api.cloud_hosts import (
     NETWORK_AGENT_TYPES,
     RegionHosts,
     fetch_region_hosts,
-    regions_with,
+    regions_for,
 )
 from calipso.fetchers.base import Doc
 from calipso.fetchers.cli.parse.os_release import parse_os_release
@@ -82,9 +83,7 @@ def os_doc(text: str) -> Doc:
 
 class ApiFetchProjectHosts(ApiAccess):
     async def get(self, parent_id: str) -> list[Doc]:
-        if parent_id != self.ctx.env.openstack.admin_project:
-            return []
-        regions = await regions_with(self, "compute")
+        regions = await regions_for(self, parent_id)
         per_region = await asyncio.gather(*(self._region(r) for r in regions))
         docs = [doc for found in per_region for doc in found]
         async with asyncio.TaskGroup() as group:

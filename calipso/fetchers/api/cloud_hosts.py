@@ -60,6 +60,19 @@ async def regions_with(access: ApiAccess, service: str) -> list[str]:
                    for ep in endpoints)]
 
 
+async def regions_for(access: ApiAccess, parent_id: str) -> list[str]:
+    """The regions a zone or host fetch covers under ``parent_id``.
+
+    Under a region (its name): that region. Under a project (``object_id_to_use_in_child``
+    name, as the original's tree has it): every region, for the admin project only, since
+    zones and hosts belong to the cloud, not to a project.
+    """
+    regions = await regions_with(access, "compute")
+    if parent_id in regions:
+        return [parent_id]
+    return regions if parent_id == access.ctx.env.openstack.admin_project else []
+
+
 async def fetch_region_hosts(access: ApiAccess, region: str) -> RegionHosts:
     """One zone listing and one agent listing for ``region``."""
     zones, agents = await asyncio.gather(

@@ -7,6 +7,8 @@ import pytest
 from fetch_harness import ApiScan, differences, open_sim, scan_context
 from pymongo.asynchronous.database import AsyncDatabase
 
+from calipso.fetchers.api.api_fetch_availability_zones import ApiFetchAvailabilityZones
+from calipso.fetchers.api.api_fetch_project_hosts import ApiFetchProjectHosts
 from calipso.sim import spec_from_flags
 from calipso.sim.spec import TopologySpec
 
@@ -81,3 +83,16 @@ async def test_calls_do_not_grow_with_hosts_and_instances(db: AsyncDatabase) -> 
             assert sim.api is not None
             calls.append(sim.api.calls)
     assert calls[0] == calls[1] <= 16
+
+
+async def test_zones_and_hosts_under_a_region_or_the_admin_project(db: AsyncDatabase) -> None:
+    """Under the admin project: every region's; another project: none; a region: its own."""
+    async with open_sim(spec("ovs", "vxlan")) as (sim, env), scan_context(env, db) as ctx:
+        truth = sim.truth()["objects"]
+        for fetcher in (ApiFetchAvailabilityZones(ctx), ApiFetchProjectHosts(ctx)):
+            by_admin = await fetcher.get("admin")
+            assert await fetcher.get("demo") == []
+            assert await fetcher.get("RegionOne") == by_admin
+            type_ = "availability_zone" if "zone" not in by_admin[0] else "host"
+            assert {d["id"] for d in by_admin} == {
+                d["id"] for d in truth if d["type"] == type_}
