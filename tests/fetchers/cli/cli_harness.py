@@ -45,12 +45,16 @@ CLI_TYPES = ("vservice_dhcps_folder", "vservice_routers_folder", "vservice", "vn
 
 
 SSH_USER, SSH_PASSWORD = "calipso", "sim-ssh-secret"
+MYSQL_URI = "mysql://root@127.0.0.1:3306"
 
 
 @contextlib.asynccontextmanager
-async def sim_with_ssh(spec: TopologySpec, **ssh: Any) -> AsyncIterator[tuple[SimCloud, Any]]:
-    """A simulated cloud serving its APIs, and its SSH channel (``ssh``: channel options)."""
-    async with SimCloud(spec, env_name="cli", ssh=False) as sim, open_ssh_channel(
+async def sim_with_ssh(spec: TopologySpec, *, mysql: bool = False, env_name: str = "cli",
+                       **ssh: Any) -> AsyncIterator[tuple[SimCloud, Any]]:
+    """A simulated cloud serving its APIs (and MySQL when asked), and its SSH channel
+    (``ssh``: channel options)."""
+    async with SimCloud(spec, env_name=env_name, ssh=False,
+                        mysql_uri=MYSQL_URI if mysql else None) as sim, open_ssh_channel(
             sim.cloud, user=SSH_USER, password=SSH_PASSWORD, **ssh) as channel:
         yield sim, channel
 

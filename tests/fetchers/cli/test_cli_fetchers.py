@@ -8,6 +8,7 @@ vEdges, OTEPs) must equal the truth: ids, parents, paths, names and the truth's 
 
 from __future__ import annotations
 
+import aiomysql
 import pytest
 from cli_harness import cli_context, differences, environment, scan_hosts, sim_with_ssh
 from pymongo.asynchronous.database import AsyncDatabase
@@ -64,4 +65,33 @@ async def test_vpp_otep(db: AsyncDatabase) -> None:
         await scan_hosts(ctx, truth)
         diff = differences(truth["objects"], list(ctx.state.objects.values()),
                            ("host_pnic", "otep"))
+        assert not diff, "\n".join(diff)
+
+
+@pytest.mark.parametrize("driver", ["ovs", "lxb"])
+async def test_otep_udp_port_comes_from_mysql_when_configured(
+        driver: str, db: AsyncDatabase) -> None:
+    spec = spec_from_flags(hosts=3, instances=3, networks=1, driver=driver)
+    async with sim_with_ssh(spec, mysql=True, env_name=f"cli-my-{driver}") as (
+            sim, channel), cli_context(environment(sim, channel), db) as ctx:
+        assert ctx.mysql is not None
+        host = sim.cloud.compute_hosts()[0].name
+        neutron = sim.mysql.schemas["neutron"]
+        conn = await aiomysql.connect(host="127.0.0.1", port=3306, user="root",
+                                      autocommit=True)
+        try:
+            async with conn.cursor() as cur:
+                await cur.execute(f"UPDATE `{neutron}`.ml2_vxlan_endpoints SET udp_port = 4790"
+                                  " WHERE host = %s", (host,))
+        finally:
+            conn.close()
+        truth = sim.truth()
+        await scan_hosts(ctx, truth)
+        assert ctx.state.failures == []
+        oteps = {d["host"]: d for d in ctx.state.objects.values() if d["type"] == "otep"}
+        assert oteps[host]["udp_port"] == 4790
+        standard = 8472 if driver == "lxb" else 4789
+        assert {o["udp_port"] for h, o in oteps.items() if h != host} == {standard}
+        diff = differences(truth["objects"], list(ctx.state.objects.values()),
+                           ignore=("udp_port",))
         assert not diff, "\n".join(diff)
