@@ -21,7 +21,13 @@ from calipso.env_config import EnvironmentConfig
 from calipso.inventory import InventoryWriter
 from calipso.metadata import SHIPPED_CONFIG
 from calipso.scanners.context import ScanContext
-from calipso.scanners.metadata import FetchType, ScannerTree, load_scanners
+from calipso.scanners.metadata import (
+    FetchType,
+    FolderSpec,
+    ScannerTree,
+    condition_holds,
+    load_scanners,
+)
 from calipso.scanners.sources import open_sources
 from calipso.scanners.walker import Walker, root_parent
 from calipso.settings import load_settings
@@ -67,7 +73,7 @@ async def scan_context(env: EnvironmentConfig, db: AsyncDatabase, *,
 
 @dataclass(slots=True)
 class ApiScan:
-    """Drives the API part of the scanner tree in a scan's order."""
+    """Drives the API part of the shipped scanner tree in a scan's order."""
 
     ctx: ScanContext
     tree: ScannerTree = field(default_factory=lambda: load_scanners(
@@ -87,30 +93,22 @@ class ApiScan:
         return await self.walker.save(entry, parent, docs)
 
     async def all(self) -> None:
-        """Regions, aggregates, projects, networks, ports, zones, hosts, instances, agents.
+        """The shipped tree, depth first, its folders and API fetchers only (no CLI)."""
+        await self.walk(self.tree.root, root_parent(self.ctx.env_name))
 
-        Projects go before networks: networks are filed under their projects.
-        """
-        root = root_parent(self.ctx.env_name)
-        [regions] = await self.run("ScanEnvironment", "regions_folder", root)
-        [projects] = await self.run("ScanEnvironment", "projects_folder", root)
-        for region in await self.run("ScanRegionsRoot", "region", regions):
-            [aggs] = await self.run("ScanRegion", "aggregates_folder", region)
-            for agg in await self.run("ScanAggregatesRoot", "aggregate", aggs):
-                await self.run("ScanAggregate", "host_ref", agg)
-        found_projects = await self.run("ScanProjectsRoot", "project", projects)
-        for region in self.ctx.of_type("region"):
-            for net in await self.run("ScanRegion", "network", region):
-                await self.run("ScanNetwork", "ports_folder", net)
-                await self.run("ScanNetwork", "network_services_folder", net)
-            await self.run("ScanRegion", "port", region)
-        for project in found_projects:
-            await self.run("ScanProject", "availability_zone", project, project["name"])
-            for host in await self.run("ScanProject", "host", project, project["name"]):
-                [instances] = await self.run("ScanHost", "instances_folder", host)
-                await self.run("ScanInstancesRoot", "instance", instances)
-                [agents] = await self.run("ScanHost", "network_agents_folder", host)
-                await self.run("ScanHostNetworkAgentsRoot", "network_agent", agents)
+    async def walk(self, scanner: str, parent: Doc, parent_id: str | None = None) -> None:
+        env_doc = self.ctx.env.model_dump(mode="json")
+        for entry in self.tree.scanners[scanner]:
+            if not condition_holds(entry.conditions, env_doc):
+                continue
+            if not isinstance(entry.fetcher, FolderSpec) and \
+                    not entry.fetcher.__module__.startswith("calipso.fetchers.api."):
+                continue
+            docs = await self.walker.fetch(entry, parent, parent_id or parent["id"])
+            saved = await self.walker.save(entry, parent, docs)
+            for doc in saved if entry.children_scanner else []:
+                await self.walk(entry.children_scanner, doc,
+                                str(doc.get(entry.child_id_field, doc["id"])))
 
 
 def by_id(docs: list[Doc], type_: str) -> dict[str, Doc]:
