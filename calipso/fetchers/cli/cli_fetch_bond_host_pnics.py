@@ -18,23 +18,16 @@ from calipso.fetchers.cli.base import CliAccess
 from calipso.fetchers.cli.cli_fetch_host_pnics import pnic_fields
 from calipso.fetchers.cli.parse.bonding import Bond, parse_bonding_list, parse_proc_net_bonding
 from calipso.fetchers.cli.parse.ip_address import Interface, parse_ip_link_show
-from calipso.fetchers.cli.scope import (
-    L2_HOST_TYPES,
-    docs_on_host,
-    has_host_type,
-    host_doc,
-    patch_object,
-)
+from calipso.fetchers.cli.scope import docs_on_host, host_named, patch_object
 
 LIST_BONDS = "ls -1 /proc/net/bonding/"
 
 
 class CliFetchBondHostPnics(CliAccess):
     async def get(self, parent_id: str) -> list[Doc]:
-        host = await host_doc(self.ctx, parent_id)
-        if host is None or not has_host_type(host, L2_HOST_TYPES):
+        name = await host_named(self.ctx, parent_id)
+        if name is None:
             return []
-        name = host["id"]
         try:
             listing = await self.run(name, LIST_BONDS)
         except SshError as err:

@@ -16,15 +16,14 @@ from calipso.fetchers.cli.base import CliAccess
 from calipso.fetchers.cli.parse.ethtool import EthtoolSettings, parse_ethtool
 from calipso.fetchers.cli.parse.ip_address import Interface, parse_ip_address_show
 from calipso.fetchers.cli.parse.sys_class_net import parse_sys_class_net
-from calipso.fetchers.cli.scope import L2_HOST_TYPES, has_host_type, host_doc
+from calipso.fetchers.cli.scope import host_named
 
 
 class CliFetchHostPnics(CliAccess):
     async def get(self, parent_id: str) -> list[Doc]:
-        host = await host_doc(self.ctx, parent_id)
-        if host is None or not has_host_type(host, L2_HOST_TYPES):
+        name = await host_named(self.ctx, parent_id)
+        if name is None:
             return []
-        name = host["id"]
         nics = parse_sys_class_net(await self.run(name, "ls -l /sys/class/net"))
         if not nics:
             return []

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from calipso.fetchers.base import Doc, set_folder_parent
 from calipso.fetchers.cli.base import CliAccess
 from calipso.fetchers.cli.parse.netns import Netns, parse_ip_netns_list
-from calipso.fetchers.cli.scope import Once, has_host_type, host_doc
+from calipso.fetchers.cli.scope import NETWORK_HOSTS, Once, host_named
 
 if TYPE_CHECKING:
     from calipso.scanners.context import ScanContext
@@ -34,17 +34,17 @@ class CliFetchHostVservices(CliAccess):
         self._texts: Once[dict[str, str]] = Once(self._folder_texts)
 
     async def get(self, parent_id: str) -> list[Doc]:
-        host = await host_doc(self.ctx, parent_id)
-        if host is None or not has_host_type(host, {"Network"}):
+        host = await host_named(self.ctx, parent_id, NETWORK_HOSTS)
+        if host is None:
             return []
-        namespaces = parse_ip_netns_list(await self.run(host["id"], "ip netns list"))
+        namespaces = parse_ip_netns_list(await self.run(host, "ip netns list"))
         services = [ns for ns in namespaces if ns.service_type]
         if not services:
             return []
         routers = await self._routers.get() if any(
             ns.service_type == "router" for ns in services) else {}
         networks = {n["id"]: n for n in self.ctx.of_type("network")}
-        return shape_vservices(host["id"], services, networks, routers,
+        return shape_vservices(host, services, networks, routers,
                                self.ctx.of_type("port"), await self._texts.get())
 
     async def _list_routers(self) -> dict[str, Doc]:

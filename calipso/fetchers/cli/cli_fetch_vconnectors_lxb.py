@@ -12,15 +12,14 @@ from calipso.fetchers.cli.cli_fetch_vconnectors_ovs import (
     shape_linux_bridges,
 )
 from calipso.fetchers.cli.parse.brctl import parse_brctl_show
-from calipso.fetchers.cli.scope import L2_HOST_TYPES, bound_ports, has_host_type, host_doc
+from calipso.fetchers.cli.scope import bound_ports, host_named
 
 
 class CliFetchVconnectorsLxb(CliFetchVconnectorsOvs):
     async def get(self, parent_id: str) -> list[Doc]:
-        host = await host_doc(self.ctx, parent_id)
-        if host is None or not has_host_type(host, L2_HOST_TYPES):
+        name = await host_named(self.ctx, parent_id)
+        if name is None:
             return []
-        name = host["id"]
         bridges = parse_brctl_show(await self.run(name, "brctl show"))
         docs = shape_linux_bridges(name, bridges, bound_ports(self.ctx, name),
                                    self.ctx.of_type("network"))

@@ -20,7 +20,7 @@ from calipso.fetchers.cli.base import CliAccess
 from calipso.fetchers.cli.parse.brctl import LinuxBridge, parse_brctl_show
 from calipso.fetchers.cli.parse.ip_address import parse_ip_link_show
 from calipso.fetchers.cli.parse.ovs import OvsBridge, parse_ovs_vsctl_show
-from calipso.fetchers.cli.scope import L2_HOST_TYPES, Once, bound_ports, has_host_type, host_doc
+from calipso.fetchers.cli.scope import Once, bound_ports, host_named, list_l2_agents
 
 if TYPE_CHECKING:
     from calipso.scanners.context import ScanContext
@@ -31,13 +31,12 @@ INTEGRATION_BRIDGE = "br-int"
 class CliFetchVconnectorsOvs(CliAccess):
     def __init__(self, ctx: ScanContext) -> None:
         super().__init__(ctx)
-        self._agents: Once[dict[str, Doc]] = Once(self._list_agents)
+        self._agents: Once[dict[str, Doc]] = Once(lambda: list_l2_agents(self.ctx))
 
     async def get(self, parent_id: str) -> list[Doc]:
-        host = await host_doc(self.ctx, parent_id)
-        if host is None or not has_host_type(host, L2_HOST_TYPES):
+        name = await host_named(self.ctx, parent_id)
+        if name is None:
             return []
-        name = host["id"]
         bridges = parse_brctl_show(await self.run(name, "brctl show"))
         ports = bound_ports(self.ctx, name)
         docs = shape_linux_bridges(name, bridges, ports, self.ctx.of_type("network"))
@@ -57,25 +56,11 @@ class CliFetchVconnectorsOvs(CliAccess):
             bridge = OvsBridge(bridge_name, (), None, None, (), {})
         return shape_ovs_bridge(host, bridge, dpid, ports)
 
-    async def _list_agents(self) -> dict[str, Doc]:
-        """The host's L2 agent row by host name (one Neutron listing per scan)."""
-        if self.ctx.api is None:
-            return {}
-        rows = await self.ctx.api.get_all("network", "/v2.0/agents", "agents")
-        return l2_agents_by_host(rows)
 
 
 def datapath_id(mac: str | None) -> str:
     """OVS's default datapath id: 16 hex digits, ``0000`` then the bridge MAC."""
     return "0000" + (mac or "00:00:00:00:00:00").replace(":", "").lower()
-
-
-L2_AGENT_TYPES = ("Open vSwitch agent", "Linux bridge agent")
-
-
-def l2_agents_by_host(rows: list[Doc]) -> dict[str, Doc]:
-    return {r["host"]: r for r in rows
-            if isinstance(r, dict) and r.get("agent_type") in L2_AGENT_TYPES and r.get("host")}
 
 
 def _interfaces(names: tuple[str, ...] | list[str], ports: list[Doc]) -> dict[str, Doc]:

@@ -16,15 +16,14 @@ from calipso.fetchers.cli.parse.vpp import (
     parse_vppctl_show_hardware,
     parse_vppctl_show_mode,
 )
-from calipso.fetchers.cli.scope import L2_HOST_TYPES, bound_ports, has_host_type, host_doc
+from calipso.fetchers.cli.scope import bound_ports, host_named
 
 
 class CliFetchVconnectorsVpp(CliAccess):
     async def get(self, parent_id: str) -> list[Doc]:
-        host = await host_doc(self.ctx, parent_id)
-        if host is None or not has_host_type(host, L2_HOST_TYPES):
+        name = await host_named(self.ctx, parent_id)
+        if name is None:
             return []
-        name = host["id"]
         modes = parse_vppctl_show_mode(await self.run(name, "vppctl show mode"))
         if not any(m.kind == "bridge" for m in modes):
             return []

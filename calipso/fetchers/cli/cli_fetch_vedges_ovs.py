@@ -24,19 +24,11 @@ from calipso.fetchers.cli.parse.ovs import (
     parse_ovs_dpctl_show,
     parse_ovs_vsctl_show,
 )
-from calipso.fetchers.cli.scope import (
-    L2_HOST_TYPES,
-    Once,
-    docs_on_host,
-    has_host_type,
-    host_doc,
-    patch_object,
-)
+from calipso.fetchers.cli.scope import Once, docs_on_host, host_named, list_l2_agents, patch_object
 
 if TYPE_CHECKING:
     from calipso.scanners.context import ScanContext
 
-OVS_AGENT = "Open vSwitch agent"
 LXB_AGENT = "Linux bridge agent"
 # Agent fields the inventory writer owns on every document (created_at: first seen).
 WRITER_FIELDS = frozenset({"created_at", "_id"})
@@ -46,13 +38,12 @@ TUNNEL_TYPES = frozenset({"vxlan", "gre", "geneve", "stt", "lisp", "erspan"})
 class CliFetchVedgesOvs(CliAccess):
     def __init__(self, ctx: ScanContext) -> None:
         super().__init__(ctx)
-        self._agents: Once[dict[str, Doc]] = Once(self._list_agents)
+        self._agents: Once[dict[str, Doc]] = Once(lambda: list_l2_agents(self.ctx))
 
     async def get(self, parent_id: str) -> list[Doc]:
-        host = await host_doc(self.ctx, parent_id)
-        if host is None or not has_host_type(host, L2_HOST_TYPES):
+        name = await host_named(self.ctx, parent_id)
+        if name is None:
             return []
-        name = host["id"]
         agent = (await self._agents.get()).get(name)
         if agent is None:
             return []
@@ -69,13 +60,6 @@ class CliFetchVedgesOvs(CliAccess):
                 await patch_object(self.ctx, pnics[port.name]["id"],
                                    {"port_id": str(port.port_no)})
         return [doc]
-
-    async def _list_agents(self) -> dict[str, Doc]:
-        if self.ctx.api is None:
-            return {}
-        rows = await self.ctx.api.get_all("network", "/v2.0/agents", "agents")
-        return {r["host"]: r for r in rows if isinstance(r, dict) and r.get("host")
-                and r.get("agent_type") in (OVS_AGENT, LXB_AGENT)}
 
 
 def uplink_ports(agent: Doc, show: OvsShow) -> set[str]:

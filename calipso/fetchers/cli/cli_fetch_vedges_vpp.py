@@ -15,15 +15,14 @@ from calipso.fetchers.cli.parse.vpp import (
     parse_vppctl_show_int,
     parse_vppctl_show_version,
 )
-from calipso.fetchers.cli.scope import L2_HOST_TYPES, has_host_type, host_doc
+from calipso.fetchers.cli.scope import host_named
 
 
 class CliFetchVedgesVpp(CliAccess):
     async def get(self, parent_id: str) -> list[Doc]:
-        host = await host_doc(self.ctx, parent_id)
-        if host is None or not has_host_type(host, L2_HOST_TYPES):
+        name = await host_named(self.ctx, parent_id)
+        if name is None:
             return []
-        name = host["id"]
         version = parse_vppctl_show_version(await self.run(name, "vppctl show version"))
         interfaces = parse_vppctl_show_int(await self.run(name, "vppctl show interface"))
         return [shape_vedge_vpp(name, version, interfaces)]

@@ -15,23 +15,23 @@ import asyncio
 from calipso.fetchers.base import Doc, set_folder_parent
 from calipso.fetchers.cli.base import CliAccess
 from calipso.fetchers.cli.parse.ip_address import Interface, parse_ip_address_show
-from calipso.fetchers.cli.scope import docs_on_host, has_host_type, host_doc, patch_object
+from calipso.fetchers.cli.scope import NETWORK_HOSTS, docs_on_host, host_named, patch_object
 
 
 class CliFetchVserviceVnics(CliAccess):
     async def get(self, parent_id: str) -> list[Doc]:
-        host = await host_doc(self.ctx, parent_id)
-        if host is None or not has_host_type(host, {"Network"}):
+        host = await host_named(self.ctx, parent_id, NETWORK_HOSTS)
+        if host is None:
             return []
-        vservices = docs_on_host(self.ctx, "vservice", host["id"])
+        vservices = docs_on_host(self.ctx, "vservice", host)
         outputs = await asyncio.gather(*(
-            self.run(host["id"], f"ip netns exec {vs['local_service_id']} ip address show")
+            self.run(host, f"ip netns exec {vs['local_service_id']} ip address show")
             for vs in vservices))
         networks = self.ctx.of_type("network")
         ports = self.ctx.of_type("port")
         docs: list[Doc] = []
         for vs, text in zip(vservices, outputs, strict=True):
-            vnics = shape_vservice_vnics(host["id"], vs["id"], parse_ip_address_show(text),
+            vnics = shape_vservice_vnics(host, vs["id"], parse_ip_address_show(text),
                                          networks, ports)
             await _add_networks(self, vs, vnics)
             docs.extend(vnics)

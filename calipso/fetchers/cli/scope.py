@@ -21,6 +21,7 @@ Doc = dict[str, Any]
 T = TypeVar("T")
 
 L2_HOST_TYPES = frozenset({"Network", "Compute", "Kube-node"})
+NETWORK_HOSTS = frozenset({"Network"})
 
 
 class PerHost(Generic[T]):
@@ -82,6 +83,26 @@ async def host_doc(ctx: ScanContext, parent_id: str) -> Doc | None:
 def has_host_type(host: Doc, wanted: frozenset[str] | set[str]) -> bool:
     types = host.get("host_type") or []
     return any(t in wanted for t in types)
+
+
+async def host_named(ctx: ScanContext, parent_id: str,
+                     wanted: frozenset[str] = L2_HOST_TYPES) -> str | None:
+    """The name of the host at or above ``parent_id`` when its ``host_type`` has one of
+    ``wanted`` (reference §3.3 host filters), else None: nothing to fetch there."""
+    host = await host_doc(ctx, parent_id)
+    return str(host["id"]) if host is not None and has_host_type(host, wanted) else None
+
+
+L2_AGENT_TYPES = ("Open vSwitch agent", "Linux bridge agent")
+
+
+async def list_l2_agents(ctx: ScanContext) -> dict[str, Doc]:
+    """Every host's L2 agent row (Open vSwitch or Linux bridge), from Neutron's agents."""
+    if ctx.api is None:
+        return {}
+    rows = await ctx.api.get_all("network", "/v2.0/agents", "agents")
+    return {r["host"]: r for r in rows if isinstance(r, dict) and r.get("host")
+            and r.get("agent_type") in L2_AGENT_TYPES}
 
 
 async def patch_object(ctx: ScanContext, object_id: str, fields: Doc) -> None:
