@@ -12,6 +12,8 @@ from calipso import __version__
 from calipso.api.app import make_app, open_site
 from calipso.api.routes import ROUTES
 from calipso.db import open_database
+from calipso.metadata import load_metadata
+from calipso.scanners.worker import ScanWorker
 from calipso.seed import database_is_empty, load_seed
 from calipso.service_context import ServiceContext
 from calipso.settings import Settings
@@ -33,9 +35,14 @@ def _embedded_watchdog(ctx: ServiceContext) -> Part | None:
     return Part("database-server", run)
 
 
-# The one registration point of the service's long-lived parts (scan worker, event
-# manager and monitoring intake are added here by their packages' factories).
-PART_FACTORIES: tuple[PartFactory, ...] = (_embedded_watchdog,)
+def _scan_worker(ctx: ServiceContext) -> Part:
+    worker = ScanWorker(ctx.database.db, ctx.settings, ctx.metadata)
+    return Part("scan-worker", worker.run, drains=True)
+
+
+# The one registration point of the service's long-lived parts (the event manager and
+# the monitoring intake are added here by their packages' factories).
+PART_FACTORIES: tuple[PartFactory, ...] = (_embedded_watchdog, _scan_worker)
 
 
 async def serve(
@@ -47,13 +54,14 @@ async def serve(
     """Run until SIGTERM/SIGINT (or ``stop`` is set), then shut down in stages."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    metadata = await load_metadata(settings.config_dir)
     async with contextlib.AsyncExitStack() as stack:
         database = await stack.enter_async_context(open_database(settings))
         if await database_is_empty(database.db):
             report = await load_seed(database.db, config_dir=settings.config_dir)
             log.info("seeded an empty database", extra={"summary": str(report)})
         supervisor = Supervisor(max_backoff=settings.part_restart_max_backoff)
-        ctx = ServiceContext(settings, database, supervisor, __version__)
+        ctx = ServiceContext(settings, database, supervisor, metadata, __version__)
         for factory in PART_FACTORIES:
             part = factory(ctx)
             if part is not None:

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from calipso.db import Database
+from calipso.metadata import Metadata
 from calipso.settings import Settings
 from calipso.supervisor import Supervisor
 
@@ -15,5 +16,6 @@ class ServiceContext:
     settings: Settings
     database: Database
     supervisor: Supervisor
+    metadata: Metadata
     version: str
     started_at: float = field(default_factory=time.time)
