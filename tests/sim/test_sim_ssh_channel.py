@@ -202,3 +202,18 @@ async def test_dead_hosts_option_and_port_choice(cloud: Cloud) -> None:
     with pytest.raises(ConfigError):
         async with open_ssh_channel(cloud, user=USER):
             pass
+
+
+async def test_the_master_forwards_under_uvloop_too(cloud: Cloud) -> None:
+    """`calipso serve` runs on uvloop; the jump must work on it as on asyncio's loop."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def hop() -> str:
+        async with open_ssh_channel(cloud, user=USER, password=PASSWORD) as ssh, \
+                await connect(ssh, ssh.master_name) as master:
+            host = cloud.compute_hosts()[0].name
+            async with await connect(ssh, host, tunnel=master) as conn:
+                return (await run(conn, "ip -d link show")).stdout
+
+    text = await asyncio.to_thread(uvloop.run, hop())
+    assert "eth0" in text and text.endswith("\n")

@@ -9,6 +9,7 @@ them to that host's listener over loopback, so a dead host refuses as a real one
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -65,21 +66,60 @@ class HostServer(asyncssh.SSHServer):
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED,
                                             "open failed")
         address = self.channel.resolve(dest_host)
-        if address is None or self.conn is None:
+        if address is None:
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED,
                                             "Name or service not known")
         self.channel.forwards += 1
         log.debug("sim ssh forward", extra={"host": dest_host, "address": address})
-        return _forward(self.conn, address, dest_port)
+        return _forward(address, dest_port)
 
 
-async def _forward(conn: asyncssh.SSHServerConnection, address: str, port: int) -> Any:
-    """Connect a tunnelled channel to a host's listener; a closed one refuses as sshd says."""
+async def _forward(address: str, port: int) -> TcpPipe:
+    """Open the TCP connection to a host's listener before accepting the channel, so a
+    closed host refuses the open request as sshd does."""
     try:
-        return await conn.forward_connection(address, port)
-    except asyncssh.ChannelOpenError:
+        reader, writer = await asyncio.open_connection(address, port)
+    except OSError:
         raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED,
                                         "connect failed: Connection refused") from None
+    return TcpPipe(reader, writer)
+
+
+class TcpPipe(asyncssh.SSHTCPSession[bytes]):
+    """Bytes between a direct-tcpip channel and a TCP connection, both ways, with EOF.
+
+    (asyncssh's own forwarder loses the connection under uvloop; this one uses streams.)
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.task: asyncio.Task[None] | None = None
+
+    def connection_made(self, chan: asyncssh.SSHTCPChannel[bytes]) -> None:
+        self.task = asyncio.get_running_loop().create_task(self._pump(chan),
+                                                           name="sim-ssh-forward")
+
+    async def _pump(self, chan: asyncssh.SSHTCPChannel[bytes]) -> None:
+        try:
+            while data := await self.reader.read(65536):
+                chan.write(data)
+            chan.write_eof()
+        except (OSError, asyncssh.Error):
+            chan.close()
+
+    def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
+        self.writer.write(data)
+
+    def eof_received(self) -> bool:
+        if self.writer.can_write_eof():
+            self.writer.write_eof()
+        return True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        self.writer.close()
 
 
 async def handle_session(channel: SshChannel, host: str,
