@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 access_log = logging.getLogger("calipso.api.access")
 
 SITE_SHUTDOWN_TIMEOUT = 1.5
+# Long enough for every documented query parameter at its longest, percent-encoded.
+MAX_REQUEST_LINE = 256 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -130,7 +132,8 @@ async def _auth_setup(app: web.Application) -> AsyncIterator[None]:
 async def open_site(app: web.Application, host: str, port: int) -> AsyncIterator[int]:
     """Serve ``app`` on host:port; yields the bound port. A taken port is one clear error."""
     runner = web.AppRunner(
-        app, access_log=None, shutdown_timeout=SITE_SHUTDOWN_TIMEOUT, handle_signals=False
+        app, access_log=None, shutdown_timeout=SITE_SHUTDOWN_TIMEOUT, handle_signals=False,
+        max_line_size=MAX_REQUEST_LINE,
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -245,9 +245,13 @@ class Authenticator:
         result = await self.db.api_tokens.delete_one({"token": digest})
         return result.deleted_count == 1
 
-    async def forget_user(self, name: str) -> None:
+    async def forget_user(self, name: str, keep_token: str | None = None) -> None:
+        """Revoke the user's tokens (but ``keep_token``, the caller's own)."""
         self.trusted.drop_user(name)
-        await self.db.api_tokens.delete_many({"user": name})
+        filt: dict[str, Any] = {"user": name}
+        if keep_token:
+            filt["token"] = {"$ne": token_digest(keep_token)}
+        await self.db.api_tokens.delete_many(filt)
 
     # -- start-up ------------------------------------------------------------------------
     async def ensure_admin(self) -> None:

@@ -123,8 +123,9 @@ async def change_user(call: Call) -> object:
     is_self = principal.name == name
     if not (principal.may(Role.ADMIN) or (is_self and body.role is None)):
         raise Forbidden("only an admin may change another user or a role")
-    if name == ADMIN and body.role not in (None, "admin"):
-        raise Conflict("the admin user keeps the admin role", field="role")
+    if body.role is not None and (is_self or name == ADMIN):
+        raise Conflict("a user cannot change their own role, nor the admin user's",
+                       field="role")
     update: dict[str, object] = {}
     if body.password is not None:
         update["password_hash"] = await hash_password(body.password.get_secret_value())
@@ -135,14 +136,17 @@ async def change_user(call: Call) -> object:
     result = await call.db.users.update_one({"name": name}, {"$set": update})
     if result.matched_count == 0:
         raise NotFound(f"no user {name}", field="name")
-    await call.request.app[AUTH].forget_user(name)
+    # the user's other sessions end; the caller's own token stays valid
+    keep = call.request.headers.get("X-Auth-Token") if is_self else None
+    await call.request.app[AUTH].forget_user(name, keep_token=keep)
     return {"message": f"updated user {name}"}
 
 
 async def delete_user(call: Call) -> object:
     name = call.path("name")
-    if name == ADMIN:
-        raise Conflict("the admin user cannot be deleted", field="name")
+    principal = call.principal
+    if name == ADMIN or (principal is not None and principal.name == name):
+        raise Conflict("the admin user and the caller cannot be deleted", field="name")
     result = await call.db.users.delete_one({"name": name})
     if result.deleted_count == 0:
         raise NotFound(f"no user {name}", field="name")

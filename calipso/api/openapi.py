@@ -132,7 +132,7 @@ def build_document(operations: list[Operation], constants: dict[str, list[Any]]
     for op in operations:
         paths.setdefault(op.path, {})[op.method.lower()] = builder.operation(op)
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": "Calipso API", "version": __version__,
                  "description": "Discovery of OpenStack virtual networking: inventory, "
                                 "links, cliques, scans and their configuration."},

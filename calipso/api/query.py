@@ -32,6 +32,7 @@ from calipso.errors import InvalidInput
 OBJECT_ID_PATTERN = r"^[0-9a-fA-F]{24}$"
 ObjectIdText = Annotated[str, Field(pattern=OBJECT_ID_PATTERN, description="a 24-hex ObjectId")]
 MAX_PAGE_SIZE = 10000
+MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ class QueryModel(BaseModel):
 
 
 class PagedQuery(QueryModel):
-    page: int = Field(0, ge=0, description="0-based page number")
+    page: int = Field(0, ge=0, le=MAX_PAGE, description="0-based page number")
     page_size: int = Field(1000, ge=1, le=MAX_PAGE_SIZE, description="objects per page")
 
 
@@ -171,4 +172,4 @@ Timestamp = Annotated[
     Field(description="ISO 8601, e.g. 2017-07-24T12:45:03.784+00:00"),
 ]
 EnvName = Annotated[str, Field(min_length=1, max_length=100, description="environment name")]
-Text = Annotated[str, Field(min_length=1, max_length=1000)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]

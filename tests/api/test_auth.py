@@ -146,14 +146,18 @@ async def test_users_are_managed_by_an_admin(api: Api) -> None:
     assert all("password_hash" not in u for u in listed.body["users"])
     olga = await api.login("olga", "olga-pw-1234")
     assert (await olga.get("/users", role="admin")).body["total"] == 2
+    assert (await olga.delete("/users/olga")).status == 409  # not oneself
+    assert (await olga.put("/users/olga", {"role": "viewer"})).status == 409
     # a role change revokes nothing silently: her tokens are dropped
     assert (await admin.put("/users/olga", {"role": "viewer"})).status == 200
     assert (await olga.get("/clique_types")).status == 401
     olga = await api.login("olga", "olga-pw-1234")
     assert (await olga.get("/users")).status == 403
-    # a user changes their own password but not their role
+    # a user changes their own password (their other sessions end) but not their role
+    other_session = await api.login("olga", "olga-pw-1234")
     assert (await olga.put("/users/olga", {"password": "new-olga-pw"})).status == 200
-    olga = await api.login("olga", "new-olga-pw")
+    assert (await olga.get("/clique_types")).status == 200
+    assert (await other_session.get("/clique_types")).status == 401
     assert (await olga.put("/users/olga", {"role": "admin"})).status == 403
     assert (await olga.put("/users/admin", {"password": "hijack-pw"})).status == 403
     assert (await admin.put("/users/nobody", {"role": "viewer"})).status == 404
