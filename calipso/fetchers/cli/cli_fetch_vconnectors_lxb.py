@@ -23,7 +23,7 @@ class CliFetchVconnectorsLxb(CliFetchVconnectorsOvs):
         bridges = parse_brctl_show(await self.run(name, "brctl show"))
         docs = shape_linux_bridges(name, bridges, bound_ports(self.ctx, name),
                                    self.ctx.of_type("network"))
-        agent = (await self._agents.get()).get(name)
+        agent = await self._agents.of(name)
         if agent is not None:
             for doc in docs:
                 doc["configurations"] = agent.get("configurations")

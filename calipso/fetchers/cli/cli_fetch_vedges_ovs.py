@@ -24,7 +24,7 @@ from calipso.fetchers.cli.parse.ovs import (
     parse_ovs_dpctl_show,
     parse_ovs_vsctl_show,
 )
-from calipso.fetchers.cli.scope import Once, docs_on_host, host_named, list_l2_agents, patch_object
+from calipso.fetchers.cli.scope import L2Agents, docs_on_host, host_named, patch_object
 
 if TYPE_CHECKING:
     from calipso.scanners.context import ScanContext
@@ -38,13 +38,13 @@ TUNNEL_TYPES = frozenset({"vxlan", "gre", "geneve", "stt", "lisp", "erspan"})
 class CliFetchVedgesOvs(CliAccess):
     def __init__(self, ctx: ScanContext) -> None:
         super().__init__(ctx)
-        self._agents: Once[dict[str, Doc]] = Once(lambda: list_l2_agents(self.ctx))
+        self._agents = L2Agents(ctx)
 
     async def get(self, parent_id: str) -> list[Doc]:
         name = await host_named(self.ctx, parent_id)
         if name is None:
             return []
-        agent = (await self._agents.get()).get(name)
+        agent = await self._agents.of(name)
         if agent is None:
             return []
         if agent.get("agent_type") == LXB_AGENT:

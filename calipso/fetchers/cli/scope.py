@@ -96,6 +96,17 @@ async def host_named(ctx: ScanContext, parent_id: str,
 L2_AGENT_TYPES = ("Open vSwitch agent", "Linux bridge agent")
 
 
+class L2Agents:
+    """The hosts' L2 agent rows: one Neutron agent listing per holder (per fetcher, so per
+    scan)."""
+
+    def __init__(self, ctx: ScanContext) -> None:
+        self._rows: Once[dict[str, Doc]] = Once(lambda: list_l2_agents(ctx))
+
+    async def of(self, host: str) -> Doc | None:
+        return (await self._rows.get()).get(host)
+
+
 async def list_l2_agents(ctx: ScanContext) -> dict[str, Doc]:
     """Every host's L2 agent row (Open vSwitch or Linux bridge), from Neutron's agents."""
     if ctx.api is None:
