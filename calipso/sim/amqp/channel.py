@@ -1,0 +1,180 @@
+"""The AMQP channel: the cloud's changes published as Nova and Neutron notifications.
+
+`open_amqp_channel(cloud, uri)` declares the topic exchanges (`nova` and `neutron` unless
+renamed for isolation, non-durable as oslo.messaging declares them by default) and, for
+every API call the cloud makes, publishes the notifications the real services publish, in
+their order, on routing keys `notifications.info` (and `versioned_notifications.info`).
+
+The cloud's feed is synchronous and reports record changes, not calls. The listener
+renders each change at once (payloads as of that version) and groups changes by
+`Change.op_id`; a group is closed when the next call starts or when the loop next runs
+(calls never await, so by then the call is over). Closed groups become messages in a
+queue that one task publishes in order, with publisher confirms. `await
+channel.flushed()` returns once everything the cloud did before the call is confirmed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import aio_pika
+import aiormq
+
+from calipso.errors import ConfigError, FetchError
+from calipso.sim.amqp.messages import Notification, envelope
+from calipso.sim.amqp.sequences import Rendered, Renderer, Sequencer
+from calipso.sim.cloud import Change, Cloud
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class AmqpChannel:
+    """Where the simulated cloud publishes, and the state of its publishing."""
+
+    uri: str
+    exchanges: dict[str, str]  # nova | neutron -> exchange name
+    legacy: bool
+    versioned: bool
+    published: int = 0
+    event_types: list[str] = field(default_factory=list)  # in publish order
+    _queue: collections.deque[tuple[int, Notification]] = field(
+        default_factory=collections.deque)
+    _group: list[Rendered] = field(default_factory=list)
+    _group_op: tuple[int, str] = (0, "")
+    _queued: int = 0
+    _error: FetchError | None = None
+    _cond: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _close_scheduled: bool = False
+    _sequencer: Sequencer | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    def config(self) -> dict[str, Any]:
+        """The `AMQP` section of an `environments_config` document for this broker."""
+        parts = urlsplit(self.uri)
+        return {"name": "AMQP", "host": parts.hostname or "127.0.0.1",
+                "port": parts.port or 5672, "user": unquote(parts.username or "guest"),
+                "pwd": unquote(parts.password or "guest"),
+                "vhost": unquote(parts.path[1:]) if len(parts.path) > 1 else "/"}
+
+    async def flushed(self) -> None:
+        """Wait until the notifications of every change made before this call are
+        confirmed by the broker."""
+        self._close_group()
+        target = self._queued
+        async with self._cond:
+            await self._cond.wait_for(lambda: self.published >= target or bool(self._error))
+        if self._error is not None:
+            raise self._error
+
+    # ---- feed side (synchronous) -----------------------------------------------------
+
+    def _on_change(self, change: Change, renderer: Renderer) -> None:
+        if self._group and self._group_op[0] != change.op_id:
+            self._close_group()
+        self._group.append(renderer.render(change))
+        self._group_op = (change.op_id, change.op)
+        if not self._close_scheduled and self._loop is not None:
+            self._close_scheduled = True
+            self._loop.call_soon(self._close_group)
+
+    def _close_group(self) -> None:
+        self._close_scheduled = False
+        group, (_, op) = self._group, self._group_op
+        if not group or self._sequencer is None:
+            return
+        self._group = []
+        for note in self._sequencer.notifications(op, group):
+            self._queued += 1
+            self._queue.append((self._queued, note))
+        self._wake.set()
+
+    async def _mark(self, count: int, error: FetchError | None = None) -> None:
+        async with self._cond:
+            self.published = count
+            self._error = error or self._error
+            self._cond.notify_all()
+
+
+async def _publish_queued(channel: AmqpChannel,
+                          exchanges: dict[str, aio_pika.abc.AbstractExchange]) -> None:
+    """The publisher task: one message at a time, in order, each confirmed."""
+    while True:
+        await channel._wake.wait()
+        channel._wake.clear()
+        while channel._queue:
+            number, note = channel._queue[0]
+            message = aio_pika.Message(envelope(note.message()), content_type="application/json",
+                                       content_encoding="utf-8",
+                                       delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT)
+            try:
+                await exchanges[note.service].publish(message, routing_key=note.routing_key)
+            except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as err:
+                log.exception("amqp channel could not publish",
+                              extra={"event_type": note.event_type})
+                await channel._mark(number - 1, FetchError("amqp", note.event_type, str(err)))
+                return
+            channel._queue.popleft()
+            channel.event_types.append(note.event_type)
+            await channel._mark(number)
+
+
+@contextlib.asynccontextmanager
+async def open_amqp_channel(
+    cloud: Cloud, uri: str, *, legacy: bool = True, versioned: bool = False,
+    nova_exchange: str = "nova", neutron_exchange: str = "neutron",
+    delete_exchanges: bool = False,
+) -> AsyncIterator[AmqpChannel]:
+    """Publish `cloud`'s changes to the broker at `uri` (`amqp://user:pwd@host:port/vhost`).
+
+    `legacy`/`versioned` are Nova's `notification_format` (both True: `both`); Neutron
+    publishes its unversioned notifications either way. Rename the exchanges to keep
+    several simulators (or tests) on one vhost apart; `delete_exchanges` removes them on
+    exit (never do that to the real `nova`/`neutron` exchanges others may use).
+    """
+    if not uri.startswith(("amqp://", "amqps://")):
+        raise ConfigError(f"bad AMQP URI {uri!r}: expected amqp://user:pwd@host:port/vhost")
+    channel = AmqpChannel(uri, {"nova": nova_exchange, "neutron": neutron_exchange},
+                          legacy, versioned)
+    channel._sequencer = Sequencer(cloud, legacy=legacy, versioned=versioned)
+    channel._loop = asyncio.get_running_loop()
+    try:
+        connection = await aio_pika.connect(uri, timeout=10)
+    except (aiormq.exceptions.AMQPError, ConnectionError, OSError, TimeoutError) as err:
+        raise ConfigError(f"cannot connect to AMQP at {channel.config()['host']}: {err}"
+                          ) from err
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(connection.close)
+        amqp = await connection.channel(publisher_confirms=True)
+        exchanges = {
+            service: await amqp.declare_exchange(name, aio_pika.ExchangeType.TOPIC,
+                                                 durable=False, auto_delete=False)
+            for service, name in channel.exchanges.items()}
+        if delete_exchanges:
+            for exchange in exchanges.values():
+                stack.push_async_callback(exchange.delete)
+        renderer = Renderer(cloud)
+        stack.callback(cloud.subscribe(lambda change: channel._on_change(change, renderer)))
+        task = asyncio.create_task(_publish_queued(channel, exchanges),
+                                   name=f"sim-amqp:{nova_exchange}")
+        stack.push_async_callback(_stop, task, channel)
+        yield channel
+
+
+async def _stop(task: asyncio.Task[None], channel: AmqpChannel) -> None:
+    """Publish what the cloud already did (bounded), then stop the publisher."""
+    if not task.done():
+        with contextlib.suppress(TimeoutError, FetchError):
+            async with asyncio.timeout(10):
+                await channel.flushed()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,326 @@
+"""Which notifications an API call publishes, and in what order (no I/O).
+
+`Renderer.render(change)` runs inside the synchronous feed listener and captures what a
+payload needs while the cloud is at that change's version (the API view, a port's network
+name). `Sequencer.notifications(op, group)` then turns one call's rendered changes (same
+`Change.op_id`) into the messages Nova and Neutron publish for it:
+
+- Neutron API calls: `<resource>.create|update|delete.start/.end`; router interfaces
+  `router.interface.create|delete`; gateway changes are `router.update.*`.
+- Ports that agents or the L3 plugin make (DHCP ports, router interface and gateway
+  ports) publish nothing of their own, as in real clouds.
+- A boot and a delete publish Nova's legacy sequence (and/or the versioned one) with
+  Neutron's port notifications interleaved where nova-compute calls Neutron.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from calipso.sim.amqp import neutron_views as nv
+from calipso.sim.amqp import nova_payloads as npl
+from calipso.sim.amqp.messages import (
+    LEGACY_TOPIC,
+    VERSIONED_TOPIC,
+    Caller,
+    Notification,
+    fake_token,
+    neutron_context,
+    new_request_id,
+    nova_context,
+)
+from calipso.sim.cloud import Change, Cloud
+from calipso.sim.model import OWNER_ROUTER_INTERFACE, Instance, Port, Router
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    change: Change
+    view: dict[str, Any] | None  # the Neutron API view at that version
+    network_name: str = ""  # ports: their network's name (Nova's `label`)
+
+
+class Renderer:
+    def __init__(self, cloud: Cloud) -> None:
+        self.cloud = cloud
+
+    def render(self, change: Change) -> Rendered:
+        rec = change.record
+        if change.kind == "network":
+            return Rendered(change, nv.network_view(rec))
+        if change.kind == "subnet":
+            return Rendered(change, nv.subnet_view(rec))
+        if change.kind == "port":
+            net = self.cloud.networks.get(rec.network_id)
+            return Rendered(change, nv.port_view(rec), net.name if net else "")
+        if change.kind == "router":
+            gw = self.cloud.ports.get(rec.gw_port_id) if rec.gw_port_id else None
+            return Rendered(change, nv.router_view(rec, gw))
+        return Rendered(change, None)
+
+
+class Sequencer:
+    """Per-call notification sequences for one cloud."""
+
+    def __init__(self, cloud: Cloud, *, legacy: bool = True, versioned: bool = False) -> None:
+        self.cloud = cloud
+        self.legacy = legacy
+        self.versioned = versioned
+        controllers = [h for h in cloud.hosts.values() if "controller" in h.roles]
+        ctrl = controllers[0] if controllers else next(iter(cloud.hosts.values()))
+        self.controller, self.controller_ip = ctrl.name, ctrl.ip
+        users = {u.name: u for u in cloud.users.values()}
+        self.admin = users.get("admin") or next(iter(cloud.users.values()))
+        self.nova_user = users.get("nova", self.admin)
+
+    # ---- callers and contexts --------------------------------------------------------
+
+    def caller(self, project_id: str, user_id: str | None = None) -> Caller:
+        user = self.cloud.users.get(user_id or "", self.admin)
+        project = self.cloud.projects.get(project_id) or self.cloud.projects[user.project_id]
+        return Caller(user.id, user.name, project.id, project.name)
+
+    def service_caller(self) -> Caller:
+        user = self.nova_user
+        project = self.cloud.projects[user.project_id]
+        return Caller(user.id, user.name, project.id, project.name, ("admin", "service"))
+
+    def _catalog(self) -> list[dict[str, Any]]:
+        """Nova keeps the services it calls (network, image, placement) in its context."""
+        out = []
+        region = next(iter(self.cloud.regions), "RegionOne")
+        for svc in self.cloud.catalog.values():
+            if svc.type not in ("network", "image", "placement"):
+                continue
+            urls = {i: self.cloud.endpoint_urls.get((svc.name, i), "")
+                    for i in ("public", "internal", "admin")}
+            out.append({"endpoints": [{"adminURL": urls["admin"], "region": region,
+                                       "id": dict(svc.endpoint_ids).get("public", ""),
+                                       "internalURL": urls["internal"],
+                                       "publicURL": urls["public"]}],
+                        "endpoints_links": [], "type": svc.type, "name": svc.name})
+        return out
+
+    def neutron(self, caller: Caller, pairs: list[tuple[str, dict[str, Any]]]) -> list[
+            Notification]:
+        """One Neutron API call: its events share a request id and a context."""
+        ctx = neutron_context(caller, new_request_id(), fake_token())
+        return [Notification("neutron", LEGACY_TOPIC, event, f"network.{self.controller}",
+                             payload, ctx) for event, payload in pairs]
+
+    # ---- dispatch --------------------------------------------------------------------
+
+    def notifications(self, op: str, group: list[Rendered]) -> list[Notification]:
+        handler = getattr(self, f"_op_{op}", None)
+        return handler(group) if handler else []
+
+    @staticmethod
+    def _last(group: list[Rendered], kind: str, action: str | None = None) -> Rendered | None:
+        for r in reversed(group):
+            if r.change.kind == kind and (action is None or r.change.action == action):
+                return r
+        return None
+
+    def _crud(self, group: list[Rendered], kind: str, action: str,
+              request: dict[str, Any] | None = None) -> list[Notification]:
+        """`<kind>.<create|update|delete>.start/.end` for the last `kind` change."""
+        r = self._last(group, kind)
+        if r is None or r.view is None:
+            return []
+        rec, view = r.change.record, r.view
+        if action == "create":
+            pairs = [(f"{kind}.create.start", {kind: request or {}}),
+                     (f"{kind}.create.end", {kind: view})]
+        elif action == "update":
+            pairs = [(f"{kind}.update.start", {kind: request or {}, "id": rec.id}),
+                     (f"{kind}.update.end", {kind: view})]
+        else:
+            pairs = [(f"{kind}.delete.start", {f"{kind}_id": rec.id}),
+                     (f"{kind}.delete.end", {f"{kind}_id": rec.id, kind: view})]
+        return self.neutron(self.caller(getattr(rec, "project_id", "")), pairs)
+
+    # ---- Neutron API calls -----------------------------------------------------------
+
+    def _op_create_network(self, group: list[Rendered]) -> list[Notification]:
+        net = self._last(group, "network")
+        return self._crud(group, "network", "create",
+                          nv.network_request(net.change.record) if net else None)
+
+    def _op_delete_network(self, group: list[Rendered]) -> list[Notification]:
+        return self._crud(group, "network", "delete")
+
+    def _op_create_subnet(self, group: list[Rendered]) -> list[Notification]:
+        sub = self._last(group, "subnet")
+        return self._crud(group, "subnet", "create",
+                          nv.subnet_request(sub.change.record) if sub else None)
+
+    def _op_delete_subnet(self, group: list[Rendered]) -> list[Notification]:
+        return self._crud(group, "subnet", "delete")
+
+    def _op_create_port(self, group: list[Rendered]) -> list[Notification]:
+        port = self._last(group, "port")
+        return self._crud(group, "port", "create",
+                          nv.port_request(port.change.record) if port else None)
+
+    def _op_bind_port(self, group: list[Rendered]) -> list[Notification]:
+        port = self._last(group, "port")
+        body = {} if port is None else {"binding:host_id": port.change.record.host,
+                                        "device_id": port.change.record.device_id,
+                                        "device_owner": port.change.record.device_owner}
+        return self._crud(group, "port", "update", body)
+
+    def _op_delete_port(self, group: list[Rendered]) -> list[Notification]:
+        return self._crud(group, "port", "delete")
+
+    def _op_create_router(self, group: list[Rendered]) -> list[Notification]:
+        router = self._last(group, "router")
+        return self._crud(group, "router", "create",
+                          nv.router_request(router.change.record) if router else None)
+
+    def _op_set_router_gateway(self, group: list[Rendered]) -> list[Notification]:
+        router = self._last(group, "router")
+        gw = {"network_id": router.change.record.gw_network_id} if router else {}
+        return self._crud(group, "router", "update", {"external_gateway_info": gw})
+
+    def _op_clear_router_gateway(self, group: list[Rendered]) -> list[Notification]:
+        return self._crud(group, "router", "update", {"external_gateway_info": {}})
+
+    def _op_delete_router(self, group: list[Rendered]) -> list[Notification]:
+        return self._crud(group, "router", "delete")
+
+    def _interface(self, group: list[Rendered], event: str) -> list[Notification]:
+        port = next((r.change.record for r in group if r.change.kind == "port"
+                     and r.change.record.device_owner == OWNER_ROUTER_INTERFACE), None)
+        if port is None:
+            return []
+        router: Router | None = self.cloud.routers.get(port.device_id)
+        rendered = self._last(group, "router")
+        project = (rendered.change.record.project_id if rendered
+                   else router.project_id if router else port.project_id)
+        return self.neutron(self.caller(project), [
+            (event, {"router_interface": nv.router_interface(port, project)})])
+
+    def _op_add_router_interface(self, group: list[Rendered]) -> list[Notification]:
+        return self._interface(group, "router.interface.create")
+
+    def _op_remove_router_interface(self, group: list[Rendered]) -> list[Notification]:
+        return self._interface(group, "router.interface.delete")
+
+    # ---- Nova: boot and delete -------------------------------------------------------
+
+    def _facts(self, inst: Instance, ports: list[Rendered]) -> npl.InstanceFacts:
+        url = self.cloud.endpoint_urls.get(("glance", "public"),
+                                           f"http://{self.controller_ip}:9292")
+        return npl.InstanceFacts(
+            inst, self.cloud.flavors.get(inst.flavor_id), self.cloud.images.get(inst.image_id),
+            url, tuple((r.change.record, r.network_name) for r in ports))
+
+    def _op_create_instance(self, group: list[Rendered]) -> list[Notification]:
+        inst_r = self._last(group, "instance", "create")
+        if inst_r is None:  # a boot that failed and was rolled back
+            return []
+        ports = [r for r in group if r.change.kind == "port" and r.change.action == "create"]
+        return _NovaCall(self, self._facts(inst_r.change.record, ports)).boot(ports)
+
+    def _op_delete_instance(self, group: list[Rendered]) -> list[Notification]:
+        inst_r = self._last(group, "instance", "delete")
+        if inst_r is None:
+            return []
+        ports = [r for r in group if r.change.kind == "port" and r.change.action == "delete"]
+        return _NovaCall(self, self._facts(inst_r.change.record, ports)).delete(ports)
+
+
+class _NovaCall:
+    """The messages of one Nova API call (one request id, one context)."""
+
+    def __init__(self, seq: Sequencer, facts: npl.InstanceFacts) -> None:
+        self.seq, self.facts = seq, facts
+        inst = facts.inst
+        self.user = seq.caller(inst.project_id, inst.user_id)
+        self.request_id = new_request_id()
+        self.ctx = nova_context(self.user, self.request_id, fake_token(), seq.controller_ip,
+                                seq._catalog())
+        self.out: list[Notification] = []
+
+    def legacy(self, event: str, service: str, payload: dict[str, Any]) -> None:
+        if self.seq.legacy:
+            host = self.facts.inst.host if service == "compute" else self.seq.controller
+            self.out.append(Notification("nova", LEGACY_TOPIC, event, f"{service}.{host}",
+                                         payload, self.ctx))
+
+    def versioned(self, event: str, payload: dict[str, Any]) -> None:
+        if self.seq.versioned:
+            self.out.append(Notification("nova", VERSIONED_TOPIC, event,
+                                         f"nova-compute:{self.facts.inst.host}", payload,
+                                         self.ctx))
+
+    def update(self, service: str, state: str, old_state: str, new_task: str | None,
+               old_task: str | None, **kwargs: Any) -> None:
+        self.legacy("compute.instance.update", service, npl.legacy_update(
+            self.facts, state, old_state, new_task, old_task, **kwargs))
+
+    def boot(self, ports: list[Rendered]) -> list[Notification]:
+        f = self.facts
+        self.update("api", "building", "building", "scheduling", "scheduling", scheduled=False)
+        spec = npl.select_destinations(f)
+        self.legacy("scheduler.select_destinations.start", "scheduler", spec)
+        self.legacy("scheduler.select_destinations.end", "scheduler", spec)
+        self.update("compute", "building", "building", None, "scheduling")
+        self.legacy("compute.instance.create.start", "compute",
+                    npl.legacy(f, "building") | {"image_name": f.image.name if f.image else ""})
+        self.versioned("instance.create.start", npl.versioned(
+            f, "building", create=True, request_id=self.request_id, with_ips=False))
+        self.update("conductor", "building", "building", None, None)
+        self.update("compute", "building", "building", "networking", "networking")
+        for r in ports:
+            self.out += self._port_boot(r)
+        self.update("compute", "building", "building", "block_device_mapping", "networking")
+        self.update("compute", "building", "building", "spawning", "block_device_mapping")
+        self.update("compute", "active", "building", None, "spawning", launched=True)
+        self.legacy("compute.instance.create.end", "compute", npl.legacy(
+            f, "active", launched=True) | {"fixed_ips": npl.fixed_ips(f), "message": "Success"})
+        self.versioned("instance.create.end", npl.versioned(
+            f, "active", create=True, request_id=self.request_id))
+        return self.out
+
+    def _port_boot(self, r: Rendered) -> list[Notification]:
+        """nova-compute creates the port bare (as the user), then binds it (as nova)."""
+        port: Port = r.change.record
+        view = r.view or {}
+        created = self.seq.neutron(self.user, [
+            ("port.create.start", {"port": nv.port_request(port, minimal=True)}),
+            ("port.create.end", {"port": nv.unbound(view)})])
+        binding = {"binding:host_id": port.host, "device_id": port.device_id,
+                   "device_owner": port.device_owner}
+        bound = self.seq.neutron(self.seq.service_caller(), [
+            ("port.update.start", {"port": binding, "id": port.id}),
+            ("port.update.end", {"port": view | {"status": "DOWN"}})])
+        return created + bound
+
+    def delete(self, ports: list[Rendered]) -> list[Notification]:
+        f = self.facts
+        ended = datetime.now(UTC)
+        self.update("api", "active", "active", "deleting", None)
+        for event in ("delete.start", "shutdown.start"):
+            self.legacy(f"compute.instance.{event}", "compute",
+                        npl.legacy(f, "active", task="deleting", launched=True))
+            self.versioned(f"instance.{event}", npl.versioned(
+                f, "active", create=False, request_id=self.request_id))
+        for r in ports:
+            port: Port = r.change.record
+            self.out += self.seq.neutron(self.user, [
+                ("port.delete.start", {"port_id": port.id}),
+                ("port.delete.end", {"port_id": port.id, "port": r.view or {}})])
+        self.legacy("compute.instance.shutdown.end", "compute",
+                    npl.legacy(f, "active", task="deleting", launched=True))
+        self.versioned("instance.shutdown.end", npl.versioned(
+            f, "active", create=False, request_id=self.request_id, with_ips=False))
+        self.update("compute", "deleted", "active", None, None, launched=True, ended=ended)
+        self.legacy("compute.instance.delete.end", "compute",
+                    npl.legacy(f, "deleted", launched=True, ended=ended))
+        self.versioned("instance.delete.end", npl.versioned(
+            f, "deleted", create=False, request_id=self.request_id, ended=ended,
+            with_ips=False))
+        return self.out
