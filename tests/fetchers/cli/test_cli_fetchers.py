@@ -13,7 +13,7 @@ import pytest
 from cli_harness import cli_context, differences, environment, scan_hosts, sim_with_ssh
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.sim import spec_from_flags
+from calipso.sim import generate, spec_from_flags
 
 # The simulator's SSH hosts do not answer `vppctl show int addr` yet: without it the VPP
 # uplink's address, and so the VPP OTEP, cannot be seen (test_vpp_otep below, xfail).
@@ -23,6 +23,12 @@ VPP_ADDRESS_GAP = {"types": ("vservice_dhcps_folder", "vservice_routers_folder",
 
 CLOUDS = [
     pytest.param({"driver": "ovs", "type_driver": "vxlan"}, {}, id="ovs-hybrid-vxlan"),
+    pytest.param({"driver": "ovs", "type_driver": "vxlan", "ssh": {"ovs_legacy": True},
+                  "hosts": {"controllers": 1, "networks": 1, "computes": 3}}, {},
+                 id="ovs2-hybrid-vxlan-split-roles"),
+    pytest.param({"driver": "lxb", "type_driver": "vxlan", "ssh": {"sudo_warning": True},
+                  "hosts": {"controllers": 1, "networks": 2, "computes": 2}}, {},
+                 id="lxb-vxlan-two-network-hosts-sudo-warning"),
     pytest.param({"driver": "ovs", "type_driver": "vlan"}, {}, id="ovs-hybrid-vlan"),
     pytest.param({"driver": "ovs", "type_driver": "vxlan", "firewall": "openvswitch"}, {},
                  id="ovs-ovsfw-vxlan"),
@@ -37,8 +43,12 @@ CLOUDS = [
 
 @pytest.mark.parametrize(("flags", "gap"), CLOUDS)
 async def test_cli_objects_equal_the_truth(flags: dict, gap: dict, db: AsyncDatabase) -> None:
-    spec = spec_from_flags(hosts=5, instances=8, networks=3, seed=7, **flags)
-    async with sim_with_ssh(spec) as (sim, channel), cli_context(
+    flags = dict(flags)
+    ssh = dict(flags.pop("ssh", {}))
+    spec = spec_from_flags(**{"hosts": 5, "instances": 8, "networks": 3, "seed": 7, **flags})
+    if ssh.pop("sudo_warning", False):  # `sudo` complains on stderr; the exit status is 0
+        ssh["sudo_warning_hosts"] = [h.name for h in generate(spec).hosts.values()]
+    async with sim_with_ssh(spec, **ssh) as (sim, channel), cli_context(
             environment(sim, channel), db) as ctx:
         truth = sim.truth()
         await scan_hosts(ctx, truth)
