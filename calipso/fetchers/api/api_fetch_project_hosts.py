@@ -6,14 +6,15 @@ Per region: one zone listing, one hypervisor listing (``os_id``, ``ip_address`` 
 agents' ``config``). ``host_type`` comes from what runs there: Nova conductor or
 scheduler (Controller), nova-compute or a hypervisor (Compute), DHCP, L3 or metadata
 agents (Network). The OS comes from ``/etc/os-release`` over SSH; a host that cannot be
-reached is still stored, without ``OS``, and the failure is recorded for the scan.
+reached is still stored, without ``OS``, and the failure is recorded for the scan; each
+connection is released after its read (see ``_add_os``).
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from calipso.errors import ParseError, SshError
+from calipso.errors import FetchError, ParseError
 from calipso.fetchers.api.base import ApiAccess
 from calipso.fetchers.api.cloud_hosts import (
     NETWORK_AGENT_TYPES,
@@ -107,13 +108,18 @@ class ApiFetchProjectHosts(ApiAccess):
         host = doc["id"]
         try:
             doc["OS"] = os_doc(await ssh.run(host, OS_COMMAND))
-        except (SshError, ParseError) as err:
-            self.ctx.log.warning("host OS not read", extra={"host": host, "error": str(err)})
-            if isinstance(err, SshError):
+        except (FetchError, ParseError) as err:  # SshError, FetchTimeout, bad output
+            detail = err.detail if isinstance(err, FetchError) else str(err)
+            self.ctx.log.warning("host OS not read", extra={"host": host, "error": detail})
+            if isinstance(err, FetchError):
                 self.ctx.state.failed_hosts.add(host)
             self.ctx.state.failures.append(FetchFailure(
-                "host", self._host_path(doc), "ssh", f"{host}: {OS_COMMAND}",
-                err.detail if isinstance(err, SshError) else str(err)))
+                "host", self._host_path(doc), "ssh", f"{host}: {OS_COMMAND}", detail))
+        finally:
+            # Hosts are saved only when every OS is read, and the pool holds at most
+            # CALIPSO_MAX_SSH_CONNECTIONS open: keeping each one would deadlock a cloud
+            # with more hosts than that. The host's own scan opens it again.
+            await ssh.release(host)
 
     def _host_path(self, doc: Doc) -> str:
         zone = next((z for z in self.ctx.of_type("availability_zone")

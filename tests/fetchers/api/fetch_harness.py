@@ -58,10 +58,10 @@ async def open_sim(spec: TopologySpec, *, mysql: bool = False, ssh: bool = False
 
 
 @contextlib.asynccontextmanager
-async def scan_context(env: EnvironmentConfig, db: AsyncDatabase, *,
-                       ssh: bool = False) -> AsyncIterator[ScanContext]:
+async def scan_context(env: EnvironmentConfig, db: AsyncDatabase, *, ssh: bool = False,
+                       **overrides: Any) -> AsyncIterator[ScanContext]:
     """A real scan context over the environment's sources (SSH only when asked)."""
-    settings = load_settings()
+    settings = load_settings(**overrides)
     now = datetime.now(UTC)
     async with open_sources(env, settings, db) as sources:
         yield ScanContext(

@@ -38,3 +38,14 @@ async def test_dead_host_is_stored_without_os(db: AsyncDatabase) -> None:
     alive = [h for h in truth if h["type"] == "host" and h["id"] != dead["id"]]
     assert differences(alive, list(hosts.values()), "host") == [
         f"host {dead['id']}: not in the truth"]  # the others have their OS
+
+
+async def test_more_hosts_than_ssh_connections(db: AsyncDatabase) -> None:
+    """Each OS read gives its connection back: 6 hosts through 2 connections."""
+    topology = spec_from_flags(hosts=6, instances=2, networks=1, seed=6)
+    async with open_sim(topology, ssh=True) as (sim, env), \
+            scan_context(env, db, ssh=True, max_ssh_connections=2) as ctx:
+        await ApiScan(ctx).all()
+        truth = sim.truth()["objects"]
+    assert ctx.state.failures == []
+    assert differences(truth, ctx.of_type("host"), "host") == []
