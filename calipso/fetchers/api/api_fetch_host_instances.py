@@ -2,9 +2,10 @@
 
 One ``servers/detail?all_tenants=1`` listing per region (paged, fetched once per scan)
 serves every host. ``network_info`` is Nova's cache from MySQL when the environment has
-a ``mysql`` section, else it is rebuilt from the Neutron ports, networks and subnets this
-scan found before (one listing of each if it found none); ``network`` lists its network
-ids, ``mac_address`` is the first vNIC's.
+a ``mysql`` section (a failing database is reported once, then left alone for the scan);
+else, and for instances the cache lacks, it is rebuilt from the Neutron ports, networks
+and subnets this scan found before (one listing of each if it found none). ``network``
+lists its network ids, ``mac_address`` is the first vNIC's.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from calipso.errors import FetchError
 from calipso.fetchers.api.api_fetch_host_network_agents import region_of
 from calipso.fetchers.api.base import ApiAccess
 from calipso.fetchers.api.listing import SharedListing
 from calipso.fetchers.api.network_info import NeutronView, networks_of
 from calipso.fetchers.base import Doc
 from calipso.fetchers.db.nova_instances import NovaInstances
+from calipso.scanners.context import FetchFailure
 
 if TYPE_CHECKING:
     from calipso.scanners.context import ScanContext
@@ -56,15 +59,38 @@ class ApiFetchHostInstances(ApiAccess):
         servers = (await self.servers.get(region)).get(name, [])
         if not servers:
             return []
-        if self.nova_db is not None:
-            cached = await self.nova_db.network_info(name)
-            info = {s["id"]: cached.get(s["id"], []) for s in servers}
-        else:
-            view = await self.neutron.get(region)
-            info = {s["id"]: view.network_info(s["id"]) for s in servers}
+        info = await self._network_info(host, region, [s["id"] for s in servers])
         projects = {p["id"]: p["name"] for p in self.ctx.of_type("project")}
         return [instance_doc(s, host, projects.get(s.get("tenant_id")), info[s["id"]])
                 for s in servers]
+
+    async def _network_info(self, host: Doc, region: str, uuids: list[str]
+                            ) -> dict[str, list[Doc]]:
+        """Nova's cache from MySQL when there is one; from Neutron for the rest."""
+        cached: dict[str, list[Doc]] = {}
+        if self.nova_db is not None:
+            try:
+                cached = await self.nova_db.network_info(host["id"])
+            except FetchError as err:
+                self._mysql_failed(host, err)
+        missing = [u for u in uuids if u not in cached]
+        if missing:
+            view = await self.neutron.get(region)
+            cached.update({u: view.network_info(u) for u in missing})
+        return cached
+
+    def _mysql_failed(self, host: Doc, err: FetchError) -> None:
+        """MySQL only enriches: note the failure once, go on from Neutron for this scan."""
+        if self.nova_db is None:
+            return
+        self.nova_db = None
+        self.ctx.log.warning("mysql failed; network_info from neutron", extra={
+            "host": host["id"], "error": err.detail})
+        # "network_info" is no object type: nothing is kept stale for it, but the scan
+        # ends completed_with_errors and the message says what failed
+        self.ctx.state.failures.append(FetchFailure(
+            "network_info", f"{host.get('id_path', '')}-instances", err.source, err.target,
+            err.detail))
 
     async def _servers(self, region: str) -> dict[str, list[Doc]]:
         listing = await self.request("compute", "servers/detail", key="servers",

@@ -57,14 +57,22 @@ class ApiFetchNetworks(ApiAccess):
         subnets = {str(s["id"]): s for s in subs}
         names = await self.projects.names()
         admin = await self.projects.admin_project_id()
-        docs = []
-        for raw in nets:
-            owner = owner_of(raw)
-            if owner not in names:  # no owner, or one Keystone no longer lists
-                owner = admin
-            if owner is None:
-                self.ctx.log.warning("network without an owner project", extra={
-                    "object_id": raw.get("id")})
-                continue
-            docs.append(network_doc(raw, subnets, owner, names.get(owner, owner)))
+        # no owner, or one Keystone no longer lists: the admin project's
+        owners = [(raw, owner_of(raw) if owner_of(raw) in names else admin) for raw in nets]
+        placed = await self._placeable({owner for _, owner in owners if owner})
+        docs = [network_doc(raw, subnets, owner, names.get(owner, owner))
+                for raw, owner in owners if owner in placed]
+        if len(docs) < len(owners):
+            self.ctx.log.warning("networks left out: their project is not found", extra={
+                "count": len(owners) - len(docs),
+                "project": sorted({str(o) for _, o in owners if o not in placed})})
         return docs
+
+    async def _placeable(self, owners: set[str]) -> set[str]:
+        """Owners whose project this scan found (or an earlier one stored): a network is
+        filed under its project, so it waits for a scan that can see the project."""
+        found = {p["id"] for p in self.ctx.of_type("project")}
+        for owner in owners - found:
+            if await self.ctx.lookup(owner) is not None:
+                found.add(owner)
+        return found

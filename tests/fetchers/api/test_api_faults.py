@@ -93,3 +93,33 @@ async def test_host_without_ssh_is_stored_without_os(db: AsyncDatabase) -> None:
     assert all(f.source == "ssh" and f.scope.endswith(f.target.split(":")[0])
                for f in os_failures)
     assert ctx.state.failed_hosts == expected
+
+
+async def test_a_failing_database_falls_back_to_neutron(db: AsyncDatabase) -> None:
+    """MySQL only enriches: a query that fails is reported once, and network_info is
+    rebuilt from Neutron for every instance."""
+    async with open_sim(SPEC, mysql=True) as (sim, env):
+        doc = env.model_dump(mode="python", by_alias=True)
+        for section in doc["configuration"]:
+            if section["name"] == "mysql":
+                section["schema"] = "no_such_nova"
+        bad = type(env).model_validate(doc)
+        async with scan_context(bad, db) as ctx:
+            await ApiScan(ctx).all()
+            found = list(ctx.state.objects.values())
+            truth = sim.truth()["objects"]
+    assert differences(truth, found, "instance") == []
+    [failure] = ctx.state.failures
+    assert (failure.source, failure.object_type) == ("mysql", "network_info")
+
+
+async def test_networks_wait_for_their_project(db: AsyncDatabase) -> None:
+    """A network is filed under its project: none is returned before projects are known."""
+    async with open_sim(SPEC) as (sim, env), scan_context(env, db) as ctx:
+        region = next(iter(sim.cloud.regions))
+        assert await ApiFetchNetworks(ctx).get(region) == []
+        scan = ApiScan(ctx)
+        [projects] = await scan.run("ScanEnvironment", "projects_folder",
+                                    root_parent(env.name))
+        await scan.run("ScanProjectsRoot", "project", projects)
+        assert len(await ApiFetchNetworks(ctx).get(region)) == len(sim.cloud.networks)
