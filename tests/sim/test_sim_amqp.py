@@ -313,3 +313,18 @@ async def test_bad_uri_and_unreachable_broker_are_config_errors() -> None:
         with pytest.raises(ConfigError):
             async with open_amqp_channel(make_cloud(), uri):
                 pass
+
+
+async def test_a_burst_keeps_its_order_through_the_publish_window(
+        sim: tuple[Cloud, AmqpChannel, Consumer]) -> None:
+    cloud, amqp, cons = sim
+    net = next(n for n in cloud.networks.values() if not n.external)
+    booted = [cloud.create_instance(f"burst-{i}", tenant(cloud), [net.id]).uuid
+              for i in range(40)]
+    await amqp.flushed()
+    got = await cons.drain()
+    assert [r.event_type for r in got] == BOOT * 40
+    ends = [r.message["payload"]["instance_id"] for r in got
+            if r.event_type == "compute.instance.create.end"]
+    assert ends == booted
+    assert amqp.event_types[-len(got):] == [r.event_type for r in got]

@@ -9,7 +9,7 @@ The cloud's feed is synchronous and reports record changes, not calls. The liste
 renders each change at once (payloads as of that version) and groups changes by
 `Change.op_id`; a group is closed when the next call starts or when the loop next runs
 (calls never await, so by then the call is over). Closed groups become messages in a
-queue that one task publishes in order, with publisher confirms. `await
+queue that one task publishes in order, with publisher confirms (a window in flight). `await
 channel.flushed()` returns once everything the cloud did before the call is confirmed.
 """
 
@@ -33,6 +33,7 @@ from calipso.sim.amqp.sequences import Rendered, Renderer, Sequencer
 from calipso.sim.cloud import Change, Cloud
 
 log = logging.getLogger(__name__)
+WINDOW = 64  # messages in flight (published, confirm pending)
 
 
 @dataclass(slots=True)
@@ -106,25 +107,40 @@ class AmqpChannel:
 
 async def _publish_queued(channel: AmqpChannel,
                           exchanges: dict[str, aio_pika.abc.AbstractExchange]) -> None:
-    """The publisher task: one message at a time, in order, each confirmed."""
+    """The publisher task: in order, up to `WINDOW` messages awaiting their confirms.
+
+    The publishes of a window start in queue order and aiormq writes each message's frames
+    under a FIFO lock, so they reach the broker in that order on the one channel.
+    """
     while True:
         await channel._wake.wait()
         channel._wake.clear()
         while channel._queue:
-            number, note = channel._queue[0]
-            message = aio_pika.Message(envelope(note.message()), content_type="application/json",
-                                       content_encoding="utf-8",
-                                       delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT)
+            window = [channel._queue[i] for i in range(min(WINDOW, len(channel._queue)))]
+            failed: list[BaseException] = []
             try:
-                await exchanges[note.service].publish(message, routing_key=note.routing_key)
-            except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as err:
-                log.exception("amqp channel could not publish",
-                              extra={"event_type": note.event_type})
-                await channel._mark(number - 1, FetchError("amqp", note.event_type, str(err)))
+                async with asyncio.TaskGroup() as tg:
+                    for _, note in window:
+                        tg.create_task(_publish(exchanges[note.service], note))
+            except* (aiormq.exceptions.AMQPError, ConnectionError, OSError) as group:
+                failed = list(group.exceptions)
+            if failed:
+                log.error("amqp channel could not publish", exc_info=failed[0],
+                          extra={"count": len(window)})
+                await channel._mark(window[0][0] - 1,
+                                    FetchError("amqp", "publish", str(failed[0])))
                 return
-            channel._queue.popleft()
-            channel.event_types.append(note.event_type)
-            await channel._mark(number)
+            for _ in window:
+                channel._queue.popleft()
+            channel.event_types += [note.event_type for _, note in window]
+            await channel._mark(window[-1][0])
+
+
+async def _publish(exchange: aio_pika.abc.AbstractExchange, note: Notification) -> None:
+    message = aio_pika.Message(envelope(note.message()), content_type="application/json",
+                               content_encoding="utf-8",
+                               delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT)
+    await exchange.publish(message, routing_key=note.routing_key)
 
 
 @contextlib.asynccontextmanager
