@@ -63,6 +63,10 @@ def write_json_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
         raise
 
 
+def _dump(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
 def schema_prefix(env_name: str) -> str:
     """MySQL schema prefix of an environment: `sim_<name>_`, letters, digits and _ only."""
     return ("sim_" + re.sub(r"[^A-Za-z0-9_]", "_", env_name))[:39] + "_"
@@ -94,7 +98,7 @@ class TruthCache:
         truth = self.get()
         version = self._version
         if self._json is None or self._json_version != version:
-            data = await asyncio.to_thread(lambda: json.dumps(truth).encode())
+            data = await asyncio.to_thread(_dump, truth)
             self._json, self._json_version = data, version
         return version, self._json
 

@@ -142,6 +142,22 @@ async def test_projects_and_tenants(sim: SimCloud, api: ApiClient) -> None:
     assert set(tenants[0]) == set(fixture("keystone_v2.0_tenants_GET.items.json")[0])
 
 
+async def test_member_token_sees_its_project_only(sim: SimCloud, api: ApiClient) -> None:
+    body = v3_body(user="nova", password="nova-secret", project="service")
+    async with api.http.post(api.urls["keystone"] + "/v3/auth/tokens", json=body) as resp:
+        assert resp.status == 201
+        member = resp.headers["X-Subject-Token"]
+    assert (await api.call("GET", "keystone", "/v3/projects", token=member))[0] == 403
+    status, data = await api.call("GET", "nova", "/servers/detail?all_tenants=1", token=member)
+    assert status == 403 and "forbidden" in data
+    servers = await api.get("nova", "/servers/detail", token=member)
+    assert servers["servers"] == []  # the service project has no servers
+    scoped = await api.get("keystone", "/v3/auth/projects", token=member)
+    assert [p["name"] for p in scoped["projects"]] == ["service"]
+    denied = v3_body(user="nova", password="nova-secret", project="admin")
+    assert (await api.call("POST", "keystone", "/v3/auth/tokens", denied, token=""))[0] == 401
+
+
 @pytest.mark.parametrize(("body", "status"), [
     (v3_body(password="wrong"), 401),
     (v3_body(user="nobody"), 401),

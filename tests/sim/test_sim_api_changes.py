@@ -103,6 +103,11 @@ async def test_network_subnet_router_lifecycle(sim: SimCloud, api: ApiClient) ->
     status, data = await api.call("PUT", "neutron", path, {"router": {
         "external_gateway_info": None}})
     assert status == 200 and data["router"]["external_gateway_info"] is None
+    status, data = await api.call("PUT", "neutron", path, {"router": {
+        "external_gateway_info": {"network_id": public}}})
+    assert status == 200 and data["router"]["external_gateway_info"]["network_id"] == public
+    gw_ports = (await api.get("neutron", f"/v2.0/ports?device_id={router['id']}"))["ports"]
+    assert [p["device_owner"] for p in gw_ports] == ["network:router_gateway"]
     assert (await api.call("DELETE", "neutron", path))[0] == 204
     assert (await api.call("DELETE", "neutron", f"/v2.0/networks/{net['id']}"))[0] == 204
     assert (await api.call("GET", "neutron", f"/v2.0/subnets/{sub['id']}"))[0] == 404

@@ -148,8 +148,9 @@ def int_param(request: web.Request, name: str) -> int | None:
 
 
 def page(ids: Sequence[str], limit: int | None, marker: str | None,
-         missing_marker: type[ApiRequestError]) -> tuple[Sequence[str], bool]:
-    """The ids after `marker`, at most `limit` of them, and whether more follow."""
+         missing_marker: Callable[..., Exception]) -> tuple[Sequence[str], bool]:
+    """The ids after `marker`, at most `limit` of them, and whether more follow.
+    An unknown marker raises `missing_marker(message, field=...)`."""
     start = 0
     if marker:
         try:
