@@ -11,7 +11,6 @@ CLI fetchers do I/O towards the hosts here.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from calipso.env_config import EnvironmentConfig
 from calipso.inventory import InventoryWriter
 from calipso.metadata import SHIPPED_CONFIG
 from calipso.scanners.context import ScanContext
-from calipso.scanners.metadata import FetchType, FolderSpec, ScannerTree, load_scanners
+from calipso.scanners.metadata import FetchType, FolderSpec, load_scanners
 from calipso.scanners.sources import open_sources
 from calipso.scanners.walker import Walker
 from calipso.settings import load_settings
@@ -79,38 +78,11 @@ async def cli_context(env: EnvironmentConfig, db: AsyncDatabase) -> AsyncIterato
             scan_id="test-cli", started_at=now)
 
 
-def with_lxb_vedge(tree: ScannerTree) -> ScannerTree:
-    """The shipped tree, with the Linux bridge vEdge the truth has (README ★) when the
-    shipped file does not run one yet: ``CliFetchVedgesOvs`` also for LXB (it answers with
-    the host's Linux bridge agent), and the LXB OTEPs under it rather than under every
-    vConnector."""
-    vedges = tree.scanners["ScanVedgesRoot"]
-    if any(_names(e.conditions, "LXB") for e in vedges):
-        return tree
-    scanners = dict(tree.scanners)
-    scanners["ScanVedgesRoot"] = tuple(
-        dataclasses.replace(e, conditions=({"mechanism_drivers": ["OVS", "LXB"]},))
-        if isinstance(e.fetcher, type) and e.fetcher.__name__ == "CliFetchVedgesOvs" else e
-        for e in vedges)
-    scanners["ScanVconnectorsRoot"] = tuple(
-        dataclasses.replace(e, children_scanner=None) if _names(e.conditions, "LXB") else e
-        for e in tree.scanners["ScanVconnectorsRoot"])
-    return dataclasses.replace(tree, scanners=scanners)
-
-
-def _names(conditions: tuple[dict[str, Any], ...], driver: str) -> bool:
-    for condition in conditions:
-        value = condition.get("mechanism_drivers")
-        if value == driver or (isinstance(value, list) and driver in value):
-            return True
-    return False
-
-
 class TruthWalker(Walker):
     """The real walker, with the API fetchers answered from the truth."""
 
     def __init__(self, ctx: ScanContext, truth: dict[str, list[Doc]]) -> None:
-        super().__init__(ctx, with_lxb_vedge(load_scanners(SHIPPED_CONFIG / "scanners.json")))
+        super().__init__(ctx, load_scanners(SHIPPED_CONFIG / "scanners.json"))
         self.truth = truth
 
     async def fetch(self, fetch_type: FetchType, parent: Doc, parent_id: str) -> list[Doc]:

@@ -14,14 +14,16 @@ from typing import Any
 from calipso.fetchers.cli.cli_fetch_host_pnics import shape_host_pnics
 from calipso.fetchers.cli.cli_fetch_host_vservices import shape_vservices
 from calipso.fetchers.cli.cli_fetch_instance_vnics import shape_instance_vnics
+from calipso.fetchers.cli.cli_fetch_oteps_lxb import shape_otep_lxb
 from calipso.fetchers.cli.cli_fetch_vconnectors_ovs import shape_linux_bridges
 from calipso.fetchers.cli.cli_fetch_vconnectors_vpp import shape_bridge_domains
 from calipso.fetchers.cli.cli_fetch_vedges_ovs import shape_vedge_ovs
 from calipso.fetchers.cli.cli_fetch_vedges_vpp import shape_vedge_vpp
 from calipso.fetchers.cli.cli_fetch_vservice_vnics import shape_vservice_vnics
 from calipso.fetchers.cli.parse.brctl import parse_brctl_show
+from calipso.fetchers.cli.parse.bridge_fdb import parse_bridge_fdb_show
 from calipso.fetchers.cli.parse.ethtool import parse_ethtool
-from calipso.fetchers.cli.parse.ip_address import parse_ip_address_show
+from calipso.fetchers.cli.parse.ip_address import parse_ip_address_show, parse_ip_link_show
 from calipso.fetchers.cli.parse.netns import parse_ip_netns_list
 from calipso.fetchers.cli.parse.ovs import parse_ovs_dpctl_show, parse_ovs_vsctl_show
 from calipso.fetchers.cli.parse.virsh import parse_virsh_dumpxml
@@ -191,3 +193,18 @@ def test_vpp_interface_addresses() -> None:
     uplink, local0, veth = parse_vppctl_show_int_addr(text)
     assert (uplink.ipv4, uplink.ipv6) == (("10.1.0.11/16",), ("2001:db8::b/64",))
     assert (local0.state, local0.ipv4, veth.ipv4) == ("dn", (), ())
+
+
+def test_lxb_otep_from_the_captured_vxlan_device(fixture_text: Text) -> None:
+    links = parse_ip_link_show(
+        fixture_text("cli/lxb/ip_-d_link_show.compute_excerpt.txt", excerpt=True))
+    devices = [i for i in links if i.vxlan is not None]
+    fdb = parse_bridge_fdb_show(
+        "00:00:00:00:00:00 dev vxlan-267 dst 172.16.0.21 self permanent\n"
+        "fa:16:3e:fb:fe:e2 dev vxlan-267 dst 172.16.0.21 self permanent\n")
+    got = shape_otep_lxb("compute1", "172.16.0.31", devices[0].vxlan.dstport, devices, fdb,
+                         "eth0")
+    assert (got["id"], got["udp_port"], got["ports"], got["vconnector"]) == (
+        "compute1-otep", 8472, ["vxlan-267"], "compute1-eth0")
+    assert got["interfaces"]["vxlan-267"]["bridge dst"] == ["172.16.0.21"]
+    assert got["interfaces"]["vxlan-267"]["vni"] == 267
