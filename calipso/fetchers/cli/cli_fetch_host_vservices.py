@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from calipso.fetchers.base import Doc, set_folder_parent
 from calipso.fetchers.cli.base import CliAccess
 from calipso.fetchers.cli.parse.netns import Netns, parse_ip_netns_list
-from calipso.fetchers.cli.scope import NETWORK_HOSTS, Once, host_named
+from calipso.fetchers.cli.scope import NETWORK_HOSTS, Once, PortIndex, Ports, host_named
 
 if TYPE_CHECKING:
     from calipso.scanners.context import ScanContext
@@ -32,6 +32,7 @@ class CliFetchHostVservices(CliAccess):
         super().__init__(ctx)
         self._routers: Once[dict[str, Doc]] = Once(self._list_routers)
         self._texts: Once[dict[str, str]] = Once(self._folder_texts)
+        self._ports = Ports(ctx)
 
     async def get(self, parent_id: str) -> list[Doc]:
         host = await host_named(self.ctx, parent_id, NETWORK_HOSTS)
@@ -45,7 +46,7 @@ class CliFetchHostVservices(CliAccess):
             ns.service_type == "router" for ns in services) else {}
         networks = {n["id"]: n for n in self.ctx.of_type("network")}
         return shape_vservices(host, services, networks, routers,
-                               self.ctx.of_type("port"), await self._texts.get())
+                               self._ports.index(), await self._texts.get())
 
     async def _list_routers(self) -> dict[str, Doc]:
         if self.ctx.api is None:
@@ -62,7 +63,7 @@ class CliFetchHostVservices(CliAccess):
 
 
 def shape_vservices(host: str, namespaces: list[Netns], networks: dict[str, Doc],
-                    routers: dict[str, Doc], ports: list[Doc],
+                    routers: dict[str, Doc], ports: PortIndex,
                     folder_texts: dict[str, str]) -> list[Doc]:
     """vservice documents for the service namespaces of ``host``."""
     docs = []
@@ -83,8 +84,8 @@ def shape_vservices(host: str, namespaces: list[Netns], networks: dict[str, Doc]
     return docs
 
 
-def _router_fields(router_id: str, router: Doc | None, ports: list[Doc]) -> Doc:
-    own = [p for p in ports if p.get("device_id") == router_id]
+def _router_fields(router_id: str, router: Doc | None, ports: PortIndex) -> Doc:
+    own = ports.of_device(router_id)
     label = router["name"] if router and router.get("name") else router_id
     fields: Doc = {"name": f"router-{label}",
                    "network": list(dict.fromkeys(p["network_id"] for p in own

@@ -23,7 +23,7 @@ from calipso.fetchers.cli.parse.virsh import (
     parse_virsh_dumpxml,
     parse_virsh_list,
 )
-from calipso.fetchers.cli.scope import PerHost, patch_object
+from calipso.fetchers.cli.scope import PerHost, PortIndex, Ports, patch_object
 
 if TYPE_CHECKING:
     from calipso.scanners.context import ScanContext
@@ -35,6 +35,7 @@ class CliFetchInstanceVnics(CliAccess):
     def __init__(self, ctx: ScanContext) -> None:
         super().__init__(ctx)
         self._domains: PerHost[dict[str, Domain]] = PerHost(self._fetch_domains)
+        self._ports = Ports(ctx)
 
     async def get(self, parent_id: str) -> list[Doc]:
         instance = await self._instance(parent_id)
@@ -45,7 +46,7 @@ class CliFetchInstanceVnics(CliAccess):
         if domain is None:
             return []
         docs = self.shape(instance["host"], instance["id"], domain,
-                          self.ctx.of_type("port"))
+                          self._ports.index())
         if docs and instance.get("mac_address") != docs[0]["mac_address"]:
             await patch_object(self.ctx, instance["id"],
                                {"mac_address": docs[0]["mac_address"]})
@@ -65,7 +66,7 @@ class CliFetchInstanceVnics(CliAccess):
         return {d.uuid: d for d in domains}
 
     def shape(self, host: str, instance_id: str, domain: Domain,
-              ports: list[Doc]) -> list[Doc]:
+              ports: PortIndex) -> list[Doc]:
         return shape_instance_vnics(host, instance_id, domain, ports)
 
 
@@ -76,11 +77,9 @@ def libvirt_db_id(name: str) -> int | None:
 
 
 def vnic_fields(host: str, instance_id: str, domain: Domain, iface: DomainInterface,
-                ports: list[Doc]) -> Doc:
+                ports: PortIndex) -> Doc:
     """The fields every instance vNIC carries, whatever its id."""
-    port = next((p for p in ports if iface.interface_id and p.get("id") == iface.interface_id),
-                None) or next((p for p in ports if p.get("mac_address") == iface.mac_address),
-                              None)
+    port = ports.find(port_id=iface.interface_id, mac=iface.mac_address)
     return {
         **iface.raw, "vnic_type": "instance_vnic", "host": host, "instance_id": instance_id,
         "instance_db_id": libvirt_db_id(domain.name), "mac_address": iface.mac_address,
@@ -90,7 +89,7 @@ def vnic_fields(host: str, instance_id: str, domain: Domain, iface: DomainInterf
 
 
 def shape_instance_vnics(host: str, instance_id: str, domain: Domain,
-                         ports: list[Doc]) -> list[Doc]:
+                         ports: PortIndex) -> list[Doc]:
     """OVS / Linux bridge: one ``<host>-<tap>`` vnic per interface with a target device."""
     docs = []
     for iface in domain.interfaces:

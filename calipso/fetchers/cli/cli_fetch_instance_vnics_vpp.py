@@ -10,16 +10,17 @@ from __future__ import annotations
 from calipso.fetchers.base import Doc
 from calipso.fetchers.cli.cli_fetch_instance_vnics import CliFetchInstanceVnics, vnic_fields
 from calipso.fetchers.cli.parse.virsh import Domain
+from calipso.fetchers.cli.scope import PortIndex
 
 
 class CliFetchInstanceVnicsVpp(CliFetchInstanceVnics):
     def shape(self, host: str, instance_id: str, domain: Domain,
-              ports: list[Doc]) -> list[Doc]:
+              ports: PortIndex) -> list[Doc]:
         return shape_instance_vnics_vpp(host, instance_id, domain, ports)
 
 
 def shape_instance_vnics_vpp(host: str, instance_id: str, domain: Domain,
-                             ports: list[Doc]) -> list[Doc]:
+                             ports: PortIndex) -> list[Doc]:
     docs = []
     for iface in domain.interfaces:
         name = f"{domain.name}-{iface.type}-{iface.mac_address}"

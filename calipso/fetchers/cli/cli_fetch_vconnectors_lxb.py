@@ -12,7 +12,7 @@ from calipso.fetchers.cli.cli_fetch_vconnectors_ovs import (
     shape_linux_bridges,
 )
 from calipso.fetchers.cli.parse.brctl import parse_brctl_show
-from calipso.fetchers.cli.scope import bound_ports, host_named
+from calipso.fetchers.cli.scope import host_named
 
 
 class CliFetchVconnectorsLxb(CliFetchVconnectorsOvs):
@@ -21,7 +21,7 @@ class CliFetchVconnectorsLxb(CliFetchVconnectorsOvs):
         if name is None:
             return []
         bridges = parse_brctl_show(await self.run(name, "brctl show"))
-        docs = shape_linux_bridges(name, bridges, bound_ports(self.ctx, name),
+        docs = shape_linux_bridges(name, bridges, self._ports.index().on_host(name),
                                    self.ctx.of_type("network"))
         agent = await self._agents.of(name)
         if agent is not None:

@@ -20,7 +20,7 @@ from calipso.fetchers.cli.base import CliAccess
 from calipso.fetchers.cli.parse.brctl import LinuxBridge, parse_brctl_show
 from calipso.fetchers.cli.parse.ip_address import parse_ip_link_show
 from calipso.fetchers.cli.parse.ovs import OvsBridge, parse_ovs_vsctl_show
-from calipso.fetchers.cli.scope import L2Agents, bound_ports, host_named
+from calipso.fetchers.cli.scope import L2Agents, Ports, host_named
 
 if TYPE_CHECKING:
     from calipso.scanners.context import ScanContext
@@ -32,13 +32,14 @@ class CliFetchVconnectorsOvs(CliAccess):
     def __init__(self, ctx: ScanContext) -> None:
         super().__init__(ctx)
         self._agents = L2Agents(ctx)
+        self._ports = Ports(ctx)
 
     async def get(self, parent_id: str) -> list[Doc]:
         name = await host_named(self.ctx, parent_id)
         if name is None:
             return []
         bridges = parse_brctl_show(await self.run(name, "brctl show"))
-        ports = bound_ports(self.ctx, name)
+        ports = self._ports.index().on_host(name)
         docs = shape_linux_bridges(name, bridges, ports, self.ctx.of_type("network"))
         agent = await self._agents.of(name) or {}
         if (agent.get("configurations") or {}).get("ovs_hybrid_plug") is False:

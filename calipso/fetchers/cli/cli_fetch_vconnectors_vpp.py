@@ -8,6 +8,8 @@ the network of the Neutron ports whose MACs its members carry.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from calipso.fetchers.base import Doc
 from calipso.fetchers.cli.base import CliAccess
 from calipso.fetchers.cli.parse.vpp import (
@@ -16,10 +18,17 @@ from calipso.fetchers.cli.parse.vpp import (
     parse_vppctl_show_hardware,
     parse_vppctl_show_mode,
 )
-from calipso.fetchers.cli.scope import bound_ports, host_named
+from calipso.fetchers.cli.scope import Ports, host_named
+
+if TYPE_CHECKING:
+    from calipso.scanners.context import ScanContext
 
 
 class CliFetchVconnectorsVpp(CliAccess):
+    def __init__(self, ctx: ScanContext) -> None:
+        super().__init__(ctx)
+        self._ports = Ports(ctx)
+
     async def get(self, parent_id: str) -> list[Doc]:
         name = await host_named(self.ctx, parent_id)
         if name is None:
@@ -29,7 +38,7 @@ class CliFetchVconnectorsVpp(CliAccess):
             return []
         hardware = parse_vppctl_show_hardware(
             await self.run(name, "vppctl show hardware-interfaces"))
-        return shape_bridge_domains(name, modes, hardware, bound_ports(self.ctx, name))
+        return shape_bridge_domains(name, modes, hardware, self._ports.index().on_host(name))
 
 
 def shape_bridge_domains(host: str, modes: list[VppMode], hardware: list[VppHardwareInterface],

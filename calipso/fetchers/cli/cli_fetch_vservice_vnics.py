@@ -11,14 +11,29 @@ added to it.
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from calipso.fetchers.base import Doc, set_folder_parent
 from calipso.fetchers.cli.base import CliAccess
 from calipso.fetchers.cli.parse.ip_address import Interface, parse_ip_address_show
-from calipso.fetchers.cli.scope import NETWORK_HOSTS, docs_on_host, host_named, patch_object
+from calipso.fetchers.cli.scope import (
+    NETWORK_HOSTS,
+    PortIndex,
+    Ports,
+    docs_on_host,
+    host_named,
+    patch_object,
+)
+
+if TYPE_CHECKING:
+    from calipso.scanners.context import ScanContext
 
 
 class CliFetchVserviceVnics(CliAccess):
+    def __init__(self, ctx: ScanContext) -> None:
+        super().__init__(ctx)
+        self._ports = Ports(ctx)
+
     async def get(self, parent_id: str) -> list[Doc]:
         host = await host_named(self.ctx, parent_id, NETWORK_HOSTS)
         if host is None:
@@ -28,7 +43,7 @@ class CliFetchVserviceVnics(CliAccess):
             self.run(host, f"ip netns exec {vs['local_service_id']} ip address show")
             for vs in vservices))
         networks = self.ctx.of_type("network")
-        ports = self.ctx.of_type("port")
+        ports = self._ports.index()
         docs: list[Doc] = []
         for vs, text in zip(vservices, outputs, strict=True):
             vnics = shape_vservice_vnics(host, vs["id"], parse_ip_address_show(text),
@@ -53,9 +68,8 @@ def network_of_cidr(cidr: str | None, networks: list[Doc]) -> str | None:
 
 
 def shape_vservice_vnics(host: str, vservice_id: str, interfaces: list[Interface],
-                         networks: list[Doc], ports: list[Doc]) -> list[Doc]:
+                         networks: list[Doc], ports: PortIndex) -> list[Doc]:
     """vnic documents for the interfaces of one vService namespace."""
-    by_mac = {p.get("mac_address"): p for p in ports}
     docs = []
     for iface in interfaces:
         if iface.link_type == "loopback" or iface.name == "lo":
@@ -63,7 +77,7 @@ def shape_vservice_vnics(host: str, vservice_id: str, interfaces: list[Interface
         v4 = iface.ipv4[0] if iface.ipv4 else None
         v6 = next((a for a in iface.ipv6 if a.scope == "global"),
                   iface.ipv6[0] if iface.ipv6 else None)
-        port = by_mac.get(iface.mac_address)
+        port = ports.find(mac=iface.mac_address)
         cidr = v4.cidr if v4 else None
         network = network_of_cidr(cidr, networks) or (port or {}).get("network_id")
         doc: Doc = {

@@ -128,6 +128,44 @@ def docs_on_host(ctx: ScanContext, object_type: str, host: str) -> list[Doc]:
     return [d for d in ctx.of_type(object_type) if d.get("host") == host]
 
 
-def bound_ports(ctx: ScanContext, host: str) -> list[Doc]:
-    """Neutron ports found in this scan and bound to ``host``."""
-    return [p for p in ctx.of_type("port") if p.get("binding:host_id") == host]
+class PortIndex:
+    """Neutron ports by id, MAC, bound host and device (a pure index over documents)."""
+
+    def __init__(self, ports: list[Doc]) -> None:
+        self.count = len(ports)
+        self._by_id: dict[str, Doc] = {}
+        self._by_mac: dict[str, Doc] = {}
+        self._by_host: dict[str, list[Doc]] = {}
+        self._by_device: dict[str, list[Doc]] = {}
+        for port in ports:
+            self._by_id[str(port.get("id"))] = port
+            if port.get("mac_address"):
+                self._by_mac.setdefault(str(port["mac_address"]).lower(), port)
+            self._by_host.setdefault(str(port.get("binding:host_id") or ""), []).append(port)
+            self._by_device.setdefault(str(port.get("device_id") or ""), []).append(port)
+
+    def find(self, port_id: str | None = None, mac: str | None = None) -> Doc | None:
+        """The port with ``port_id``, else the one with ``mac``."""
+        found = self._by_id.get(port_id) if port_id else None
+        return found or (self._by_mac.get(mac.lower()) if mac else None)
+
+    def on_host(self, host: str) -> list[Doc]:
+        return self._by_host.get(host, []) if host else []
+
+    def of_device(self, device_id: str) -> list[Doc]:
+        return self._by_device.get(device_id, []) if device_id else []
+
+
+class Ports:
+    """The scan's ports as a ``PortIndex``, built once per fetcher and again only when
+    more ports were found since."""
+
+    def __init__(self, ctx: ScanContext) -> None:
+        self._ctx = ctx
+        self._index: PortIndex | None = None
+
+    def index(self) -> PortIndex:
+        ports = self._ctx.of_type("port")
+        if self._index is None or self._index.count != len(ports):
+            self._index = PortIndex(ports)
+        return self._index

@@ -34,6 +34,7 @@ from calipso.fetchers.cli.parse.vpp import (
     parse_vppctl_show_mode,
     parse_vppctl_show_version,
 )
+from calipso.fetchers.cli.scope import PortIndex
 from calipso.fetchers.cli.tunnel_endpoint import interface_with_ip, shape_otep
 
 Text = Callable[..., str]
@@ -54,7 +55,7 @@ def test_vservices_of_the_captured_network_node(fixture_text: Text) -> None:
                for o in original if o["service_type"] == "router"}
     namespaces = parse_ip_netns_list(fixture_text("cli/generic/ip_netns_list.txt"))
     texts = {"dhcp": "DHCP servers", "router": "Gateways"}
-    docs = shape_vservices(host, namespaces, networks, routers, [], texts)
+    docs = shape_vservices(host, namespaces, networks, routers, PortIndex([]), texts)
     # 9 qdhcp + 2 qrouter (haproxy and vrouter are not vServices); the original's expected
     # list holds 9 of them
     assert len(docs) == 11
@@ -72,7 +73,8 @@ def test_vservice_vnics_of_captured_namespaces(fixture_text: Text) -> None:
     host = "controller"
     networks = [{"id": "net-self", "cidrs": ["192.168.101.0/24"]},
                 {"id": "net-provider", "cidrs": ["172.16.0.0/24"]}]
-    ports = [{"id": "port-qr", "mac_address": "fa:16:3e:af:a9:e5", "network_id": "net-self"}]
+    ports = PortIndex([{"id": "port-qr", "mac_address": "fa:16:3e:af:a9:e5",
+                        "network_id": "net-self"}])
     dhcp = parse_ip_address_show(fixture_text(
         "cli/generic/ip_netns_exec_qdhcp-c08e7dcd-4acb-4cd0-ad08-ebd3b48467ee_ip_addr_show.txt"))
     [ns] = shape_vservice_vnics(host, f"{host}-qdhcp-c08e7dcd", dhcp, networks, ports)
@@ -94,8 +96,8 @@ def test_vservice_vnics_of_captured_namespaces(fixture_text: Text) -> None:
 def test_instance_vnic_of_the_captured_domain(fixture_text: Text) -> None:
     [want] = expected(fixture_text, "cli_fetch_instance_vnics.json")
     domain = parse_virsh_dumpxml(fixture_text("cli/generic/virsh_dumpxml_38.txt"))
-    ports = [{"id": "1f72bd15-8a23-4d3a-9fd6-6aa7f3bbd4b2", "mac_address": "fa:16:3e:e8:7f:04",
-              "network_id": "net"}]
+    ports = PortIndex([{"id": "1f72bd15-8a23-4d3a-9fd6-6aa7f3bbd4b2",
+                        "mac_address": "fa:16:3e:e8:7f:04", "network_id": "net"}])
     [got] = shape_instance_vnics("node-5.cisco.com", want["instance_id"], domain, ports)
     assert got["id"] == f"node-5.cisco.com-{want['id']}" and got["name"] == want["name"]
     for key in ("@type", "mac", "source", "target", "model", "driver", "alias", "address",
