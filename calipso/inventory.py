@@ -20,6 +20,7 @@ from typing import Any
 
 from pymongo import DeleteMany, UpdateMany, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class InventoryWriter:
         fields["last_scanned"] = self.scanned_at
         return UpdateOne(
             {"environment": self.env, "id": doc["id"]},
-            {"$set": fields, "$setOnInsert": {"created_at": self.scanned_at},
+            {"$set": fields, "$setOnInsert": {"discovered_at": self.scanned_at},
              "$unset": {"stale": ""}},
             upsert=True,
         )
@@ -160,7 +161,8 @@ LinkKey = tuple[str, str, str]  # (link_type, source_id, target_id)
 LINK_FIELDS = ("source", "target", "link_name", "state", "link_weight", "implicit",
                "attributes", "host", "switch", "source_label", "target_label")
 _OPTIONAL_LINK_FIELDS = ("host", "switch")
-_STAMP_CHUNK = 100  # ids per UpdateMany: SecantusDB's $in slows down past a few hundred
+_DUPLICATE_KEY = 11000
+_STAMP_CHUNK = 10  # ids per UpdateMany: SecantusDB's $in grows worse than linear with size
 
 
 def _canonical(value: Any) -> Any:
@@ -178,7 +180,8 @@ def digest(doc: Doc, fields: Iterable[str]) -> bytes:
 
 
 class _StampingWriter:
-    """Buffered upserts plus ``last_scanned`` stamps for documents found unchanged."""
+    """Buffered writes of one collection: inserts of documents not stored before,
+    upserts of changed ones, ``last_scanned`` stamps for unchanged ones."""
 
     collection: str
 
@@ -188,6 +191,7 @@ class _StampingWriter:
         self.env = env
         self.scanned_at = scanned_at
         self.batch_size = batch_size
+        self._inserts: list[tuple[Doc, UpdateOne]] = []
         self._ops: list[Any] = []
         self._stamps: list[Any] = []
         self._lock = asyncio.Lock()
@@ -195,30 +199,48 @@ class _StampingWriter:
         self.stamped = 0
         self.write_seconds = 0.0
 
-    async def _queue(self, op: Any | None, stamp_id: Any | None = None) -> None:
-        if op is not None:
+    async def _queue(self, op: UpdateOne | None = None, stamp_id: Any | None = None,
+                     insert: Doc | None = None) -> None:
+        """``insert`` (with ``op`` as its upsert should the key exist after all), else
+        ``op``, else a stamp of ``stamp_id``."""
+        if insert is not None and op is not None:
+            self._inserts.append((insert, op))
+        elif op is not None:
             self._ops.append(op)
         if stamp_id is not None:
             self._stamps.append(stamp_id)
-        if len(self._ops) + len(self._stamps) // _STAMP_CHUNK >= self.batch_size:
+        pending = len(self._inserts) + len(self._ops) + len(self._stamps) // _STAMP_CHUNK
+        if pending >= self.batch_size:
             await self.flush()
 
     async def flush(self) -> None:
         async with self._lock:
+            inserts, self._inserts = self._inserts, []
             ops, self._ops = self._ops, []
             stamps, self._stamps = self._stamps, []
+            if not (inserts or ops or stamps):
+                return
+            started = time.perf_counter()
+            collection = self.db[self.collection]
+            written = len(inserts) + len(ops)
+            if inserts:
+                # Inserting is several times faster than upserting; a key that turns up
+                # stored after all (a concurrent writer) falls back to its upsert.
+                try:
+                    await collection.insert_many([doc for doc, _ in inserts], ordered=False)
+                except BulkWriteError as err:
+                    errors = err.details.get("writeErrors", [])
+                    if any(e.get("code") != _DUPLICATE_KEY for e in errors):
+                        raise
+                    ops[:0] = [inserts[e["index"]][1] for e in errors]
             ops.extend(
                 UpdateMany({"_id": {"$in": stamps[i:i + _STAMP_CHUNK]}},
                            {"$set": {"last_scanned": self.scanned_at}})
                 for i in range(0, len(stamps), _STAMP_CHUNK))
-            if not ops:
-                return
-            started = time.perf_counter()
             for i in range(0, len(ops), self.batch_size):
-                await self.db[self.collection].bulk_write(ops[i:i + self.batch_size],
-                                                          ordered=True)
+                await collection.bulk_write(ops[i:i + self.batch_size], ordered=True)
             self.write_seconds += time.perf_counter() - started
-            self.upserted += len(ops) - (len(stamps) + _STAMP_CHUNK - 1) // _STAMP_CHUNK
+            self.upserted += written
             self.stamped += len(stamps)
 
 
@@ -228,8 +250,9 @@ class LinkWriter(_StampingWriter):
 
     With ``load_existing()`` called first, a link whose fields did not change is not
     rewritten, only stamped with ``last_scanned``; so a re-run on an unchanged inventory
-    changes nothing but ``last_scanned`` and costs one small update per 100 links.
-    The explicit links handed over in this run stay available through ``found()``.
+    changes nothing but ``last_scanned``; a link not stored before is inserted rather
+    than upserted. The explicit links handed over in this run stay available through
+    ``found()``.
     """
 
     collection = "links"
@@ -237,6 +260,7 @@ class LinkWriter(_StampingWriter):
     def __init__(self, db: AsyncDatabase, env: str, scanned_at: datetime,
                  batch_size: int = 1000) -> None:
         super().__init__(db, env, scanned_at, batch_size)
+        self._loaded = False
         self._existing: dict[LinkKey, tuple[Any, bytes]] = {}
         self._seen: dict[LinkKey, bytes] = {}
         self._explicit: dict[LinkKey, Doc] = {}
@@ -250,6 +274,7 @@ class LinkWriter(_StampingWriter):
                 (d["_id"], digest(decode_keys(d), LINK_FIELDS))
             async for d in cursor
         }
+        self._loaded = True
         return len(self._existing)
 
     @property
@@ -264,7 +289,8 @@ class LinkWriter(_StampingWriter):
     async def add(self, link: Doc) -> None:
         key: LinkKey = (link["link_type"], link["source_id"], link["target_id"])
         fingerprint = digest(link, LINK_FIELDS)
-        if self._seen.get(key) == fingerprint:
+        again = key in self._seen
+        if again and self._seen[key] == fingerprint:
             return
         self._seen[key] = fingerprint
         if not link.get("implicit"):
@@ -280,9 +306,11 @@ class LinkWriter(_StampingWriter):
         absent = {f: "" for f in _OPTIONAL_LINK_FIELDS if f not in fields}
         if absent:
             update["$unset"] = absent
-        await self._queue(UpdateOne(
-            {"environment": self.env, "link_type": key[0], "source_id": key[1],
-             "target_id": key[2]}, update, upsert=True))
+        upsert = UpdateOne({"environment": self.env, "link_type": key[0], "source_id": key[1],
+                            "target_id": key[2]}, update, upsert=True)
+        new = self._loaded and known is None and not again
+        await self._queue(upsert, insert=fields | {"created_at": self.scanned_at} if new
+                          else None)
 
     async def remove_unseen(self) -> int:
         """Delete the environment's links not handed over in this run; returns how many."""
@@ -309,32 +337,37 @@ class CliqueWriter(_StampingWriter):
     def __init__(self, db: AsyncDatabase, env: str, scanned_at: datetime,
                  batch_size: int = 500) -> None:
         super().__init__(db, env, scanned_at, batch_size)
-        self._existing: dict[str, tuple[Any, bytes | None]] = {}
+        self._existing: dict[Any, tuple[Any, bytes | None]] = {}
         self._flag: list[str] = []
+        self._written: set[str] = set()
 
     async def load_existing(self, focal_point_ids: list[str] | None = None) -> int:
+        """Read the stored cliques' fingerprints (of these focal points, or all)."""
         query: Doc = {"environment": self.env}
         if focal_point_ids is not None:
             query["focal_point_id"] = {"$in": focal_point_ids}
-        cursor = self.db.cliques.find(query, {"focal_point_id": 1, "digest": 1})
-        self._existing = {d.get("focal_point_id"): (d["_id"], d.get("digest"))
+        cursor = self.db.cliques.find(query, {"focal_point": 1, "digest": 1})
+        self._existing = {d.get("focal_point"): (d["_id"], d.get("digest"))
                           async for d in cursor}
         return len(self._existing)
 
     async def add(self, clique: Doc, flagged: bool) -> None:
         """Write ``clique``; ``flagged``: its focal point already has ``clique: true``."""
         fingerprint = digest(clique, CLIQUE_FIELDS)
+        self._written.add(clique["focal_point_id"])
         if not flagged:
             self._flag.append(clique["focal_point_id"])
-        known = self._existing.get(clique["focal_point_id"])
+        known = self._existing.pop(clique["focal_point"], None)
         if known is not None and known[1] == fingerprint:
             await self._queue(None, stamp_id=known[0])
             return
         fields = {f: clique[f] for f in CLIQUE_FIELDS}
         fields.update(environment=self.env, digest=fingerprint, last_scanned=self.scanned_at)
-        await self._queue(UpdateOne(
-            {"environment": self.env, "focal_point": clique["focal_point"]},
-            {"$set": fields, "$setOnInsert": {"created_at": self.scanned_at}}, upsert=True))
+        upsert = UpdateOne({"environment": self.env, "focal_point": clique["focal_point"]},
+                           {"$set": fields, "$setOnInsert": {"created_at": self.scanned_at}},
+                           upsert=True)
+        await self._queue(upsert, insert=None if known else
+                          fields | {"created_at": self.scanned_at})
 
     async def flush(self) -> None:
         await super().flush()
@@ -359,9 +392,18 @@ class CliqueWriter(_StampingWriter):
         return deleted
 
     async def remove_unseen(self) -> int:
-        """After a full run: delete the cliques not written or stamped in it."""
+        """After a full run: delete the cliques not written or stamped in it; their focal
+        points (unless given a new clique) lose ``clique: true``."""
         await self.flush()
-        stale = [d.get("focal_point_id") async for d in self.db.cliques.find(
-            {"environment": self.env, "last_scanned": {"$not": {"$gte": self.scanned_at}}},
-            {"focal_point_id": 1})]
-        return await self.remove([s for s in stale if s is not None]) if stale else 0
+        query = {"environment": self.env, "last_scanned": {"$not": {"$gte": self.scanned_at}}}
+        stale = [d.get("focal_point_id")
+                 async for d in self.db.cliques.find(query, {"focal_point_id": 1})]
+        if not stale:
+            return 0
+        result = await self.db.cliques.delete_many(query)
+        unflag = sorted({s for s in stale if s is not None} - self._written)
+        for chunk in _chunks(unflag, _STAMP_CHUNK):
+            await self.db.inventory.update_many(
+                {"environment": self.env, "id": {"$in": chunk}, "clique": True},
+                {"$unset": {"clique": ""}})
+        return result.deleted_count

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from calipso.inventory import InventoryWriter, LinkWriter
-from calipso.links.base import FindLinks, LinkContext
+from calipso.links.base import FindLinks, LinkContext, log_info
 from calipso.links.plan import LinkFinderPlan, load_link_plan
 
 __all__ = ["FindLinks", "LinkContext", "LinkFinderPlan", "find_links", "load_link_plan"]
@@ -35,21 +35,23 @@ async def find_links(ctx: LinkContext, plan: LinkFinderPlan) -> int:
             await finder.run()
         except Exception:
             # One finder's failure costs its links, not the others'.
-            ctx.log.exception("link finder failed", extra={"finder": finder_class.__name__})
+            ctx.log.logger.exception("link finder failed", extra={
+                **(ctx.log.extra or {}), "finder": finder_class.__name__})
             failed.append(finder_class.__name__)
             continue
-        ctx.log.info("link finder done", extra={
-            "finder": finder_class.__name__, "count": links.count - before,
-            "duration_ms": round((time.perf_counter() - finder_started) * 1000)})
+        log_info(ctx.log, "link finder done", finder=finder_class.__name__,
+                 count=links.count - before,
+                 duration_ms=round((time.perf_counter() - finder_started) * 1000))
     if failed:
         # Links a failed finder would have found again must not be taken for gone.
         await links.flush()
         removed = 0
-        ctx.log.warning("stale links kept: a link finder failed", extra={"failed": failed})
+        ctx.log.logger.warning("stale links kept: a link finder failed",
+                               extra={**(ctx.log.extra or {}), "failed": failed})
     else:
         removed = await links.remove_unseen()
-    ctx.log.info("links found", extra={
-        "count": links.count, "existing": existing, "removed": removed,
-        "written": links.upserted, "unchanged": links.stamped,
-        "duration_ms": round((time.perf_counter() - started) * 1000)})
+    log_info(ctx.log, "links found", count=links.count, existing=existing, removed=removed,
+             written=links.upserted, unchanged=links.stamped,
+             write_ms=round(links.write_seconds * 1000),
+             duration_ms=round((time.perf_counter() - started) * 1000))
     return links.count

@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from calipso.inventory import Doc, LinkKey
-from calipso.links.base import DOWN, UP, FindLinks
+from calipso.links.base import DOWN, UP, FindLinks, log_info
 
 
 def shared(attr: str, first: Doc, second: Doc) -> Any:
@@ -47,8 +47,8 @@ class FindImplicitLinks(FindLinks):
                         await self.links.add(link)
             made += len(new)
             frontier = new
-        self.log.info("implicit links found",
-                      extra={"count": made, "passes": passes, "constraints": constraints})
+        log_info(self.log, "implicit links found", count=made, passes=passes,
+                 constraints=constraints)
 
     async def constraint_attributes(self) -> list[str]:
         """Attributes named by the clique constraints that apply to this environment."""
