@@ -3,11 +3,12 @@
     .venv/bin/python bench/sim.py [--driver ovs] [--hosts 1000] [--instances 20000]
                                   [--networks 200] [--seconds 10] [--concurrency 32] [--ssh]
 
-Prints: time from spawn until the environment and truth files exist (generated, truth
-written, serving), the child's RSS (now and peak), a full paged read of servers/detail
-and of Neutron ports, API requests/s on a mix of single-object calls (servers/{id},
-ports?device_id=, networks/{id}), and SSH commands/s when `--ssh` is given and the SSH
-channel exists.
+Prints one JSON line: seconds from spawn until the environment file exists (generated,
+APIs and SSH serving) and until the truth file exists too, the child's CPU seconds until
+then (the machine is shared: wall times grow with the load, shown as `load1`), the
+child's RSS (now and peak), a full paged read of servers/detail and of Neutron ports, API
+requests/s on a mix of single-object calls (servers/{id}, ports?device_id=,
+networks/{id}), and SSH commands/s (`ip link show` on the master) with `--ssh`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import random
 import tempfile
 import time
@@ -25,6 +27,12 @@ from typing import Any
 import aiohttp
 
 from calipso.sim.server import SimProcess
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (load-independent, unlike wall time)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int) -> tuple[float, float]:
@@ -124,6 +132,7 @@ async def main(opts: argparse.Namespace) -> None:
         async with SimProcess(args, Path(work), start_timeout=300) as child, \
                 aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
             ready = child.start_seconds
+            ready_cpu = cpu_seconds(child.pid)
             rss_now, rss_peak = rss_mib(child.pid)
             truth_mib = (Path(work) / "truth.json").stat().st_size / 2**20
             token, urls = await login(http, child.env)
@@ -144,7 +153,9 @@ async def main(opts: argparse.Namespace) -> None:
             _, rss_peak = rss_mib(child.pid)
     result = {
         "driver": opts.driver, "hosts": opts.hosts, "instances": opts.instances,
-        "ready_s": round(ready, 1), "rss_mib": round(rss_now), "peak_rss_mib": round(rss_peak),
+        "serving_s": round(child.serving_seconds, 1), "ready_s": round(ready, 1),
+        "ready_cpu_s": round(ready_cpu, 1), "load1": round(os.getloadavg()[0], 1),
+        "rss_mib": round(rss_now), "peak_rss_mib": round(rss_peak),
         "truth_mib": round(truth_mib, 1),
         "servers_detail_all_s": round(servers_s, 2), "servers": len(servers),
         "ports_all_s": round(ports_s, 2), "ports": len(ports),

@@ -1,8 +1,8 @@
 """`calipso sim`: generate a cloud and serve it on every channel until SIGTERM.
 
 `add_arguments(parser)` declares the flags (kept import-light: `calipso --help` loads this);
-`run_sim(args)` runs it. The truth file is written first, then the environment document,
-so a reader that waits for the environment file finds both.
+`run_sim(args)` runs it. The environment document is written once every channel serves;
+the truth file is written in the background right after (a reader waits for both).
 """
 
 from __future__ import annotations
@@ -103,8 +103,8 @@ async def run_sim(args: argparse.Namespace) -> int:
 
 async def serve_until_signal(sim: SimCloud, env_path: Path | None,
                              on_ready: Callable[[], None] | None = None) -> None:
-    """Write the environment document (after the truth file), then wait for SIGTERM or
-    SIGINT; the caller's `async with` closes the channels."""
+    """Write the environment document, then wait for SIGTERM or SIGINT; the caller's
+    `async with` closes the channels."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -9,7 +9,8 @@ async with SimCloud(spec, env_name="sim1", mysql_uri="mysql://root@127.0.0.1") a
 
 Entering it generates the cloud (in a thread), serves the OpenStack APIs, then the SSH,
 MySQL and AMQP channels when they are asked for and available. With `truth_path`, the
-truth file is rewritten after changes (debounced, temp file + rename, in a thread).
+truth file is written in the background once serving (`await flush()` waits for it) and
+rewritten after changes (debounced, temp file + rename, in a thread).
 `SimProcess` runs `calipso sim` as a child process instead and waits for its files.
 """
 
@@ -166,8 +167,9 @@ class SimCloud:
             await self._open_channels(stack)
             stack.callback(self._cloud.subscribe(self._on_change))
             if self.truth_path is not None:
+                if not await asyncio.to_thread(self.truth_path.parent.is_dir):
+                    raise ConfigError(f"truth file {self.truth_path}: no such directory")
                 self._written_cond = asyncio.Condition()
-                await self._write_truth()
                 task = asyncio.create_task(self._truth_writer(), name=f"sim-truth:{self.env_name}")
                 stack.push_async_callback(_cancel, task)
             log.info("sim cloud serving", extra={
@@ -271,9 +273,13 @@ class SimCloud:
             self._written_cond.notify_all()
 
     async def _truth_writer(self) -> None:
+        """Write the truth file now, then again a debounce after each burst of changes."""
+        first = True
         while True:
-            await self._dirty.wait()
-            await asyncio.sleep(self.truth_debounce)
+            if not first:
+                await self._dirty.wait()
+                await asyncio.sleep(self.truth_debounce)
+            first = False
             self._dirty.clear()
             try:
                 await self._write_truth()
@@ -346,8 +352,8 @@ async def _cancel(task: asyncio.Task[None]) -> None:
 class SimProcess:
     """`calipso sim ARGS --write-env ENV --write-truth TRUTH` as a child process.
 
-    Entering starts it and waits until both files exist (the truth is written first,
-    then the environment); leaving sends SIGTERM and waits for the exit.
+    Entering starts it and waits until both files exist (each appears whole: temp file and
+    rename); leaving sends SIGTERM and waits for the exit.
     """
 
     def __init__(self, args: list[str], workdir: Path, *, start_timeout: float = 120.0,
@@ -359,7 +365,8 @@ class SimProcess:
         self.stop_timeout = stop_timeout
         self.proc: asyncio.subprocess.Process | None = None
         self.env: dict[str, Any] = {}
-        self.start_seconds = 0.0
+        self.serving_seconds = 0.0  # spawn until the environment file (APIs, SSH serving)
+        self.start_seconds = 0.0  # spawn until both files
 
     @property
     def pid(self) -> int:
@@ -377,7 +384,9 @@ class SimProcess:
             stderr=asyncio.subprocess.PIPE)
         try:
             async with asyncio.timeout(self.start_timeout):
-                while not self.env_path.exists():
+                while not (self.env_path.exists() and self.truth_path.exists()):
+                    if not self.serving_seconds and self.env_path.exists():
+                        self.serving_seconds = time.perf_counter() - started
                     if self.proc.returncode is not None:
                         err = (await self.proc.stderr.read()).decode()[-2000:]  # type: ignore[union-attr]
                         raise ConfigError(f"calipso sim exited {self.proc.returncode}: {err}")

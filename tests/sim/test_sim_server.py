@@ -27,6 +27,7 @@ async def test_truth_follows_changes_everywhere(tmp_path: Path) -> None:
     spec = spec_from_flags(hosts=3, instances=2, networks=1, seed=2)
     async with SimCloud(spec, env_name="truthy", ssh=False, truth_path=path,
                         truth_debounce=0.01) as sim, aiohttp.ClientSession() as http:
+        await sim.flush()
         assert json.loads(path.read_text()) == sim.truth()
         api = await ApiClient(sim, http).login()
         net = next(n.id for n in sim.cloud.networks.values() if not n.external)
