@@ -1,8 +1,8 @@
 """Measure the SSH channel: start-up for a large cloud, rendering without sockets, and
 commands per second over real SSH (client and server in this one process).
 
-`python -m calipso.sim.ssh.measure [driver] [hosts] [instances] [ssh_hosts]`
-(defaults: ovs 1000 20000 100).
+`python -m calipso.sim.ssh.measure [driver] [hosts] [instances] [ssh_hosts] [uvloop]`
+(defaults: ovs 1000 20000 100, asyncio's own loop).
 """
 
 from __future__ import annotations
@@ -118,7 +118,11 @@ async def main(driver: str, hosts: int, instances: int, ssh_hosts: int) -> None:
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
+    args = [a for a in sys.argv[1:] if a != "uvloop"]
+    if "uvloop" in sys.argv[1:]:
+        import uvloop
+
+        uvloop.install()
     asyncio.run(main(args[0] if args else "ovs", int(args[1]) if len(args) > 1 else 1000,
                      int(args[2]) if len(args) > 2 else 20_000,
                      int(args[3]) if len(args) > 3 else 100))

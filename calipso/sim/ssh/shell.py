@@ -37,8 +37,15 @@ def not_found(word: str) -> Result:
     return Result("", f"bash: {word}: command not found\n", 127)
 
 
+_QUOTING = re.compile(r"[\\'\"`$]")
+
+
 def _scan(line: str, seps: tuple[str, ...]) -> list[tuple[str, str]]:
     """Split `line` at separators outside quotes and substitutions: [(part, sep after)]."""
+    if not _QUOTING.search(line):  # nothing quoted: a plain split will do
+        pieces = re.split("(" + "|".join(re.escape(s) for s in seps) + ")", line)
+        pieces.append("")
+        return list(zip(pieces[::2], pieces[1::2], strict=True))
     parts: list[tuple[str, str]] = []
     buf: list[str] = []
     quote = ""  # ' or " while inside quotes
