@@ -28,7 +28,6 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 from types import TracebackType
@@ -118,7 +117,7 @@ class SimCloud:
         dead_hosts: int = 0, ssh_auth: str = "password", token_ttl: float = 3600.0,
         fault_seed: int = 0, api_options: ApiOptions | None = None,
         truth_path: Path | None = None, truth_debounce: float = 0.2,
-        work_dir: Path | None = None,
+        work_dir: Path | None = None, amqp_options: dict[str, Any] | None = None,
     ) -> None:
         if ssh_auth not in ("password", "key"):
             raise ConfigError(f"ssh_auth {ssh_auth!r}: password or key")
@@ -139,6 +138,7 @@ class SimCloud:
         self.truth_path = truth_path
         self.truth_debounce = truth_debounce
         self.work_dir = work_dir
+        self.amqp_options = dict(amqp_options or {})
         self.ssh_password: str | None = None
         self.ssh_key_path: Path | None = None
         self.known_hosts_path: Path | None = None
@@ -195,10 +195,10 @@ class SimCloud:
                 cloud, self.mysql_uri, prefix=schema_prefix(self.env_name),
                 latency_ms=self.db_latency_ms))
         if self.amqp_uri:
-            opener = _optional("calipso.sim.amqp", "open_amqp_channel")
-            if opener is None:
-                raise ConfigError("the AMQP channel is not available in this build")
-            self.amqp = await stack.enter_async_context(opener(cloud, self.amqp_uri))
+            from calipso.sim.amqp import open_amqp_channel
+
+            self.amqp = await stack.enter_async_context(open_amqp_channel(
+                cloud, self.amqp_uri, **self.amqp_options))
 
     async def _open_ssh(self, stack: AsyncExitStack) -> None:
         """SSH hosts with a fresh password (or client key) for `SSH_USER`; the key and the
@@ -330,15 +330,6 @@ class SimCloud:
 def _write_key(key: Any, path: Path) -> None:
     key.write_private_key(path)
     path.chmod(0o600)
-
-
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    """A channel opener from a module that may not exist yet in this build."""
-    try:
-        mod = __import__(module, fromlist=[name])
-    except ImportError:
-        return None
-    return getattr(mod, name, None)
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

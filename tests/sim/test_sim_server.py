@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
+import aio_pika
 import aiohttp
 import aiomysql
 import asyncssh
@@ -20,6 +22,7 @@ from calipso.sim.server import SimCloud, SimProcess, schema_prefix
 from calipso.sim.spec import spec_from_flags
 
 MYSQL_URI = "mysql://root@127.0.0.1:3306"
+AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 async def test_truth_follows_changes_everywhere(tmp_path: Path) -> None:
@@ -118,3 +121,39 @@ async def test_child_process_refuses_spec_and_flags(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not both"):
         async with SimProcess(["--spec", str(spec), "--hosts", "3", "--no-ssh"], tmp_path):
             pass
+
+
+async def test_amqp_section_and_a_boot_notified() -> None:
+    tag = uuid.uuid4().hex[:8]
+    options = {"nova_exchange": f"nova-{tag}", "neutron_exchange": f"neutron-{tag}",
+               "delete_exchanges": True}
+    spec = spec_from_flags(hosts=2, instances=1, seed=6)
+    async with SimCloud(spec, env_name="notified", ssh=False, amqp_uri=AMQP_URI,
+                        amqp_options=options) as sim, aiohttp.ClientSession() as http:
+        doc = sim.env_config()
+        assert doc["listen"] is True
+        amqp = next(s for s in doc["configuration"] if s["name"] == "AMQP")
+        assert (amqp["host"], amqp["port"], amqp["vhost"]) == ("127.0.0.1", 5672, "/")
+        connection = await aio_pika.connect(AMQP_URI)
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(exclusive=True)
+            await queue.bind(f"nova-{tag}", routing_key="notifications.info")
+            api = await ApiClient(sim, http).login()
+            net = next(n.id for n in sim.cloud.networks.values() if not n.external)
+            status, _ = await api.call("POST", "nova", "/servers", {"server": {
+                "name": "heard", "flavorRef": "1", "networks": [{"uuid": net}]}})
+            assert status == 202
+            await sim.amqp.flushed()
+            seen = []
+            async with asyncio.timeout(10):
+                while "compute.instance.create.end" not in seen:
+                    message = await queue.get(fail=False)
+                    if message is None:
+                        await asyncio.sleep(0.05)
+                        continue
+                    await message.ack()
+                    body = json.loads(message.body)
+                    seen.append(json.loads(body["oslo.message"])["event_type"])
+            assert seen.index("compute.instance.create.start") < seen.index(
+                "compute.instance.create.end")
