@@ -3,6 +3,8 @@ and agree with the model, for every driver and type driver; mutations show up.""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from calipso.fetchers.cli.parse.bonding import parse_bonding_list, parse_proc_net_bonding
@@ -261,6 +263,15 @@ def test_vpp_interfaces_modes_and_macs(cloud: Cloud) -> None:
             assert [h.name for h in one] == [iface.name]
         uplink = "vxlan_tunnel" if cloud.spec.type_driver == "vxlan" else "TenGigabitEthernet"
         assert any(n.startswith(uplink) for n, m in modes.items() if m.bd_id)
+        # `show int addr` (VPP's own layout; no capture): L2 membership and the tunnel IP
+        addr = out(cloud, name, "vppctl show int addr")
+        assert set(re.findall(r"^(\S+) \((?:up|dn)\):$", addr, re.M)) == set(ints)
+        for iface, mode in modes.items():
+            if mode.bd_id is not None:
+                assert re.search(rf"^{re.escape(iface)} \(up\):\n  L2 bridge bd-id "
+                                 rf"{mode.bd_id} idx \d+ shg \d+  $", addr, re.M)
+        tunnel_ip = f"  L3 {cloud.host(name).tunnel_ip}/"
+        assert (tunnel_ip in addr) == (cloud.spec.type_driver == "vxlan")
 
 
 # ---- mutations and the shell ---------------------------------------------------------

@@ -309,6 +309,8 @@ class HostTools:
             return Result(render_vpp.render_show_version(self.host.name))
         if what == "mode":
             return Result(render_vpp.render_show_mode(interfaces))
+        if "interface".startswith(what) and target in ("addr", "address"):
+            return Result(render_vpp.render_show_int_addr(interfaces, self._vpp_l3()))
         if ("interface".startswith(what) and len(what) >= 3) or what.startswith("hardware"):
             if target is not None:
                 interfaces = [i for i in interfaces if i.name == target]
@@ -318,6 +320,16 @@ class HostTools:
                 return Result(render_vpp.render_show_hardware(interfaces))
             return Result(render_vpp.render_show_int(interfaces))
         return Result(f"show: unknown input `{' '.join(args[1:])}'\n")
+
+
+    def _vpp_l3(self) -> dict[str, list[str]]:
+        """The uplink holds the VXLAN source address (the tunnel IP) when there are tunnels."""
+        host = self.host
+        if self.cloud.spec.type_driver != "vxlan":
+            return {}
+        nic = next((n for n in host.pnics if n.name == host.tunnel_iface and n.ip), None)
+        prefix = nic.ip.split("/")[1] if nic and nic.ip else "24"
+        return {render_vpp.VPP_UPLINK: [f"{host.tunnel_ip}/{prefix}"]}
 
 
 _TOOLS: dict[str, _Handler] = {

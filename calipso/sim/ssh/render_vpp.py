@@ -1,4 +1,5 @@
-"""FD.io VPP's `vppctl show version|interface|mode|hardware-interfaces` from a host's wiring.
+"""FD.io VPP's `vppctl show version|interface [addr]|mode|hardware-interfaces` from a host's
+wiring.
 
 Current VPP layouts (24.x: `show int` with the MTU column; the old 16.09 captures under
 `cli/vpp/` lack it, and the parsers read both). Interfaces are the wiring's
@@ -109,4 +110,21 @@ def render_show_hardware(interfaces: list[VppIf]) -> str:
             lines += ["    carrier up full duplex mtu 9000 ",
                       "    rx queues 1, rx desc 1024, tx queues 2, tx desc 1024",
                       "    cpu socket 0"]
+    return "\n".join(lines) + "\n"
+
+
+def render_show_int_addr(interfaces: list[VppIf], l3: dict[str, list[str]]) -> str:
+    """`vppctl show int addr`: per interface its L2 bridge membership (as VPP prints it:
+    `L2 bridge bd-id N idx I shg S` and a blank where `bvi` would be) and its L3
+    addresses (`l3[name]`, `ADDR/LEN`)."""
+    bd_index = {bd: pos for pos, bd in enumerate(sorted({i.bd_id for i in interfaces
+                                                          if i.bd_id is not None}), start=1)}
+    lines = []
+    for iface in interfaces:
+        lines.append(f"{iface.name} ({'up' if iface.state == 'up' else 'dn'}):")
+        if iface.bd_id is not None:
+            shg = 1 if iface.name.startswith("vxlan_tunnel") else 0
+            lines.append(f"  L2 bridge bd-id {iface.bd_id} idx {bd_index[iface.bd_id]} "
+                         f"shg {shg}  ")
+        lines.extend(f"  L3 {address}" for address in l3.get(iface.name, ()))
     return "\n".join(lines) + "\n"
