@@ -15,6 +15,7 @@ from typing import Any
 import aio_pika
 import pytest
 
+from calipso.env_config import AmqpSection
 from calipso.errors import ConfigError
 from calipso.sim import Cloud, generate, spec_from_flags
 from calipso.sim.amqp import AmqpChannel, open_amqp_channel
@@ -306,6 +307,14 @@ async def test_two_simulators_do_not_interfere() -> None:
         assert [r.event_type for r in got1] == [r.event_type for r in got2] == BOOT
         assert got1[-1].message["payload"]["instance_id"] == inst1.uuid
         assert got2[-1].message["payload"]["instance_id"] == inst2.uuid
+
+
+async def test_config_is_an_amqp_section(sim: tuple[Cloud, AmqpChannel, Consumer]) -> None:
+    _, amqp, _ = sim
+    section = AmqpSection.model_validate(amqp.config())
+    assert (section.host, section.port, section.user, section.vhost) == (
+        "127.0.0.1", 5672, "guest", "/")
+    assert section.pwd.get_secret_value() == "guest" and "guest" not in repr(amqp)
 
 
 async def test_bad_uri_and_unreachable_broker_are_config_errors() -> None:

@@ -16,6 +16,7 @@ import aiomysql
 import pymysql
 import pytest
 
+from calipso.env_config import MysqlSection
 from calipso.errors import ConfigError
 from calipso.sim import Cloud, generate, spec_from_flags
 from calipso.sim.mysql import MysqlChannel, open_mysql_channel
@@ -216,6 +217,8 @@ async def test_the_reader_sees_its_schemas_and_cannot_write(channel: MysqlChanne
         with pytest.raises(pymysql.err.OperationalError) as err:
             await query(channel, sql)
         assert err.value.args[0] in (1142, 1044), sql  # command denied / access denied
+    assert channel.password not in repr(channel)
+    MysqlSection.model_validate(channel.config())
     assert channel.config() == {
         "name": "mysql", "host": channel.host, "port": channel.port, "user": channel.user,
         "pwd": channel.password, "schema": channel.schemas["nova"],

@@ -40,10 +40,10 @@ WINDOW = 64  # messages in flight (published, confirm pending)
 class AmqpChannel:
     """Where the simulated cloud publishes, and the state of its publishing."""
 
-    uri: str
-    exchanges: dict[str, str]  # nova | neutron -> exchange name
-    legacy: bool
-    versioned: bool
+    uri: str = field(repr=False)  # holds the broker password
+    exchanges: dict[str, str] = field(default_factory=dict)  # nova | neutron -> name
+    legacy: bool = True
+    versioned: bool = False
     published: int = 0
     event_types: list[str] = field(default_factory=list)  # in publish order
     _queue: collections.deque[tuple[int, Notification]] = field(

@@ -69,8 +69,8 @@ class MysqlChannel:
     host: str
     port: int
     user: str
-    password: str
-    schemas: dict[str, str]  # nova | neutron | keystone -> schema name
+    password: str = field(repr=False)
+    schemas: dict[str, str] = field(default_factory=dict)  # nova|neutron|keystone -> name
     latency_ms: float = 0.0
     fill_seconds: float = 0.0
     row_counts: dict[str, int] = field(default_factory=dict)  # "schema.table" -> rows filled
