@@ -105,6 +105,11 @@ def port_request(port: Port, minimal: bool = False) -> View:
     return body
 
 
+def port_binding_request(port: Port) -> View:
+    return {"binding:host_id": port.host, "device_id": port.device_id,
+            "device_owner": port.device_owner}
+
+
 def router_view(router: Router, gw_port: Port | None) -> View:
     gateway: View | None = None
     if router.gw_network_id:
@@ -127,6 +132,12 @@ def router_request(router: Router) -> View:
     if router.gw_network_id:
         body["external_gateway_info"] = {"network_id": router.gw_network_id}
     return body
+
+
+def router_gateway_request(router: Router) -> View:
+    """`PUT /routers/{id}` body of a gateway change (`{}` clears it)."""
+    gateway = {"network_id": router.gw_network_id} if router.gw_network_id else {}
+    return {"external_gateway_info": gateway}
 
 
 def router_interface(port: Port, project_id: str) -> View:

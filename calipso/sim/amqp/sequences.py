@@ -15,6 +15,7 @@ name). `Sequencer.notifications(op, group)` then turns one call's rendered chang
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -59,6 +60,22 @@ class Renderer:
             gw = self.cloud.ports.get(rec.gw_port_id) if rec.gw_port_id else None
             return Rendered(change, nv.router_view(rec, gw))
         return Rendered(change, None)
+
+
+# Neutron calls that publish `<kind>.<action>.start/.end`: (kind, action, request body)
+_CRUD: dict[str, tuple[str, str, Callable[[Any], dict[str, Any]] | None]] = {
+    "create_network": ("network", "create", nv.network_request),
+    "delete_network": ("network", "delete", None),
+    "create_subnet": ("subnet", "create", nv.subnet_request),
+    "delete_subnet": ("subnet", "delete", None),
+    "create_port": ("port", "create", nv.port_request),
+    "bind_port": ("port", "update", nv.port_binding_request),
+    "delete_port": ("port", "delete", None),
+    "create_router": ("router", "create", nv.router_request),
+    "set_router_gateway": ("router", "update", nv.router_gateway_request),
+    "clear_router_gateway": ("router", "update", nv.router_gateway_request),
+    "delete_router": ("router", "delete", None),
+}
 
 
 class Sequencer:
@@ -113,6 +130,9 @@ class Sequencer:
     # ---- dispatch --------------------------------------------------------------------
 
     def notifications(self, op: str, group: list[Rendered]) -> list[Notification]:
+        if op in _CRUD:
+            kind, action, request = _CRUD[op]
+            return self._crud(group, kind, action, request)
         handler = getattr(self, f"_op_{op}", None)
         return handler(group) if handler else []
 
@@ -124,71 +144,24 @@ class Sequencer:
         return None
 
     def _crud(self, group: list[Rendered], kind: str, action: str,
-              request: dict[str, Any] | None = None) -> list[Notification]:
+              request: Callable[[Any], dict[str, Any]] | None) -> list[Notification]:
         """`<kind>.<create|update|delete>.start/.end` for the last `kind` change."""
         r = self._last(group, kind)
         if r is None or r.view is None:
             return []
         rec, view = r.change.record, r.view
+        body = request(rec) if request else {}
         if action == "create":
-            pairs = [(f"{kind}.create.start", {kind: request or {}}),
-                     (f"{kind}.create.end", {kind: view})]
+            pairs = [(f"{kind}.create.start", {kind: body}), (f"{kind}.create.end", {kind: view})]
         elif action == "update":
-            pairs = [(f"{kind}.update.start", {kind: request or {}, "id": rec.id}),
+            pairs = [(f"{kind}.update.start", {kind: body, "id": rec.id}),
                      (f"{kind}.update.end", {kind: view})]
         else:
             pairs = [(f"{kind}.delete.start", {f"{kind}_id": rec.id}),
                      (f"{kind}.delete.end", {f"{kind}_id": rec.id, kind: view})]
         return self.neutron(self.caller(getattr(rec, "project_id", "")), pairs)
 
-    # ---- Neutron API calls -----------------------------------------------------------
-
-    def _op_create_network(self, group: list[Rendered]) -> list[Notification]:
-        net = self._last(group, "network")
-        return self._crud(group, "network", "create",
-                          nv.network_request(net.change.record) if net else None)
-
-    def _op_delete_network(self, group: list[Rendered]) -> list[Notification]:
-        return self._crud(group, "network", "delete")
-
-    def _op_create_subnet(self, group: list[Rendered]) -> list[Notification]:
-        sub = self._last(group, "subnet")
-        return self._crud(group, "subnet", "create",
-                          nv.subnet_request(sub.change.record) if sub else None)
-
-    def _op_delete_subnet(self, group: list[Rendered]) -> list[Notification]:
-        return self._crud(group, "subnet", "delete")
-
-    def _op_create_port(self, group: list[Rendered]) -> list[Notification]:
-        port = self._last(group, "port")
-        return self._crud(group, "port", "create",
-                          nv.port_request(port.change.record) if port else None)
-
-    def _op_bind_port(self, group: list[Rendered]) -> list[Notification]:
-        port = self._last(group, "port")
-        body = {} if port is None else {"binding:host_id": port.change.record.host,
-                                        "device_id": port.change.record.device_id,
-                                        "device_owner": port.change.record.device_owner}
-        return self._crud(group, "port", "update", body)
-
-    def _op_delete_port(self, group: list[Rendered]) -> list[Notification]:
-        return self._crud(group, "port", "delete")
-
-    def _op_create_router(self, group: list[Rendered]) -> list[Notification]:
-        router = self._last(group, "router")
-        return self._crud(group, "router", "create",
-                          nv.router_request(router.change.record) if router else None)
-
-    def _op_set_router_gateway(self, group: list[Rendered]) -> list[Notification]:
-        router = self._last(group, "router")
-        gw = {"network_id": router.change.record.gw_network_id} if router else {}
-        return self._crud(group, "router", "update", {"external_gateway_info": gw})
-
-    def _op_clear_router_gateway(self, group: list[Rendered]) -> list[Notification]:
-        return self._crud(group, "router", "update", {"external_gateway_info": {}})
-
-    def _op_delete_router(self, group: list[Rendered]) -> list[Notification]:
-        return self._crud(group, "router", "delete")
+    # ---- Neutron API calls beyond create/update/delete -------------------------------
 
     def _interface(self, group: list[Rendered], event: str) -> list[Notification]:
         port = next((r.change.record for r in group if r.change.kind == "port"
@@ -292,10 +265,8 @@ class _NovaCall:
         created = self.seq.neutron(self.user, [
             ("port.create.start", {"port": nv.port_request(port, minimal=True)}),
             ("port.create.end", {"port": nv.unbound(view)})])
-        binding = {"binding:host_id": port.host, "device_id": port.device_id,
-                   "device_owner": port.device_owner}
         bound = self.seq.neutron(self.seq.service_caller(), [
-            ("port.update.start", {"port": binding, "id": port.id}),
+            ("port.update.start", {"port": nv.port_binding_request(port), "id": port.id}),
             ("port.update.end", {"port": view | {"status": "DOWN"}})])
         return created + bound
 
