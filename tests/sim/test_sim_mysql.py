@@ -239,15 +239,15 @@ async def _round_trip_ms(ch: MysqlChannel, conn: aiomysql.Connection) -> float:
 
 async def test_the_latency_proxy_delays_every_query() -> None:
     cloud = make_cloud()
-    async with open_mysql_channel(cloud, ROOT_URI, prefix=new_prefix(), latency_ms=60) as ch:
-        assert ch.port != 3306 and ch.latency_ms == 60
+    async with open_mysql_channel(cloud, ROOT_URI, prefix=new_prefix(), latency_ms=100) as ch:
+        assert ch.port != 3306 and ch.latency_ms == 100
         conn = await aiomysql.connect(host=ch.host, port=ch.port, user=ch.user,
                                       password=ch.password)
         direct = await aiomysql.connect(host="127.0.0.1", port=3306, user=ch.user,
                                         password=ch.password)
         try:
-            assert await _round_trip_ms(ch, conn) >= 60
-            assert await _round_trip_ms(ch, direct) < 30
+            assert await _round_trip_ms(ch, conn) >= 100
+            assert await _round_trip_ms(ch, direct) < 50
         finally:
             conn.close()
             direct.close()
