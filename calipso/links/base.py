@@ -127,6 +127,15 @@ class FindLinks:
             link["switch"] = switch
         await self.links.add(link)
 
+    async def found_links(self, link_type: str) -> list[Doc]:
+        """Links of ``link_type`` found earlier in this run; for a finder run on its own
+        (nothing found yet), the stored ones."""
+        if self.links.count:
+            return [link for link in self.links.found() if link["link_type"] == link_type]
+        cursor = self.ctx.db.links.find({"environment": self.env, "link_type": link_type},
+                                        {"source_id": 1, "target_id": 1, "attributes": 1})
+        return [doc async for doc in cursor]
+
     async def patch(self, obj: Doc, fields: Doc) -> None:
         """Set ``fields`` on an inventory object when they differ from what it holds."""
         changed = {k: v for k, v in fields.items() if obj.get(k) != v}

@@ -1,5 +1,6 @@
 """vedge-otep, otep-vconnector, otep-host_pnic: each tunnel endpoint to its vEdge, to the
-bridge carrying its address and to the host NIC holding that address."""
+bridge carrying its address (Linux bridge: every bridge holding a VXLAN device of its host)
+and to the host NIC holding that address."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections import defaultdict
 
 from calipso.inventory import Doc
 from calipso.links.base import FindLinks, index
+from calipso.links.find_links_for_vconnectors import interface_names
 
 
 class FindLinksForOteps(FindLinks):
@@ -18,9 +20,14 @@ class FindLinksForOteps(FindLinks):
         vedges_by_host: dict[str, list[Doc]] = defaultdict(list)
         for vedge in vedges:
             vedges_by_host[vedge.get("host", "")].append(vedge)
-        vconnectors = await self.objects("vconnector", ())
+        vconnectors = await self.objects("vconnector", ("interfaces_names", "interfaces"))
         vconnector_by_id = index(vconnectors, "id")
         vconnector_by_name = index(vconnectors, "host", "name")
+        vxlan_bridges: dict[str, list[Doc]] = defaultdict(list)
+        if "LXB" in self.mechanism_drivers:
+            for vconnector in vconnectors:
+                if any(n.startswith("vxlan") for n in interface_names(vconnector)):
+                    vxlan_bridges[vconnector.get("host", "")].append(vconnector)
         pnic_by_ip = index(await self.objects("host_pnic", ("IP Address",)),
                            "host", "IP Address")
         for otep in oteps:
@@ -32,9 +39,11 @@ class FindLinksForOteps(FindLinks):
             vconnector = vconnector_by_name.get((host, otep.get("vconnector")))
             if vconnector is None and otep.get("parent_type") == "vconnector":
                 vconnector = vconnector_by_id.get(otep.get("parent_id"))
-            if vconnector is not None:
-                name = otep.get("vconnector") or vconnector.get("name")
-                await self.add_link(otep, vconnector, f"{otep.get('name')}-{name}", host=host)
+            bridges = [vconnector] if vconnector is not None else []
+            bridges += [b for b in vxlan_bridges.get(host or "", ()) if b is not vconnector]
+            for bridge in bridges:
+                await self.add_link(otep, bridge, f"{otep.get('name')}-{bridge.get('name')}",
+                                    host=host)
             pnic = pnic_by_ip.get((host, otep.get("ip_address")))
             if pnic is not None:
                 await self.add_link(otep, pnic, f"{host}pnic{pnic.get('name')}", host=host)

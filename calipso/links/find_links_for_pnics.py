@@ -10,6 +10,7 @@ from calipso.inventory import Doc
 from calipso.links.base import FindLinks, index, pnic_state
 
 _IF_TAIL = re.compile(r"(eth.*)$")
+OVERLAYS = frozenset({"vxlan", "gre", "geneve"})
 
 
 class FindLinksForPnics(FindLinks):
@@ -36,17 +37,18 @@ class FindLinksForPnics(FindLinks):
         for port in ports:
             if port.get("binding:host_id") and port.get("network_id"):
                 networks_of_host[port["binding:host_id"]].add(port["network_id"])
-        networks = index(await self.objects("network", ("provider:segmentation_id",)), "id")
-        if self.ctx.env.type_drivers == "vlan":
-            # On VLAN only the NICs an OVS / VPP vEdge sends tenant traffic through.
-            carrying = {link["target_id"] for link in await self._found("vedge-host_pnic")}
-            pnics = [p for p in pnics if p["id"] in carrying]
+        networks = index(await self.objects("network", ("provider:segmentation_id",
+                                                        "provider:network_type")), "id")
+        overlay, provider = await self._carriers()
         for pnic in pnics:
             host = pnic.get("host")
             for network_id in sorted(networks_of_host.get(host, ())):
                 network = networks.get(network_id)
                 if network is None:
                     self.skip("port network not found")
+                    continue
+                kind = network.get("provider:network_type") or self.ctx.env.type_drivers
+                if pnic["id"] not in (overlay if kind in OVERLAYS else provider):
                     continue
                 segment = network.get("provider:segmentation_id")
                 await self.add_link(
@@ -55,15 +57,19 @@ class FindLinksForPnics(FindLinks):
                     state=pnic_state(pnic), attributes={"network": network_id}, host=host,
                     source_label=f"port-{pnic['port_id']}" if pnic.get("port_id") else "")
 
-    async def _found(self, link_type: str) -> list[Doc]:
-        """Links of ``link_type`` found earlier in this run; on a finder run on its own,
-        the stored ones."""
-        found = [link for link in self.links.found() if link["link_type"] == link_type]
-        if found or self.links.count:
-            return found
-        cursor = self.ctx.db.links.find({"environment": self.env, "link_type": link_type},
-                                        {"target_id": 1})
-        return [doc async for doc in cursor]
+    async def _carriers(self) -> tuple[set[str], set[str]]:
+        """The host NICs that carry overlay traffic (holding the tunnel address, directly
+        or under the OTEP's bridge) and those that carry VLAN / flat traffic (a vEdge's
+        uplink, or under a bridge of a network)."""
+        otep_bridges = {link["target_id"] for link in await self.found_links("otep-vconnector")}
+        overlay = {link["target_id"] for link in await self.found_links("otep-host_pnic")}
+        provider = {link["target_id"] for link in await self.found_links("vedge-host_pnic")}
+        for link in await self.found_links("vconnector-host_pnic"):
+            if link["source_id"] in otep_bridges:
+                overlay.add(link["target_id"])
+            elif (link.get("attributes") or {}).get("network"):
+                provider.add(link["target_id"])
+        return overlay, provider
 
     async def _switch_links(self, switch_pnics: list[Doc]) -> None:
         pnic_by_id = index(switch_pnics, "id")

@@ -26,7 +26,7 @@ class FindLinksForVconnectors(FindLinks):
     async def add_links(self) -> None:
         vconnectors = await self.objects("vconnector", ("interfaces", "interfaces_names",
                                                         "network"))
-        vnics = await self.objects("vnic", ("mac_address", "network"))
+        vnics = await self.objects("vnic", ("mac_address", "network", "vnic_type"))
         vnic_by_id = index(vnics, "id")
         vnic_by_host_mac = index(vnics, "host", "mac_address")
         mac_count = Counter(v.get("mac_address") for v in vnics)
@@ -37,18 +37,26 @@ class FindLinksForVconnectors(FindLinks):
         for vconnector in vconnectors:
             host = vconnector.get("host")
             network = None
+            pnics = []
             for name in interface_names(vconnector):
                 vnic = vnic_by_id.get(f"{host}-{name}")
                 mac = interface_mac(vconnector, name)
                 if vnic is None and not ovs_first and mac:
                     vnic = vnic_by_host_mac.get((host, mac)) or vnic_by_mac.get(mac)
-                if vnic is not None:
+                if vnic is not None and not (ovs_first and
+                                             vnic.get("vnic_type") == "vservice_vnic"):
+                    # On OVS a namespace's port is an internal port of the vEdge:
+                    # it links there (vnic-vedge), not to the bridge.
                     attributes = {"network": vnic["network"]} if vnic.get("network") else {}
                     network = vnic.get("network") or network
                     await self.add_link(vnic, vconnector, vnic.get("mac_address"),
                                         attributes=attributes, host=vnic.get("host") or host)
                 pnic = pnic_by_name.get((host, name.split(".", 1)[0]))
                 if pnic is not None:
-                    await self.add_link(vconnector, pnic, pnic.get("name"), host=host)
+                    pnics.append(pnic)
             if network:
                 await self.patch(vconnector, {"network": network})
+            network = vconnector.get("network")
+            for pnic in pnics:
+                await self.add_link(vconnector, pnic, pnic.get("name"), host=host,
+                                    attributes={"network": network} if network else None)

@@ -3,8 +3,11 @@
 A port named like a vNIC (``<host>-<port name>`` is a vNIC id) links that vNIC: the DHCP and
 router interfaces, and with the openvswitch firewall (no hybrid plug) the instance tap that
 sits directly on br-int. Otherwise the port leads to a bridge (OVS hybrid plug: port
-``qvo<x>`` is the veth peer of ``qvb<x>`` in bridge ``qbr<x>``; VPP: the bridge domain
-holding the port) and, failing that, to the host NIC of that name.
+``qvo<x>`` is the veth peer of ``qvb<x>`` in bridge ``qbr<x>``; OVS: the internal port named
+like an OVS bridge stored as a vConnector, e.g. br-int without hybrid plug; VPP: the bridge
+domain holding the port) and, failing that, to the host NIC of that name.
+
+A Linux bridge vEdge (the agent) has no ports: every bridge of its host links to it.
 """
 
 from __future__ import annotations
@@ -23,12 +26,15 @@ class FindLinksForVedges(FindLinks):
         vedges = await self.objects("vedge", ("ports", "pnic"))
         vnic_by_id = index(await self.objects("vnic", ("mac_address", "network")), "id")
         vconnectors = await self.objects("vconnector", ("interfaces", "interfaces_names",
-                                                        "network"))
+                                                        "network", "bridge_name"))
         vconnector_by_iface = {(v.get("host"), name): v
                                for v in vconnectors for name in interface_names(v)}
+        vconnector_by_bridge = index(vconnectors, "host", "bridge_name")
         pnic_by_name = index(await self.objects("host_pnic", ("Link detected",)),
                              "host", "name")
         vpp = "VPP" in self.mechanism_drivers
+        if "LXB" in self.mechanism_drivers:
+            await self._agent_bridges(vedges, vconnectors)
         for vedge in vedges:
             ports = vedge.get("ports")
             if not isinstance(ports, dict):
@@ -40,8 +46,27 @@ class FindLinksForVedges(FindLinks):
                 if vnic is not None:
                     await self._vnic_link(vedge, port, vnic)
                     continue
+                bridge = vconnector_by_bridge.get((vedge.get("host"), port["name"]))
+                if bridge is not None and not vpp:
+                    await self._bridge_link(vedge, port, bridge, port["name"])
+                    continue
                 await self._vconnector_link(vedge, port, vconnector_by_iface, vpp)
                 await self._pnic_link(vedge, port, pnic_by_name)
+
+    async def _agent_bridges(self, vedges: list[Doc], vconnectors: list[Doc]) -> None:
+        """Linux bridge: each bridge to the one vEdge of its host, named by the bridge."""
+        by_host: dict[str, list[Doc]] = {}
+        for vedge in vedges:
+            by_host.setdefault(vedge.get("host", ""), []).append(vedge)
+        for vconnector in vconnectors:
+            on_host = by_host.get(vconnector.get("host", ""), [])
+            if len(on_host) != 1 or on_host[0].get("ports"):
+                continue
+            network = vconnector.get("network")
+            await self.add_link(vconnector, on_host[0],
+                                vconnector.get("bridge_name") or vconnector.get("name"),
+                                attributes={"network": network} if network else None,
+                                host=vconnector.get("host"))
 
     async def _vnic_link(self, vedge: Doc, port: Doc, vnic: Doc) -> None:
         attributes = {"network": vnic["network"]} if vnic.get("network") else {}
@@ -60,8 +85,11 @@ class FindLinksForVedges(FindLinks):
         else:
             return
         vconnector = by_iface.get((vedge.get("host"), iface))
-        if vconnector is None:
-            return
+        if vconnector is not None:
+            await self._bridge_link(vedge, port, vconnector, iface)
+
+    async def _bridge_link(self, vedge: Doc, port: Doc, vconnector: Doc, iface: str) -> None:
+        name = port["name"]
         attributes = {"mac_address": interface_mac(vconnector, iface) or "Unknown"}
         if vconnector.get("network"):
             attributes["network"] = vconnector["network"]

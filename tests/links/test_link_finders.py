@@ -92,19 +92,22 @@ async def test_vservice_links_and_network_node(db: AsyncDatabase) -> None:
     link = next(d for d in links if d["link_type"] == "vservice-vnic"
                 and d["target_id"] == DHCP_A)
     assert link["link_name"] == "net-a" and link["attributes"] == {"network": NET_A}
-    # every host NIC carries the networks with ports bound on its host (vxlan)
+    # vxlan networks with ports on a host hang off the NIC holding its tunnel address
     pnic_networks = {(d["source_id"], d["target_id"]) for d in links
                      if d["link_type"] == "host_pnic-network"}
-    assert ("eth0-52:54:00:00:02:00", NET_A) in pnic_networks
+    assert pnic_networks == {(f"eth1-52:54:00:00:0{h}:01", net)
+                             for h in (1, 2) for net, _ in NETWORKS.values()}
     segment = next(d for d in links if d["link_type"] == "host_pnic-network"
                    and d["target_id"] == NET_A)
     assert segment["link_name"] == "Segment-101" and segment["state"] == "up"
 
 
-async def test_vlan_networks_only_on_nics_behind_the_vedge(db: AsyncDatabase) -> None:
+async def test_vlan_networks_only_on_the_vedge_uplink(db: AsyncDatabase) -> None:
     env = env_config(new_env_name(), type_driver="vlan")
     docs = ovs_cloud()
     for doc in docs:
+        if doc["type"] == "network":
+            doc["provider:network_type"] = "vlan"
         if doc["type"] == "vedge" and doc["host"] == COMPUTE:
             doc["ports"]["eth1"] = {"id": "7", "name": "eth1"}
             doc["pnic"] = "eth1"
