@@ -4,8 +4,10 @@ captures; agents' ports publish nothing; exchanges keep simulators apart."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -337,3 +339,42 @@ async def test_a_burst_keeps_its_order_through_the_publish_window(
             if r.event_type == "compute.instance.create.end"]
     assert ends == booted
     assert amqp.event_types[-len(got):] == [r.event_type for r in got]
+
+
+async def _drop_connection(name: str) -> int:
+    """Have RabbitMQ close the connections named `name` (as a broker restart would)."""
+    listing = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", "-q", "list_connections", "pid", "client_properties",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    out, _ = await listing.communicate()
+    pids = [line.split("\t")[0] for line in out.decode().splitlines() if name in line]
+    for pid in pids:
+        closing = await asyncio.create_subprocess_exec(
+            "rabbitmqctl", "-q", "close_connection", pid, "test: broker gone",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        await closing.wait()
+    return len(pids)
+
+
+@pytest.mark.skipif(shutil.which("rabbitmqctl") is None, reason="needs rabbitmqctl")
+async def test_publishing_resumes_after_the_broker_drops_the_connection() -> None:
+    cloud = make_cloud()
+    async with sim_channel(cloud) as (amqp, cons):
+        net = next(n for n in cloud.networks.values() if not n.external)
+        drop = asyncio.create_task(_drop_connection(f"calipso-sim:{amqp.exchanges['nova']}"))
+        booted = []
+        while not drop.done() or len(booted) < 5:  # boots before, during and after the drop
+            booted.append(cloud.create_instance(f"drop-{len(booted)}", tenant(cloud),
+                                                [net.id]).uuid)
+            if len(booted) % 5 == 0:
+                cloud.delete_instance(booted[-5])
+            await asyncio.sleep(0.02)
+        assert await drop == 1
+        async with asyncio.timeout(60):
+            await amqp.flushed()
+        got = await cons.drain()
+        first = {r.message["message_id"]: r for r in got}  # at least once: drops repeat
+        creates = [r.message["payload"]["instance_id"] for r in first.values()
+                   if r.event_type == "compute.instance.create.end"]
+        assert creates == booted
+        assert len(first) == len(BOOT) * len(booted) + len(DELETE) * (len(booted) // 5)

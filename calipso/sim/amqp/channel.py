@@ -9,7 +9,9 @@ The cloud's feed is synchronous and reports record changes, not calls. The liste
 renders each change at once (payloads as of that version) and groups changes by
 `Change.op_id`; a group is closed when the next call starts or when the loop next runs
 (calls never await, so by then the call is over). Closed groups become messages in a
-queue that one task publishes in order, with publisher confirms (a window in flight). `await
+queue that one task publishes in order, with publisher confirms (a window in flight),
+over a robust connection: when the broker drops it, publishing resumes after the
+reconnect with the unconfirmed messages (at least once, in order). `await
 channel.flushed()` returns once everything the cloud did before the call is confirmed.
 """
 
@@ -27,13 +29,15 @@ from urllib.parse import unquote, urlsplit
 import aio_pika
 import aiormq
 
-from calipso.errors import ConfigError, FetchError
+from calipso.errors import ConfigError
 from calipso.sim.amqp.messages import Notification, envelope
 from calipso.sim.amqp.sequences import Rendered, Renderer, Sequencer
 from calipso.sim.cloud import Change, Cloud
 
 log = logging.getLogger(__name__)
 WINDOW = 64  # messages in flight (published, confirm pending)
+PUBLISH_TIMEOUT = 10.0  # seconds for a publish to be confirmed
+RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)  # after failed publishes, in turn (the last repeats)
 
 
 @dataclass(slots=True)
@@ -46,12 +50,13 @@ class AmqpChannel:
     versioned: bool = False
     published: int = 0
     event_types: list[str] = field(default_factory=list)  # in publish order
-    _queue: collections.deque[tuple[int, Notification]] = field(
+    # (number, notification, envelope): the body is built once, so a retry resends the
+    # same message (same message_id and timestamp)
+    _queue: collections.deque[tuple[int, Notification, bytes]] = field(
         default_factory=collections.deque)
     _group: list[Rendered] = field(default_factory=list)
     _group_op: tuple[int, str] = (0, "")
     _queued: int = 0
-    _error: FetchError | None = None
     _cond: asyncio.Condition = field(default_factory=asyncio.Condition)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _close_scheduled: bool = False
@@ -68,13 +73,11 @@ class AmqpChannel:
 
     async def flushed(self) -> None:
         """Wait until the notifications of every change made before this call are
-        confirmed by the broker."""
+        confirmed by the broker (while the broker is away, this waits: use a timeout)."""
         self._close_group()
         target = self._queued
         async with self._cond:
-            await self._cond.wait_for(lambda: self.published >= target or bool(self._error))
-        if self._error is not None:
-            raise self._error
+            await self._cond.wait_for(lambda: self.published >= target)
 
     # ---- feed side (synchronous) -----------------------------------------------------
 
@@ -95,13 +98,12 @@ class AmqpChannel:
         self._group = []
         for note in self._sequencer.notifications(op, group):
             self._queued += 1
-            self._queue.append((self._queued, note))
+            self._queue.append((self._queued, note, envelope(note.message())))
         self._wake.set()
 
-    async def _mark(self, count: int, error: FetchError | None = None) -> None:
+    async def _mark(self, count: int) -> None:
         async with self._cond:
             self.published = count
-            self._error = error or self._error
             self._cond.notify_all()
 
 
@@ -110,37 +112,53 @@ async def _publish_queued(channel: AmqpChannel,
     """The publisher task: in order, up to `WINDOW` messages awaiting their confirms.
 
     The publishes of a window start in queue order and aiormq writes each message's frames
-    under a FIFO lock, so they reach the broker in that order on the one channel.
+    under a FIFO lock, so they reach the broker in that order on the one channel. When the
+    broker goes away, the unconfirmed rest of the window is retried (with backoff) once
+    the robust connection is back, as oslo.messaging retries: at least once, in order.
     """
+    failures = 0
     while True:
         await channel._wake.wait()
         channel._wake.clear()
         while channel._queue:
             window = [channel._queue[i] for i in range(min(WINDOW, len(channel._queue)))]
-            failed: list[BaseException] = []
-            try:
-                async with asyncio.TaskGroup() as tg:
-                    for _, note in window:
-                        tg.create_task(_publish(exchanges[note.service], note))
-            except* (aiormq.exceptions.AMQPError, ConnectionError, OSError) as group:
-                failed = list(group.exceptions)
-            if failed:
-                log.error("amqp channel could not publish", exc_info=failed[0],
-                          extra={"count": len(window)})
-                await channel._mark(window[0][0] - 1,
-                                    FetchError("amqp", "publish", str(failed[0])))
-                return
-            for _ in window:
+            done, error = await _publish_window(exchanges, [(n, b) for _, n, b in window])
+            for _ in range(done):
                 channel._queue.popleft()
-            channel.event_types += [note.event_type for _, note in window]
-            await channel._mark(window[-1][0])
+            channel.event_types += [note.event_type for _, note, _ in window[:done]]
+            if done:
+                await channel._mark(window[done - 1][0])
+            if error is None:
+                if failures:
+                    log.info("amqp channel publishes again", extra={"count": failures})
+                    failures = 0
+                continue
+            if not failures:
+                log.warning("amqp channel cannot publish; retrying", exc_info=error,
+                            extra={"event_type": window[done][1].event_type})
+            await asyncio.sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)])
+            failures += 1
 
 
-async def _publish(exchange: aio_pika.abc.AbstractExchange, note: Notification) -> None:
-    message = aio_pika.Message(envelope(note.message()), content_type="application/json",
+async def _publish_window(
+    exchanges: dict[str, aio_pika.abc.AbstractExchange], notes: list[tuple[Notification, bytes]],
+) -> tuple[int, BaseException | None]:
+    """Publish `notes` together; how many from the start were confirmed, the first error."""
+    results = await asyncio.gather(
+        *(_publish(exchanges[note.service], note, body) for note, body in notes),
+        return_exceptions=True)
+    for i, result in enumerate(results):
+        if isinstance(result, BaseException):
+            return i, result
+    return len(notes), None
+
+
+async def _publish(exchange: aio_pika.abc.AbstractExchange, note: Notification,
+                   body: bytes) -> None:
+    message = aio_pika.Message(body, content_type="application/json",
                                content_encoding="utf-8",
                                delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT)
-    await exchange.publish(message, routing_key=note.routing_key)
+    await exchange.publish(message, routing_key=note.routing_key, timeout=PUBLISH_TIMEOUT)
 
 
 @contextlib.asynccontextmanager
@@ -163,7 +181,9 @@ async def open_amqp_channel(
     channel._sequencer = Sequencer(cloud, legacy=legacy, versioned=versioned)
     channel._loop = asyncio.get_running_loop()
     try:
-        connection = await aio_pika.connect(uri, timeout=10)
+        connection = await aio_pika.connect_robust(
+            uri, timeout=10, reconnect_interval=1,
+            client_properties={"connection_name": f"calipso-sim:{nova_exchange}"})
     except (aiormq.exceptions.AMQPError, ConnectionError, OSError, TimeoutError) as err:
         raise ConfigError(f"cannot connect to AMQP at {channel.config()['host']}: {err}"
                           ) from err
@@ -188,7 +208,7 @@ async def open_amqp_channel(
 async def _stop(task: asyncio.Task[None], channel: AmqpChannel) -> None:
     """Publish what the cloud already did (bounded), then stop the publisher."""
     if not task.done():
-        with contextlib.suppress(TimeoutError, FetchError):
+        with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(10):
                 await channel.flushed()
     task.cancel()
