@@ -104,10 +104,11 @@ class HostTools:
                 return handler(rest, netns, details)
         return _error(f'Object "{obj}" is unknown, try "ip help".')
 
-    def _views(self, netns: str | None) -> list[render_ip.DevView] | None:
+    def _views(self, netns: str | None, only: str | None = None
+               ) -> list[render_ip.DevView] | None:
         index = self._ifindex()
         if netns is None:
-            return render_ip.root_views(self.wiring, index)
+            return render_ip.root_views(self.wiring, index, only)
         ns = self.wiring.namespaces.get(netns)
         return None if ns is None else render_ip.namespace_views(ns, index)
 
@@ -119,7 +120,7 @@ class HostTools:
             return None, _error(f'Command "{rest[0]}" is unknown, try "ip address help".', 255)
         if rest and rest[0] == "dev":
             rest = rest[1:]
-        views = self._views(netns) or []
+        views = self._views(netns, rest[0] if rest else None) or []
         if rest:
             views = [v for v in views if v.dev.name == rest[0]]
             if not views:
@@ -234,16 +235,22 @@ class HostTools:
         return Result(render_bridge.render_bridge_fdb(self.wiring, self._remote_macs()))
 
     def _remote_macs(self) -> dict[tuple[str, str], list[str]]:
+        """MACs behind each remote VTEP of the LXB VXLAN devices (one pass per network)."""
         wiring = self.wiring
         vxlan_net = {d.name: wiring.bridges[d.master].network_id for d in wiring.devs
                      if d.kind == "vxlan" and d.vni is not None and d.master in wiring.bridges}
+        by_host: dict[str, dict[str, list[str]]] = {}
+        for net in set(vxlan_net.values()):
+            if net is None:
+                continue
+            buckets = by_host[net] = {}
+            for port in self.cloud.ports_on_network(net):
+                buckets.setdefault(port.host, []).append(port.mac)
         result: dict[tuple[str, str], list[str]] = {}
         for tunnel in wiring.tunnels:
             net = vxlan_net.get(tunnel.name)
-            if net is None:
-                continue
-            result[(tunnel.name, tunnel.remote_ip)] = [
-                p.mac for p in self.cloud.ports_on_network(net) if p.host == tunnel.remote_host]
+            if net is not None:
+                result[(tunnel.name, tunnel.remote_ip)] = by_host[net].get(tunnel.remote_host, [])
         return result
 
     def ovs_vsctl(self, args: list[str]) -> Result:

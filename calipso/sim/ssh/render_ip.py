@@ -71,8 +71,10 @@ def bridge_id_text(mac: str) -> str:
     return "8000." + ":".join(f"{int(part, 16):x}" for part in mac.split(":"))
 
 
-def root_views(wiring: HostWiring, ifindex: Mapping[str, int] | None = None) -> list[DevView]:
-    """The root namespace's devices with what `ip` prints about their relations."""
+def root_views(wiring: HostWiring, ifindex: Mapping[str, int] | None = None,
+               only: str | None = None) -> list[DevView]:
+    """The root namespace's devices (or just `only`) with what `ip` prints about their
+    relations."""
     index = ifindex or order_ifindexes(wiring.devs)
     ovs_system = {p.name for p in wiring.ovs_ports if p.type in ("", "system")}
     bridge_pos: dict[str, tuple[int, str]] = {}
@@ -86,6 +88,8 @@ def root_views(wiring: HostWiring, ifindex: Mapping[str, int] | None = None) -> 
                 for pos, d in enumerate(ns.devs)}
     views = []
     for dev in wiring.devs:
+        if only is not None and dev.name != only:
+            continue
         master = None if dev.kind == "openvswitch" else dev.master
         if master is None and dev.name in ovs_system:
             master = "ovs-system"
