@@ -24,12 +24,17 @@ def _lxb_docs(with_vedge: bool) -> list[dict]:
         {"id": f"{HOST}-{tap}", "type": "vnic", "name": tap, "host": HOST, "mac_address": mac,
          "vnic_type": "instance_vnic", "instance_id": "inst-1"},
         {"id": vconnector, "type": "vconnector", "name": f"{HOST}-{brq}", "host": HOST,
+         "bridge_name": brq,
          "interfaces_names": [tap, "vxlan-267"],
          "interfaces": {tap: {"name": tap, "mac_address": mac},
                         "vxlan-267": {"name": "vxlan-267"}}},
         {"id": f"{HOST}-otep-vxlan-267", "type": "otep", "name": f"{HOST}-otep-vxlan-267",
          "host": HOST, "parent_id": vconnector, "parent_type": "vconnector",
          "vconnector": f"{HOST}-{brq}", "ip_address": "172.16.0.31"},
+        {"id": f"{HOST}-brqother-8000.2", "type": "vconnector", "name": f"{HOST}-brqother",
+         "host": HOST, "bridge_name": "brqother", "interfaces_names": ["vxlan-300"]},
+        {"id": f"{HOST}-brqflat-8000.3", "type": "vconnector", "name": f"{HOST}-brqflat",
+         "host": HOST, "bridge_name": "brqflat", "interfaces_names": ["eth2"]},
         {"id": "eth0-52:54:00:07:00:00", "type": "host_pnic", "name": "eth0", "host": HOST,
          "IP Address": "172.16.0.31", "Link detected": "yes", "mac_address": "52:54:00:07:00:00"},
     ]
@@ -48,9 +53,18 @@ async def test_lxb_vedge_otep_starts_at_the_vedge(db: AsyncDatabase) -> None:
     vconnector = f"{HOST}-brqc08e7dcd-4a-8000.1"
     assert ("vedge-otep", "lxb-agent-7", otep) in links
     assert ("otep-vconnector", otep, vconnector) in links
+    # every bridge holding a VXLAN device of the host, not the flat one
+    assert ("otep-vconnector", otep, f"{HOST}-brqother-8000.2") in links
+    assert not [p for p in links if p[0] == "otep-vconnector" and "brqflat" in p[2]]
     assert ("otep-host_pnic", otep, "eth0-52:54:00:07:00:00") in links
     assert ("vnic-vconnector", f"{HOST}-tap7a8c0a54-75", vconnector) in links
     assert not [p for p in links if p[0] == "vedge-otep" and p[1] == vconnector]
+    # the agent vEdge has no ports: the bridge links to it, named by the bridge
+    [bridge_vedge] = await links_of(db, env.name, link_type="vconnector-vedge",
+                                    source_id=vconnector)
+    assert (bridge_vedge["source_id"], bridge_vedge["target_id"]) == (vconnector, "lxb-agent-7")
+    assert bridge_vedge["link_name"] == "brqc08e7dcd-4a"
+    assert bridge_vedge["attributes"] == {"network": "net-1"}
 
 
 async def test_lxb_without_vedge_makes_no_vedge_otep(db: AsyncDatabase) -> None:

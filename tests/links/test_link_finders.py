@@ -82,6 +82,29 @@ async def test_tap_on_br_int_links_vnic_to_vedge(db: AsyncDatabase) -> None:
     assert link["attributes"] == {"network": NET_A}
 
 
+async def test_br_int_bridge_of_the_openvswitch_firewall(db: AsyncDatabase) -> None:
+    env = env_config(new_env_name())
+    docs = ovs_cloud(hybrid=False)
+    for host, taps in ((COMPUTE, ["tap00000001-01", "tap00000002-02"]),
+                       (NETWORK_NODE, ["tap00000065-65", "tap00000066-66"])):
+        docs.append({"id": f"{host}-br-int-0000aa", "type": "vconnector",
+                     "name": f"{host}-br-int", "bridge_name": "br-int", "host": host,
+                     "interfaces_names": ["br-int", "patch-tun", *taps]})
+    await insert(db, env.name, docs)
+    await find_links(link_context(db, env), PLAN)
+    links = await links_of(db, env.name, implicit=False)
+    br_int = f"{COMPUTE}-br-int-0000aa"
+    assert {("vnic-vconnector", TAP_A, br_int), ("vnic-vedge", TAP_A, f"agent-0001-{COMPUTE}"),
+            ("vconnector-vedge", br_int, f"agent-0001-{COMPUTE}")} <= pairs(links)
+    bridge = next(d for d in links if d["link_type"] == "vconnector-vedge"
+                  and d["source_id"] == br_int)
+    assert bridge["link_name"] == "port-1"
+    # the DHCP port is an internal port of the vEdge, not a member of the bridge
+    assert ("vnic-vedge", DHCP_A, f"agent-0002-{NETWORK_NODE}") in pairs(links)
+    assert not [d for d in links if d["source_id"] == DHCP_A
+                and d["link_type"] == "vnic-vconnector"]
+
+
 async def test_vservice_links_and_network_node(db: AsyncDatabase) -> None:
     env, _, _ = await _run(db)
     links = await links_of(db, env.name, implicit=False)
