@@ -3,6 +3,8 @@ truth of its type (ids, parents, paths and the truth's key fields, field by fiel
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from fetch_harness import ApiScan, differences, open_sim, scan_context
 from pymongo.asynchronous.database import AsyncDatabase
@@ -96,3 +98,16 @@ async def test_zones_and_hosts_under_a_region_or_the_admin_project(db: AsyncData
             type_ = "availability_zone" if "zone" not in by_admin[0] else "host"
             assert {d["id"] for d in by_admin} == {
                 d["id"] for d in truth if d["type"] == type_}
+
+
+async def test_a_second_scan_finds_the_same_documents(db: AsyncDatabase) -> None:
+    """Nothing churns between scans of an unchanged cloud (no heartbeats, no timestamps
+    of the scan itself): a re-scan changes nothing but last_scanned."""
+    async with open_sim(spec("ovs", "vxlan"), mysql=True) as (_, env):
+        runs = []
+        for run in range(2):
+            await asyncio.sleep(1.1 * run)  # heartbeats are stamped to the second
+            async with scan_context(env, db) as ctx:
+                await ApiScan(ctx).all()
+                runs.append(ctx.state.objects)
+    assert runs[0] == runs[1]
