@@ -10,6 +10,7 @@ CLI fetchers do I/O towards the hosts here.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -101,9 +102,10 @@ async def scan_hosts(ctx: ScanContext, truth: dict[str, list[Doc]],
         if doc["type"] not in HOST_PART:
             ctx.state.remember(dict(doc))
     walker = TruthWalker(ctx, truth)
-    for host in ctx.of_type("host"):
-        if hosts is None or host["id"] in hosts:
-            await walker.walk("ScanHost", host)
+    async with asyncio.TaskGroup() as group:  # hosts side by side, as a scan walks them
+        for host in ctx.of_type("host"):
+            if hosts is None or host["id"] in hosts:
+                group.create_task(walker.walk("ScanHost", host))
     await ctx.inventory.flush()
     return walker
 
