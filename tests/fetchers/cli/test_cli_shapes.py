@@ -190,11 +190,14 @@ def test_otep_interface_from_the_captured_addresses(fixture_text: Text) -> None:
 
 
 def test_vpp_interface_addresses() -> None:
-    text = ("TenGigabitEthernet5/0/0 (up):\n  L3 10.1.0.11/16\n  L3 2001:db8::b/64\n"
-            "local0 (dn):\nVirtualEthernet0/0/0 (up):\n")
+    text = ("TenGigabitEthernet5/0/0 (up):\n  L2 bridge bd-id 2 idx 1 shg 0  \n"
+            "  L3 10.1.0.11/16\n  L3 2001:db8::b/64\n"
+            "local0 (dn):\nVirtualEthernet0/0/0 (up):\n  L2 bridge bd-id 1 idx 2 shg 0  \n")
     uplink, local0, veth = parse_vppctl_show_int_addr(text)
-    assert (uplink.ipv4, uplink.ipv6) == (("10.1.0.11/16",), ("2001:db8::b/64",))
-    assert (local0.state, local0.ipv4, veth.ipv4) == ("dn", (), ())
+    assert (uplink.ipv4, uplink.ipv6, uplink.bd_id) == (
+        ("10.1.0.11/16",), ("2001:db8::b/64",), 2)
+    assert (local0.state, local0.ipv4, local0.bd_id, veth.ipv4, veth.bd_id) == (
+        "dn", (), None, (), 1)
 
 
 def test_lxb_otep_from_the_captured_vxlan_device(fixture_text: Text) -> None:

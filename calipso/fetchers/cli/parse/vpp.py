@@ -16,7 +16,8 @@ Records (frozen, slotted dataclasses):
     ``bd_id`` (int or None), ``shg`` (int or None), ``bvi`` (bool), ``xconnect_peer``.
 ``VppInterfaceAddresses`` (``parse_vppctl_show_int_addr``, one per ``NAME (up|dn):``)
     ``name``, ``state`` (``up``/``dn``), ``ipv4`` and ``ipv6`` (tuples of ``ADDR/LEN``,
-    from the indented ``[L3] ADDR/LEN`` lines under it).
+    from the indented ``[L3] ADDR/LEN`` lines under it), ``bd_id`` (from an
+    ``L2 bridge bd-id N idx I shg S`` line, else None).
 ``VppHardwareInterface`` (``parse_vppctl_show_hardware``, one per named row)
     ``name``, ``index`` (int), ``link`` (``up``/``down``), ``hardware``, ``mac_address``
     (from ``Ethernet address``, lower case, or None), ``details`` (the indented lines,
@@ -77,6 +78,7 @@ class VppInterfaceAddresses:
     state: str
     ipv4: tuple[str, ...]
     ipv6: tuple[str, ...]
+    bd_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,21 +196,29 @@ def parse_vppctl_show_mode(text: str) -> list[VppMode]:
 
 def parse_vppctl_show_int_addr(text: str) -> list[VppInterfaceAddresses]:
     parser = "parse_vppctl_show_int_addr"
-    rows: list[tuple[str, str, list[str]]] = []
+    rows: list[tuple[str, str, list[str], list[int]]] = []
     for line in require_text(text, parser):
         if not line[0].isspace():
             match = _ADDR_HEAD.match(line.strip())
             if match is None:
                 raise ParseError(parser, line, "expected 'NAME (up|dn):'")
-            rows.append((match["name"], match["state"], []))
+            rows.append((match["name"], match["state"], [], []))
             continue
         if not rows:
             raise ParseError(parser, line, "address before the first interface")
         tokens = line.split()
+        if tokens[0] == "L2":
+            bd_id = value_after(tokens, "bd-id")
+            if bd_id is not None and not bd_id.isdigit():
+                raise ParseError(parser, line, "bd-id is not a number")
+            if bd_id is not None:
+                rows[-1][3].append(int(bd_id))
+            continue
         address = tokens[-1]
         if tokens[0] not in ("L3", address) or "/" not in address:
-            raise ParseError(parser, line, "expected '[L3] ADDRESS/LEN'")
+            raise ParseError(parser, line, "expected '[L3] ADDRESS/LEN' or 'L2 ...'")
         rows[-1][2].append(address)
     return [VppInterfaceAddresses(
         name=name, state=state, ipv4=tuple(a for a in addrs if ":" not in a),
-        ipv6=tuple(a for a in addrs if ":" in a)) for name, state, addrs in rows]
+        ipv6=tuple(a for a in addrs if ":" in a), bd_id=bds[0] if bds else None)
+        for name, state, addrs, bds in rows]

@@ -34,6 +34,7 @@ from calipso.fetchers.cli.parse.virsh import (
 from calipso.fetchers.cli.parse.vpp import (
     parse_vppctl_show_hardware,
     parse_vppctl_show_int,
+    parse_vppctl_show_int_addr,
     parse_vppctl_show_mode,
     parse_vppctl_show_version,
 )
@@ -133,6 +134,11 @@ CASES: list[tuple[Callable[[str], Any], str, str]] = [
     (parse_vppctl_show_mode, "l2 bridge X bd_id x shg 0\n", "not a number"),
     (parse_vppctl_show_mode, "l2 bridge X shg 0\n", "without bd_id"),
     (parse_vppctl_show_mode, "l2 tunnel X\n", "bridge|xconnect"),
+    (parse_vppctl_show_int_addr, "", "empty"),
+    (parse_vppctl_show_int_addr, "show int: unknown input `addr'\n", "NAME (up|dn)"),
+    (parse_vppctl_show_int_addr, "  L3 10.0.0.1/24\n", "before the first"),
+    (parse_vppctl_show_int_addr, "eth0 (up):\n  L3 10.0.0.1\n", "ADDRESS/LEN"),
+    (parse_vppctl_show_int_addr, "eth0 (up):\n  L2 bridge bd-id x idx 1\n", "not a number"),
 ]
 
 
