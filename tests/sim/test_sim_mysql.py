@@ -64,9 +64,9 @@ async def channel(cloud: Cloud) -> AsyncIterator[MysqlChannel]:
         yield ch
 
 
-def test_every_row_has_one_value_per_column() -> None:
+async def test_every_row_has_one_value_per_column() -> None:
     cloud = make_cloud()
-    snapshot = snapshot_rows(ChangeWriter(RowBuilder(cloud), {n: n for n in s.SCHEMAS}))
+    snapshot = await snapshot_rows(ChangeWriter(RowBuilder(cloud), {n: n for n in s.SCHEMAS}))
     for table, rows in snapshot.items():
         assert all(len(row) == len(table.columns) for row in rows), table.name
     assert snapshot[s.AGGREGATE_METADATA], "aggregate metadata rows expected"

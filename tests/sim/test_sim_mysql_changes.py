@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from test_sim_mysql import ROOT_URI, make_cloud, new_prefix, query
 
-from calipso.sim import Cloud
+from calipso.sim import Cloud, generate, spec_from_flags
 from calipso.sim.model import OWNER_DHCP, OWNER_ROUTER_INTERFACE
 from calipso.sim.mysql import MysqlChannel, open_mysql_channel
 
@@ -140,18 +140,22 @@ async def test_an_unbound_port_then_bound(live: tuple[Cloud, MysqlChannel]) -> N
 
 
 async def test_changes_made_while_filling_are_applied_after_it() -> None:
-    cloud = make_cloud()
-    net = next(n for n in cloud.networks.values() if not n.external)
-
+    cloud = generate(spec_from_flags(hosts=12, instances=1500, networks=6, seed=3))
+    nets = [n for n in cloud.networks.values() if not n.external]
+    originals = list(cloud.instances)
     entered = asyncio.Event()
 
     async def churn() -> int:  # the API channel mutating the cloud all through the set-up
         alive: list[str] = []
         i = 0
         while not entered.is_set():
+            net = nets[i % len(nets)]
             alive.append(cloud.create_instance(f"burst-{i}", net.project_id, [net.id]).uuid)
             if len(alive) > 5:
                 cloud.delete_instance(alive.pop(0))
+            victim = originals[i * 7 % len(originals)]  # and some of the filled ones
+            if victim in cloud.instances:
+                cloud.delete_instance(victim)
             i += 1
             await asyncio.sleep(0.002)
         return i
@@ -161,7 +165,18 @@ async def test_changes_made_while_filling_are_applied_after_it() -> None:
         entered.set()
         assert await task > 10
         await ch.synced()
-        rows = await query(ch, "SELECT uuid FROM {nova}.instances WHERE deleted = 0")
+        rows = await query(ch, "SELECT i.uuid, ic.network_info FROM {nova}.instances i JOIN "
+                           "{nova}.instance_info_caches ic ON ic.instance_uuid = i.uuid "
+                           "WHERE i.deleted = 0")
         assert {r["uuid"] for r in rows} == set(cloud.instances)
+        for row in rows:
+            macs = [v["address"] for v in json.loads(row["network_info"])]
+            assert macs == [cloud.ports[p].mac for p in cloud.instances[row["uuid"]].port_ids]
         rows = await query(ch, "SELECT id FROM {neutron}.ports")
         assert {r["id"] for r in rows} == set(cloud.ports)
+        rows = await query(ch, "SELECT id, configurations FROM {neutron}.agents")
+        assert {r["id"]: json.loads(r["configurations"]) for r in rows} == {
+            a: cloud.agent_configurations(a) for a in cloud.agents}
+        rows = await query(ch, "SELECT host, running_vms FROM {nova}.compute_nodes")
+        assert {r["host"]: r["running_vms"] for r in rows} == {
+            h.name: len(cloud.instances_on_host(h.name)) for h in cloud.compute_hosts()}

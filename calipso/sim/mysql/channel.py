@@ -205,12 +205,12 @@ async def open_mysql_channel(
         def on_change(change: Change) -> None:
             channel._enqueue(change.version, writer.statements(change))
 
-        # subscribe and snapshot with no await in between: the queue holds exactly the
-        # changes made after the rows the fill writes
+        # subscribe, then snapshot: every change from here on is queued and applied after
+        # the fill (see fill.snapshot_rows for why rows built meanwhile stay right)
         stack.callback(cloud.subscribe(on_change))
         started = time.perf_counter()
         channel._queued = channel._applied = cloud.version
-        snapshot = snapshot_rows(writer)
+        snapshot = await snapshot_rows(writer)
         channel.row_counts = await insert_snapshot(lambda: _connect(server), writer, snapshot)
         channel.fill_seconds = time.perf_counter() - started
         log.info("mysql channel filled", extra={"duration_ms": round(channel.fill_seconds * 1e3),
