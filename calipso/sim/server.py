@@ -273,16 +273,22 @@ class SimCloud:
             self._written_cond.notify_all()
 
     async def _truth_writer(self) -> None:
-        """Write the truth file now, then again a debounce after each burst of changes."""
+        """Write the truth file now, then again a debounce after each burst of changes.
+
+        The debounce is at least twice the last write's duration: at 20,000 instances a
+        rebuild holds the loop for seconds, and the channels must keep answering."""
         first = True
+        took = 0.0
         while True:
             if not first:
                 await self._dirty.wait()
-                await asyncio.sleep(self.truth_debounce)
+                await asyncio.sleep(max(self.truth_debounce, 2 * took))
             first = False
             self._dirty.clear()
+            started = time.perf_counter()
             try:
                 await self._write_truth()
+                took = time.perf_counter() - started
             except (OSError, ValueError):
                 log.exception("sim truth file not written",
                               extra={"env": self.env_name, "path": str(self.truth_path)})

@@ -360,6 +360,18 @@ async def test_same_keys_as_captures(api: ApiClient, service: str, path: str, ke
         assert all(set(s) == {"available", "active", "updated_at"} for s in services)
 
 
+async def test_security_groups_and_floating_ips(sim: SimCloud, api: ApiClient) -> None:
+    groups = (await api.get("neutron", "/v2.0/security-groups"))["security_groups"]
+    assert len(groups) == len(sim.cloud.projects)
+    by_id = {g["id"]: g for g in groups}
+    for port in (await api.get("neutron", "/v2.0/ports?device_owner=compute:nova"))["ports"]:
+        (group,) = port["security_groups"]
+        assert by_id[group]["project_id"] == port["project_id"]
+    shown = await api.get("neutron", f"/v2.0/security-groups/{groups[0]['id']}")
+    assert shown["security_group"]["name"] == "default"
+    assert (await api.get("neutron", "/v2.0/floatingips")) == {"floatingips": []}
+
+
 async def test_aggregates_and_microversions(sim: SimCloud, api: ApiClient) -> None:
     mv = {"OpenStack-API-Version": "compute 2.41"}
     aggs = (await api.get("nova", "/os-aggregates", headers=mv))["aggregates"]

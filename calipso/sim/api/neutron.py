@@ -38,7 +38,7 @@ PAGING_KEYS = frozenset({"limit", "marker", "fields", "sort_key", "sort_dir", "p
 @dataclass(frozen=True, slots=True)
 class Resource:
     singular: str
-    table: str  # Cloud attribute holding the records
+    table: str  # Cloud attribute holding the records, or a key of DERIVED; the JSON key
     view: Callable[[Cloud, Any], dict[str, Any]]
     indexes: tuple[tuple[str, Callable[[Cloud, str], Iterable[Any]]], ...] = ()
 
@@ -54,11 +54,26 @@ RESOURCES = {
     "routers": Resource("router", "routers", views.router_view),
     "agents": Resource("agent", "agents", views.agent_view, (
         ("host", lambda c, v: c.agents_on_host(v)),)),
+    "security-groups": Resource("security_group", "security_groups",
+                                views.security_group_view),
+    "floatingips": Resource("floatingip", "floatingips", lambda cloud, rec: rec),
+}
+
+
+def _security_groups(cloud: Cloud) -> dict[str, Any]:
+    """One `default` group per project, the one every instance port carries."""
+    return {views.default_security_group(p.id): p for p in cloud.projects.values()}
+
+
+DERIVED: dict[str, Callable[[Cloud], dict[Any, Any]]] = {
+    "security_groups": _security_groups,
+    "floatingips": lambda cloud: {},  # the model has no floating IPs (yet)
 }
 
 
 def _table(cloud: Cloud, res: Resource) -> dict[Any, Any]:
-    return getattr(cloud, res.table)
+    derived = DERIVED.get(res.table)
+    return derived(cloud) if derived else getattr(cloud, res.table)
 
 
 def _not_found(res: Resource, ident: str) -> NotFound:
@@ -130,7 +145,7 @@ def list_handler(collection: str) -> Callable[[web.Request], Any]:
         by_id = {i["id"]: i for i in items}
         chunk, more = page(list(by_id), limit or None, marker,
                            lambda msg, field=None: _not_found(res, marker or ""))
-        out: dict[str, Any] = {collection: [_fields(request, by_id[i]) for i in chunk]}
+        out: dict[str, Any] = {res.table: [_fields(request, by_id[i]) for i in chunk]}
         links = []
         if more and limit:
             links.append({"href": next_link(request, limit, chunk[-1]), "rel": "next"})
@@ -139,7 +154,7 @@ def list_handler(collection: str) -> Callable[[web.Request], Any]:
                 {"limit": str(limit), "marker": chunk[0], "page_reverse": "True"})),
                 "rel": "previous"})
         if links:
-            out[f"{collection}_links"] = links
+            out[f"{res.table}_links"] = links
         return reply(out)
 
     return handler

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from calipso.sim.cloud import Cloud
-from calipso.sim.model import Agent, Network, Port, Router, Subnet
+from calipso.sim.model import TIMESTAMP, Agent, Network, Port, Project, Router, Subnet
 
 SG_NS = uuid.UUID("5e1a7c1d-0000-4000-8000-000000000002")
 L2_AGENTS = ("neutron-openvswitch-agent", "neutron-linuxbridge-agent")
@@ -88,6 +88,27 @@ def port_view(cloud: Cloud, port: Port) -> dict[str, Any]:
         "port_security_enabled": compute,
         "propagate_uplink_status": False, "pvlan_type": None, "pvlan_community": None,
     }
+
+
+def security_group_view(cloud: Cloud, project: Project) -> dict[str, Any]:
+    """The project's `default` group: all egress, ingress from the group itself."""
+    ident = default_security_group(project.id)
+    rules = []
+    for direction, remote in (("egress", None), ("ingress", ident)):
+        for ethertype in ("IPv4", "IPv6"):
+            rules.append({
+                "id": str(uuid.uuid5(SG_NS, f"{ident}/{direction}/{ethertype}")),
+                "security_group_id": ident, "direction": direction, "ethertype": ethertype,
+                "protocol": None, "port_range_min": None, "port_range_max": None,
+                "remote_ip_prefix": None, "remote_group_id": remote,
+                "remote_address_group_id": None, "normalized_cidr": None,
+                "description": "", "belongs_to_default_sg": True, "revision_number": 0,
+                "created_at": TIMESTAMP, "updated_at": TIMESTAMP, "tags": [],
+                **_owner(project.id)})
+    return {"id": ident, "name": "default", "description": "Default security group",
+            "stateful": True, "shared": False, "security_group_rules": rules,
+            "revision_number": 1, "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
+            "tags": [], **_owner(project.id)}
 
 
 def router_view(cloud: Cloud, router: Router) -> dict[str, Any]:
