@@ -1,8 +1,8 @@
 """Physical NICs of a VPP host: the vEdge's hardware ports (``…GigabitEthernet…``).
 
-Per host: one ``vppctl show hardware-interfaces`` (MAC, link) and one ``vppctl show int
-addr`` (addresses). Each NIC is a ``host_pnic`` ``<host>-pnic-<name>`` under the vEdge's
-pNICs folder.
+Per NIC ``vppctl show hardware-interfaces <nic>`` (MAC, link; the vConnector fetcher lists
+all interfaces) and per host one ``vppctl show int addr`` (addresses). Each NIC is a
+``host_pnic`` ``<host>-pnic-<name>`` under the vEdge's pNICs folder.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ class CliFetchHostPnicsVpp(CliAccess):
         if not names:
             return []
         host = str(vedge["host"])
-        hardware = parse_vppctl_show_hardware(
-            await self.run(host, "vppctl show hardware-interfaces"))
+        hardware = [hw for name in names for hw in parse_vppctl_show_hardware(
+            await self.run(host, f"vppctl show hardware-interfaces {name}"))]
         return shape_vpp_pnics(host, names, hardware, await self._addresses(host))
 
     async def _addresses(self, host: str) -> list[VppInterfaceAddresses]:

@@ -6,9 +6,10 @@ interfaces (MACs from the Neutron ports bound to the host whose id starts with t
 interface name's tail) and the network of the port it plugs. Without hybrid plug (the
 ``openvswitch`` firewall, the host's OVS agent reports ``ovs_hybrid_plug: false``) the
 taps sit on ``br-int`` itself, which is then the host's one vConnector
-``<host>-br-int-<datapath id>`` with the ports ``ovs-vsctl show`` lists on it. The
-datapath id is the one OVS derives when none is configured: ``0000`` and the bridge's MAC
-(``ip link show br-int``).
+``<host>-br-int-<datapath id>`` with its interfaces (``ovs-vsctl list-ifaces br-int`` and
+its own internal port; the vEdge fetcher reads ``ovs-vsctl show``). The datapath id is
+the one OVS derives when none is configured: ``0000`` and the bridge's MAC (``ip link
+show br-int``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from calipso.fetchers.base import Doc
 from calipso.fetchers.cli.base import CliAccess
 from calipso.fetchers.cli.parse.brctl import LinuxBridge, parse_brctl_show
 from calipso.fetchers.cli.parse.ip_address import parse_ip_link_show
-from calipso.fetchers.cli.parse.ovs import OvsBridge, parse_ovs_vsctl_show
+from calipso.fetchers.cli.parse.ovs import parse_ovs_vsctl_list_ifaces
 from calipso.fetchers.cli.scope import L2Agents, Ports, host_named
 
 if TYPE_CHECKING:
@@ -47,16 +48,13 @@ class CliFetchVconnectorsOvs(CliAccess):
         return docs
 
     async def _integration_bridge(self, host: str, agent: Doc, ports: list[Doc]) -> Doc:
-        bridge_name = (agent.get("configurations") or {}).get("integration_bridge") \
+        bridge = (agent.get("configurations") or {}).get("integration_bridge") \
             or INTEGRATION_BRIDGE
-        show = parse_ovs_vsctl_show(await self.run(host, "ovs-vsctl show"))
-        link = parse_ip_link_show(await self.run(host, f"ip link show {bridge_name}"))
+        ifaces = parse_ovs_vsctl_list_ifaces(
+            await self.run(host, f"ovs-vsctl list-ifaces {bridge}"))
+        link = parse_ip_link_show(await self.run(host, f"ip link show {bridge}"))
         dpid = datapath_id(link[0].mac_address if link else None)
-        bridge = show.bridge(bridge_name)
-        if bridge is None:
-            bridge = OvsBridge(bridge_name, (), None, None, (), {})
-        return shape_ovs_bridge(host, bridge, dpid, ports)
-
+        return shape_ovs_bridge(host, bridge, [bridge, *ifaces], dpid, ports)
 
 
 def datapath_id(mac: str | None) -> str:
@@ -98,12 +96,12 @@ def shape_linux_bridges(host: str, bridges: list[LinuxBridge], ports: list[Doc],
     } for b in bridges]
 
 
-def shape_ovs_bridge(host: str, bridge: OvsBridge, datapath_id: str,
+def shape_ovs_bridge(host: str, bridge: str, names: list[str], datapath_id: str,
                      ports: list[Doc]) -> Doc:
-    names = [p.name for p in bridge.ports]
+    """An OVS bridge as a vConnector; ``names`` are its interfaces, its own included."""
     return {
-        "id": f"{host}-{bridge.name}-{datapath_id}", "name": f"{host}-{bridge.name}",
-        "object_name": f"{host}-{bridge.name}", "host": host, "bridge_name": bridge.name,
+        "id": f"{host}-{bridge}-{datapath_id}", "name": f"{host}-{bridge}",
+        "object_name": f"{host}-{bridge}", "host": host, "bridge_name": bridge,
         "bridge_id": datapath_id, "connector_type": "bridge", "stp_enabled": False,
         "interfaces_names": names, "interfaces": _interfaces(names, ports), "network": None,
     }

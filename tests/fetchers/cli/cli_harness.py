@@ -67,14 +67,31 @@ def environment(sim: SimCloud, channel: Any) -> EnvironmentConfig:
     return EnvironmentConfig.model_validate(doc)
 
 
+class CommandLog:
+    """The scan's SSH pool, noting every (host, command) it is asked to run."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self.runs: list[tuple[str, str]] = []
+
+    async def run(self, host: str, command: str) -> str:
+        self.runs.append((host, command))
+        return str(await self.pool.run(host, command))
+
+    async def release(self, host: str) -> None:
+        await self.pool.release(host)
+
+
 @contextlib.asynccontextmanager
-async def cli_context(env: EnvironmentConfig, db: AsyncDatabase) -> AsyncIterator[ScanContext]:
+async def cli_context(env: EnvironmentConfig, db: AsyncDatabase,
+                      log: bool = False) -> AsyncIterator[ScanContext]:
     settings = load_settings()
     now = datetime.now(UTC)
     async with open_sources(env, settings, db) as sources:
         yield ScanContext(
             env=env, settings=settings, db=db, inventory=InventoryWriter(db, env.name, now),
-            api=sources.api, mysql=sources.mysql, ssh=sources.ssh,
+            api=sources.api, mysql=sources.mysql,
+            ssh=CommandLog(sources.ssh) if log else sources.ssh,
             log=logging.LoggerAdapter(logging.getLogger("tests.cli"), {"env": env.name}),
             scan_id="test-cli", started_at=now)
 

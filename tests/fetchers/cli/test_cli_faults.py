@@ -90,3 +90,21 @@ async def test_virsh_runs_once_per_host_however_many_instances_ask(
         again = await fetcher.get(f"{instances[0].uuid}-vnics")
         assert again == results[0]
         assert channel.commands_by_host[compute.name] - before == 1 + len(instances)
+
+
+@pytest.mark.parametrize("flags", [
+    {"driver": "ovs", "firewall": "openvswitch", "bonds": 1},
+    {"driver": "ovs", "type_driver": "vlan"},
+    {"driver": "lxb"},
+    {"driver": "vpp"},
+], ids=["ovsfw-bond", "ovs-vlan", "lxb", "vpp"])
+async def test_no_command_runs_twice_on_a_host_in_a_scan(flags: dict,
+                                                         db: AsyncDatabase) -> None:
+    spec = spec_from_flags(hosts=3, instances=6, networks=2, **flags)
+    async with sim_with_ssh(spec) as (sim, channel), cli_context(
+            environment(sim, channel), db, log=True) as ctx:
+        await scan_hosts(ctx, sim.truth())
+        assert ctx.state.failures == []
+        runs = ctx.ssh.runs  # type: ignore[union-attr]
+        assert runs and len(runs) == len(set(runs)), sorted(
+            r for r in set(runs) if runs.count(r) > 1)
