@@ -49,7 +49,8 @@ class AmqpChannel:
     legacy: bool = True
     versioned: bool = False
     published: int = 0
-    event_types: list[str] = field(default_factory=list)  # in publish order
+    event_types: collections.deque[str] = field(  # the last ones, in publish order
+        default_factory=lambda: collections.deque(maxlen=10_000))
     # (number, notification, envelope): the body is built once, so a retry resends the
     # same message (same message_id and timestamp)
     _queue: collections.deque[tuple[int, Notification, bytes]] = field(
@@ -67,7 +68,8 @@ class AmqpChannel:
         """The `AMQP` section of an `environments_config` document for this broker."""
         parts = urlsplit(self.uri)
         return {"name": "AMQP", "host": parts.hostname or "127.0.0.1",
-                "port": parts.port or 5672, "user": unquote(parts.username or "guest"),
+                "port": parts.port or (5671 if parts.scheme == "amqps" else 5672),
+                "user": unquote(parts.username or "guest"),
                 "pwd": unquote(parts.password or "guest"),
                 "vhost": unquote(parts.path[1:]) if len(parts.path) > 1 else "/"}
 
@@ -125,7 +127,7 @@ async def _publish_queued(channel: AmqpChannel,
             done, error = await _publish_window(exchanges, [(n, b) for _, n, b in window])
             for _ in range(done):
                 channel._queue.popleft()
-            channel.event_types += [note.event_type for _, note, _ in window[:done]]
+            channel.event_types.extend(note.event_type for _, note, _ in window[:done])
             if done:
                 await channel._mark(window[done - 1][0])
             if error is None:
