@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -76,9 +77,16 @@ async def test_direct_and_through_the_master(ssh: SshChannel, cloud: Cloud, key:
     assert ssh.commands_by_host[compute.name] == 4
 
 
-async def test_host_keys_differ_and_pinning_refuses_another(ssh: SshChannel,
-                                                            cloud: Cloud) -> None:
+async def test_host_keys_differ_and_pinning_refuses_another(ssh: SshChannel, cloud: Cloud,
+                                                            tmp_path: Path) -> None:
     names = list(cloud.hosts)
+    known = tmp_path / "known_hosts"
+    known.write_text(ssh.known_hosts())
+    async with asyncssh.connect(ssh.master_address, ssh.port, username=USER, password=PASSWORD,
+                                known_hosts=str(known)) as master, \
+            asyncssh.connect(names[1], ssh.port, tunnel=master, username=USER,
+                             password=PASSWORD, known_hosts=str(known)) as hop:
+        assert (await run(hop, "hostname")).stdout == names[1] + "\n"
     assert len({ssh.host_key(n) for n in names}) == len(names)
     with pytest.raises(asyncssh.HostKeyNotVerifiable):
         await asyncssh.connect(ssh.host_address(names[1]), ssh.port, username=USER,
@@ -217,3 +225,14 @@ async def test_the_master_forwards_under_uvloop_too(cloud: Cloud) -> None:
 
     text = await asyncio.to_thread(uvloop.run, hop())
     assert "eth0" in text and text.endswith("\n")
+
+
+async def test_host_keys_dir_keeps_keys_across_runs(cloud: Cloud, tmp_path: Path) -> None:
+    host = cloud.compute_hosts()[0].name
+    keys = []
+    for key_dir in (tmp_path, tmp_path, None):
+        async with open_ssh_channel(cloud, user=USER, password=PASSWORD,
+                                    host_keys_dir=key_dir) as ssh:
+            keys.append(ssh.host_key(host))
+    assert keys[0] == keys[1] != keys[2]
+    assert (tmp_path / f"{host}.key").stat().st_mode & 0o777 == 0o600
