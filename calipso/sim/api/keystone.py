@@ -275,20 +275,19 @@ def version_handler(version: str) -> Handler:
     return handler
 
 
+ROUTES: dict[str, tuple[tuple[str, str, Handler], ...]] = {
+    "v3": (("POST", "/auth/tokens", v3_issue), ("GET", "/auth/tokens", v3_validate),
+           ("DELETE", "/auth/tokens", v3_revoke), ("GET", "/auth/projects", v3_auth_projects),
+           ("GET", "/projects", v3_projects), ("GET", "/projects/{project_id}", v3_project)),
+    "v2.0": (("POST", "/tokens", v2_issue), ("GET", "/tenants", v2_tenants)),
+}
+
+
 def add_routes(app: web.Application, keystone_versions: tuple[str, ...]) -> None:
-    r = app.router
-    r.add_get("/", versions)
-    if "v3" in keystone_versions:
-        r.add_get("/v3", version_handler("v3"))
-        r.add_get("/v3/", version_handler("v3"))
-        r.add_post("/v3/auth/tokens", v3_issue)
-        r.add_get("/v3/auth/tokens", v3_validate)
-        r.add_delete("/v3/auth/tokens", v3_revoke)
-        r.add_get("/v3/auth/projects", v3_auth_projects)
-        r.add_get("/v3/projects", v3_projects)
-        r.add_get("/v3/projects/{project_id}", v3_project)
-    if "v2.0" in keystone_versions:
-        r.add_get("/v2.0", version_handler("v2.0"))
-        r.add_get("/v2.0/", version_handler("v2.0"))
-        r.add_post("/v2.0/tokens", v2_issue)
-        r.add_get("/v2.0/tenants", v2_tenants)
+    app.router.add_get("/", versions)
+    for version in keystone_versions:
+        document = version_handler(version)
+        app.router.add_get(f"/{version}", document)
+        app.router.add_get(f"/{version}/", document)
+        for method, path, handler in ROUTES[version]:
+            app.router.add_route(method, f"/{version}{path}", handler)
