@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +61,12 @@ class LdapDirectory:
         tls: Any = None
         if self.ca_file is not None:
             tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(self.ca_file))
-        server = ldap3.Server(self.url, connect_timeout=self.timeout, tls=tls)
+        server = ldap3.Server(self.url, connect_timeout=self.timeout, tls=tls,
+                              get_info=ldap3.NONE)
         conn = ldap3.Connection(
             server, user=self.user_dn(user), password=password,
-            receive_timeout=self.timeout, raise_exceptions=False,
+            receive_timeout=max(1, math.ceil(self.timeout)),  # ldap3 wants whole seconds
+            raise_exceptions=False,
         )
         try:
             return bool(conn.bind())
