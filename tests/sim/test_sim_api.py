@@ -100,6 +100,7 @@ async def test_v3_token_with_catalog(sim: SimCloud, api: ApiClient) -> None:
     async with api.http.post(api.urls["keystone"] + "/v3/auth/tokens", json=v3_body()) as resp:
         assert resp.status == 201
         assert resp.headers["X-Subject-Token"].startswith("gAAAAA")
+        assert resp.headers["X-OpenStack-Request-ID"].startswith("req-")
         token = (await resp.json())["token"]
     captured = fixture("keystone_v3_auth_tokens_POST.project_scoped.json")["token"]
     assert set(token) == set(captured)

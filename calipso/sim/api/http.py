@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -108,6 +109,13 @@ def error_response(service: str, status: int, message: str,
 
 @web.middleware
 async def sim_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Faults, then the token check, then the handler; every answer gets a request id."""
+    response = await _answer(request, handler)
+    response.headers["X-OpenStack-Request-ID"] = f"req-{uuid.uuid4()}"
+    return response
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     state = state_of(request)
     service = request.app[SERVICE]
     is_admin_path = request.path.startswith("/sim/")

@@ -10,6 +10,7 @@ truth JSON), `GET /sim/faults` and `PUT /sim/faults` (`{"latency_ms", "error_rat
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from calipso.sim.api.state import (
 from calipso.sim.cloud import Cloud
 from calipso.sim.truth import build_truth
 
+log = logging.getLogger(__name__)
 SERVICES = ("keystone", "nova", "neutron")
 INTERFACES = ("public", "internal", "admin")
 
@@ -150,4 +152,7 @@ async def open_api(cloud: Cloud, options: ApiOptions | None = None, *,
                 "neutron": base["neutron"]}
         state.urls.update(urls)
         _record_urls(cloud, urls)
+        log.info("sim api serving", extra={"keystone_port": ports["keystone"],
+                                           "nova_port": ports["nova"],
+                                           "neutron_port": ports["neutron"]})
         yield ApiChannel(state, urls, ports)
