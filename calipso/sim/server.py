@@ -31,7 +31,7 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calipso.env_config import EnvironmentConfig
 from calipso.errors import ConfigError
@@ -40,6 +40,11 @@ from calipso.sim.cloud import Change, Cloud
 from calipso.sim.generate import generate
 from calipso.sim.spec import TopologySpec
 from calipso.sim.truth import build_truth
+
+if TYPE_CHECKING:  # the channels import their libraries only when they are asked for
+    from calipso.sim.amqp import AmqpChannel
+    from calipso.sim.mysql import MysqlChannel
+    from calipso.sim.ssh import SshChannel
 
 log = logging.getLogger(__name__)
 DISTRIBUTION = ("Devstack", "2026.2")
@@ -147,9 +152,9 @@ class SimCloud:
         self._cloud: Cloud | None = None
         self._truth: TruthCache | None = None
         self.api: ApiChannel | None = None
-        self.mysql: Any = None
-        self.ssh: Any = None
-        self.amqp: Any = None
+        self.mysql: MysqlChannel | None = None
+        self.ssh: SshChannel | None = None
+        self.amqp: AmqpChannel | None = None
         self._dirty = asyncio.Event()
         self._written = -1
         self._written_cond: asyncio.Condition | None = None
@@ -228,6 +233,7 @@ class SimCloud:
 
     def _cli_section(self) -> dict[str, Any]:
         ssh = self.ssh
+        assert ssh is not None
         section: dict[str, Any] = {"name": "CLI", "host": ssh.master_address, "port": ssh.port,
                                    "user": ssh.user, "known_hosts": str(self.known_hosts_path)}
         if self.ssh_key_path is not None:
