@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from calipso.scanners.context import ScanContext
 
 LXB_AGENT = "Linux bridge agent"
-# Agent fields the inventory writer owns on every document (created_at: first seen).
-WRITER_FIELDS = frozenset({"created_at", "_id"})
+# Agent fields not copied: those the inventory writer owns (created_at: first seen) and the
+# heartbeat, which would rewrite every vEdge at every scan of an unchanged cloud.
+LEFT_OUT_AGENT_FIELDS = frozenset({"created_at", "_id", "heartbeat_timestamp"})
 TUNNEL_TYPES = frozenset({"vxlan", "gre", "geneve", "stt", "lisp", "erspan"})
 
 
@@ -78,7 +79,7 @@ def uplink_ports(agent: Doc, show: OvsShow) -> set[str]:
 
 
 def agent_fields(agent: Doc) -> Doc:
-    return {k: v for k, v in agent.items() if k not in WRITER_FIELDS}
+    return {k: v for k, v in agent.items() if k not in LEFT_OUT_AGENT_FIELDS}
 
 
 def shape_vedge_lxb(host: str, agent: Doc) -> Doc:

@@ -8,6 +8,8 @@ vEdges, OTEPs) must equal the truth: ids, parents, paths, names and the truth's 
 
 from __future__ import annotations
 
+import asyncio
+
 import aiomysql
 import pytest
 from cli_harness import cli_context, differences, environment, scan_hosts, sim_with_ssh
@@ -87,3 +89,18 @@ async def test_otep_udp_port_comes_from_mysql_when_configured(
         diff = differences(truth["objects"], list(ctx.state.objects.values()),
                            ignore=("udp_port",))
         assert not diff, "\n".join(diff)
+
+
+@pytest.mark.parametrize("driver", ["ovs", "lxb", "vpp"])
+async def test_second_scan_of_an_unchanged_cloud_stores_the_same(
+        driver: str, db: AsyncDatabase) -> None:
+    spec = spec_from_flags(hosts=3, instances=4, networks=2, driver=driver)
+    async with sim_with_ssh(spec) as (sim, channel):
+        stored = []
+        for _ in range(2):
+            await asyncio.sleep(1.1)  # agents' heartbeats move on (seconds)
+            async with cli_context(environment(sim, channel), db) as ctx:
+                await scan_hosts(ctx, sim.truth())
+            stored.append(await db.inventory.find(
+                {"environment": "cli"}, {"_id": 0, "last_scanned": 0}).sort("id").to_list(None))
+    assert stored[0] and stored[1] == stored[0]
