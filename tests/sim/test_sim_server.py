@@ -115,6 +115,22 @@ async def test_child_process_serves_until_sigterm(tmp_path: Path) -> None:
     assert child.proc is not None and child.proc.returncode == 0
 
 
+async def test_child_process_from_a_spec_file(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("seed: 2\nhosts: 2\ninstances: 1\nkeystone_versions: [v2.0]\n")
+    async with SimProcess(["--spec", str(spec), "--no-ssh", "--env-name", "legacy"],
+                          tmp_path) as child, aiohttp.ClientSession() as http:
+        auth_url = child.env["configuration"][0]["auth_url"]
+        assert auth_url.endswith("/v2.0")
+        body = {"auth": {"passwordCredentials": {"username": "admin",
+                                                 "password": "admin-secret"},
+                         "tenantName": "admin"}}
+        async with http.post(auth_url + "/tokens", json=body) as resp:
+            assert resp.status == 200
+        async with http.post(auth_url.replace("/v2.0", "/v3/auth/tokens"), json={}) as resp:
+            assert resp.status == 404
+
+
 async def test_child_process_refuses_spec_and_flags(tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text("hosts: 2\n")
