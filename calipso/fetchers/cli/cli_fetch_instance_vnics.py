@@ -6,7 +6,8 @@ domain once per instance). The domain whose ``<uuid>`` is the instance's gives o
 ``vnic`` per ``<interface>``: ``<host>-<tap device>``, with the interface element's own
 libvirt keys (``@type``, ``mac``, ``source``, ``target``, ``model`` ...), the MAC, the
 source bridge (``qbr…`` hybrid, ``br-int`` OVS firewall, ``brq…`` Linux bridge), and the
-Neutron port and network of that MAC. The instance gets its first vNIC's MAC.
+Neutron port and network of that MAC. The instance gets its first vNIC's MAC. A domain
+that ended between ``virsh list`` and its ``dumpxml`` is left out.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from calipso.fetchers.cli.parse.virsh import (
     parse_virsh_dumpxml,
     parse_virsh_list,
 )
-from calipso.fetchers.cli.scope import PerHost, PortIndex, Ports, patch_object
+from calipso.fetchers.cli.scope import PerHost, PortIndex, Ports, patch_object, unless_gone
 
 if TYPE_CHECKING:
     from calipso.scanners.context import ScanContext
 
+DOMAIN_GONE = "failed to get domain"
 _LIBVIRT_NAME = re.compile(r"^instance-([0-9a-f]+)$")
 
 
@@ -60,9 +62,10 @@ class CliFetchInstanceVnics(CliAccess):
 
     async def _fetch_domains(self, host: str) -> dict[str, Domain]:
         listed = parse_virsh_list(await self.run(host, "virsh list"))
-        texts = await asyncio.gather(*(self.run(host, f"virsh dumpxml {d.id}")
-                                       for d in listed if d.id is not None))
-        domains = [parse_virsh_dumpxml(text) for text in texts]
+        texts = await asyncio.gather(*(
+            unless_gone(self.run(host, f"virsh dumpxml {d.id}"), DOMAIN_GONE)
+            for d in listed if d.id is not None))
+        domains = [parse_virsh_dumpxml(text) for text in texts if text is not None]
         return {d.uuid: d for d in domains}
 
     def shape(self, host: str, instance_id: str, domain: Domain,

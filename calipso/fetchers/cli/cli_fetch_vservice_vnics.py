@@ -5,7 +5,7 @@ The namespaces are the host's vServices found just before in this scan (no secon
 the dynamic folder ``<vservice id>-vnics``, with its MAC, IPv4 address, dotted netmask,
 CIDR, IPv6 address, the network whose CIDRs hold that CIDR, and the Neutron port with
 that MAC. A network found this way and missing from the vService's ``network`` list is
-added to it.
+added to it. A namespace deleted since it was listed is skipped.
 """
 
 from __future__ import annotations
@@ -23,10 +23,13 @@ from calipso.fetchers.cli.scope import (
     docs_on_host,
     host_named,
     patch_object,
+    unless_gone,
 )
 
 if TYPE_CHECKING:
     from calipso.scanners.context import ScanContext
+
+NAMESPACE_GONE = "Cannot open network namespace"
 
 
 class CliFetchVserviceVnics(CliAccess):
@@ -39,13 +42,15 @@ class CliFetchVserviceVnics(CliAccess):
         if host is None:
             return []
         vservices = docs_on_host(self.ctx, "vservice", host)
-        outputs = await asyncio.gather(*(
-            self.run(host, f"ip netns exec {vs['local_service_id']} ip address show")
-            for vs in vservices))
+        outputs = await asyncio.gather(*(unless_gone(
+            self.run(host, f"ip netns exec {vs['local_service_id']} ip address show"),
+            NAMESPACE_GONE) for vs in vservices))
         networks = self.ctx.of_type("network")
         ports = self._ports.index()
         docs: list[Doc] = []
         for vs, text in zip(vservices, outputs, strict=True):
+            if text is None:
+                continue
             vnics = shape_vservice_vnics(host, vs["id"], parse_ip_address_show(text),
                                          networks, ports)
             await _add_networks(self, vs, vnics)

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from calipso.errors import CalipsoError
+from calipso.errors import CalipsoError, SshError
 
 if TYPE_CHECKING:
     from calipso.scanners.context import ScanContext
@@ -59,6 +59,17 @@ class Once(Generic[T]):
 
     async def get(self) -> T:
         return await self._cache.get("")
+
+
+async def unless_gone(command: Awaitable[str], gone: str) -> str | None:
+    """The command's output, or None when it failed because what it reads vanished since
+    it was listed (``gone`` is in the error): a live cloud changes while it is scanned."""
+    try:
+        return await command
+    except SshError as err:
+        if gone in err.detail:
+            return None
+        raise
 
 
 async def host_doc(ctx: ScanContext, parent_id: str) -> Doc | None:

@@ -108,3 +108,25 @@ async def test_no_command_runs_twice_on_a_host_in_a_scan(flags: dict,
         runs = ctx.ssh.runs  # type: ignore[union-attr]
         assert runs and len(runs) == len(set(runs)), sorted(
             r for r in set(runs) if runs.count(r) > 1)
+
+
+async def test_namespace_or_domain_gone_since_listed_is_skipped(db: AsyncDatabase) -> None:
+    async with sim_with_ssh(SPEC) as (sim, channel), cli_context(
+            environment(sim, channel), db) as ctx:
+        truth = sim.truth()
+        network_host = sim.cloud.network_hosts()[0].name
+        namespace = next(iter(sim.cloud.wiring(network_host).namespaces))
+        channel.fail_command(f"ip netns exec {namespace} ", stderr=(
+            f'Cannot open network namespace "{namespace}": No such file or directory'))
+        compute = sim.cloud.compute_hosts()[0]
+        ended = sim.cloud.instances_on_host(compute.name)[0]
+        channel.fail_command(f"virsh dumpxml {ended.domain_id}", hosts=[compute.name],
+                             stderr=f"error: failed to get domain '{ended.domain_id}'")
+        await scan_hosts(ctx, truth)
+        assert ctx.state.failures == []
+        gone = {f"{network_host}-{namespace}", ended.uuid}
+        kept = [d for d in truth["objects"]
+                if not (d["type"] == "vnic" and any(g in d["id_path"] for g in gone))]
+        assert len(truth["objects"]) - len(kept) >= 2  # one vNIC of each is not seen
+        diff = differences(kept, list(ctx.state.objects.values()))
+        assert not diff, "\n".join(diff)
