@@ -5,7 +5,8 @@ domain, shared by every instance of that host (the original ran ``dumpxml`` for 
 domain once per instance). The domain whose ``<uuid>`` is the instance's gives one
 ``vnic`` per ``<interface>``: ``<host>-<tap device>``, with the interface element's own
 libvirt keys (``@type``, ``mac``, ``source``, ``target``, ``model`` ...), the MAC, the
-source bridge (``qbr…`` hybrid, ``br-int`` OVS firewall, ``brq…`` Linux bridge), and the
+source bridge (``qbr…`` hybrid, ``br-int`` OVS firewall, ``brq…`` Linux bridge; for a
+``type='ethernet'`` tap the port's bound ``bridge_name``), and the
 Neutron port and network of that MAC. The instance gets its first vNIC's MAC. A domain
 that ended between ``virsh list`` and its ``dumpxml`` is left out.
 """
@@ -86,9 +87,18 @@ def vnic_fields(host: str, instance_id: str, domain: Domain, iface: DomainInterf
     return {
         **iface.raw, "vnic_type": "instance_vnic", "host": host, "instance_id": instance_id,
         "instance_db_id": libvirt_db_id(domain.name), "mac_address": iface.mac_address,
-        "source_bridge": iface.source_bridge, "port_id": port["id"] if port else None,
+        "source_bridge": iface.source_bridge or _bound_bridge(port),
+        "port_id": port["id"] if port else None,
         "network": port.get("network_id") if port else None,
     }
+
+
+def _bound_bridge(port: Doc | None) -> str | None:
+    """The bridge Neutron bound the port to (``binding:vif_details.bridge_name``): where
+    os-vif plugs a ``type='ethernet'`` tap that libvirt's XML names no bridge for."""
+    details = (port or {}).get("binding:vif_details")
+    name = details.get("bridge_name") if isinstance(details, dict) else None
+    return str(name) if name else None
 
 
 def shape_instance_vnics(host: str, instance_id: str, domain: Domain,

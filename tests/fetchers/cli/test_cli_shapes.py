@@ -26,7 +26,11 @@ from calipso.fetchers.cli.parse.ethtool import parse_ethtool
 from calipso.fetchers.cli.parse.ip_address import parse_ip_address_show, parse_ip_link_show
 from calipso.fetchers.cli.parse.netns import parse_ip_netns_list
 from calipso.fetchers.cli.parse.ovs import parse_ovs_dpctl_show, parse_ovs_vsctl_show
-from calipso.fetchers.cli.parse.virsh import parse_virsh_dumpxml
+from calipso.fetchers.cli.parse.virsh import (
+    Domain,
+    parse_virsh_dumpxml,
+    parse_virsh_interface_xml,
+)
 from calipso.fetchers.cli.parse.vpp import (
     parse_vppctl_show_hardware,
     parse_vppctl_show_int,
@@ -104,6 +108,20 @@ def test_instance_vnic_of_the_captured_domain(fixture_text: Text) -> None:
                 "mac_address", "source_bridge", "vnic_type", "host", "instance_id"):
         assert got[key] == want[key], key
     assert got["instance_db_id"] == 0x26 and got["network"] == "net"
+
+
+def test_ethernet_tap_takes_the_bridge_its_port_is_bound_to(fixture_text: Text) -> None:
+    iface = parse_virsh_interface_xml(
+        fixture_text("cli/ovs/virsh_dumpxml_1.interface_excerpt.compute_ovsfw.txt"))
+    domain = Domain(id=1, name="instance-00000001", uuid="u", interfaces=(iface,))
+    port = {"id": "648437e1-0d5c-4a5e-9a4c-0a1b2c3d4e5f", "mac_address": "fa:16:3e:61:21:c6",
+            "network_id": "net", "binding:vif_details": {"bridge_name": "br-int",
+                                                         "ovs_hybrid_plug": False}}
+    [got] = shape_instance_vnics("cmp", "u", domain, PortIndex([port]))
+    assert (got["id"], got["@type"], got["source_bridge"], got["port_id"]) == (
+        "cmp-tap648437e1-0d", "ethernet", "br-int", port["id"])
+    [unbound] = shape_instance_vnics("cmp", "u", domain, PortIndex([]))
+    assert unbound["source_bridge"] is None and unbound["network"] is None
 
 
 def test_host_pnic_of_the_captured_nic(fixture_text: Text) -> None:
