@@ -19,7 +19,7 @@ from calipso.settings import Settings, load_settings
 async def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from calipso.service import serve
 
-    await serve(settings)
+    await serve(settings, demo=args.demo)
     return 0
 
 
@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the service (HTTP API and workers)")
+    serve.add_argument("--demo", action="store_true",
+                       help="also run a small simulated cloud, registered as 'demo' and scanned")
     serve.set_defaults(run=_cmd_serve)
 
     scan = sub.add_parser("scan", help="scan one environment now, in the foreground",

@@ -50,6 +50,7 @@ async def serve(
     *,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[ServiceContext, int], None] | None = None,
+    demo: bool = False,
 ) -> None:
     """Run until SIGTERM/SIGINT (or ``stop`` is set), then shut down in stages."""
     stop = stop or asyncio.Event()
@@ -60,6 +61,10 @@ async def serve(
         if await database_is_empty(database.db):
             report = await load_seed(database.db, config_dir=settings.config_dir)
             log.info("seeded an empty database", extra={"summary": str(report)})
+        if demo:
+            from calipso.demo import open_demo
+
+            await stack.enter_async_context(open_demo(database.db))
         supervisor = Supervisor(max_backoff=settings.part_restart_max_backoff)
         ctx = ServiceContext(settings, database, supervisor, metadata, __version__)
         for factory in PART_FACTORIES:

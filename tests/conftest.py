@@ -89,7 +89,7 @@ def start_service(
     """``async with start_service(CALIPSO_X=...) as svc:`` runs ``serve`` in this loop."""
 
     @contextlib.asynccontextmanager
-    async def starter(**overrides: str) -> AsyncIterator[RunningService]:
+    async def starter(demo: bool = False, **overrides: str) -> AsyncIterator[RunningService]:
         for key, value in (settings_env | overrides).items():
             monkeypatch.setenv(key, value)
         settings: Settings = load_settings()
@@ -99,7 +99,7 @@ def start_service(
         def on_ready(ctx: ServiceContext, port: int) -> None:
             ready.set_result(RunningService(ctx, port, stop))
 
-        task = asyncio.create_task(serve(settings, stop=stop, on_ready=on_ready))
+        task = asyncio.create_task(serve(settings, stop=stop, on_ready=on_ready, demo=demo))
         done, _ = await asyncio.wait({task, ready}, timeout=30,
                                      return_when=asyncio.FIRST_COMPLETED)
         if task in done:
