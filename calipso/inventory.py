@@ -48,105 +48,6 @@ def decode_keys(value: Any) -> Any:
     return value
 
 
-class InventoryWriter:
-    """Buffered bulk writer for one environment's inventory."""
-
-    def __init__(self, db: AsyncDatabase, env: str, scanned_at: datetime,
-                 batch_size: int = 1000) -> None:
-        self.db = db
-        self.env = env
-        self.scanned_at = scanned_at
-        self.batch_size = batch_size
-        self._ops: list[UpdateOne] = []
-        self._lock = asyncio.Lock()
-        self.written = 0
-        self.write_seconds = 0.0
-
-    def _upsert(self, doc: Doc) -> UpdateOne:
-        fields = encode_keys({k: v for k, v in doc.items() if k != "_id"})
-        fields["environment"] = self.env
-        fields["last_scanned"] = self.scanned_at
-        return UpdateOne(
-            {"environment": self.env, "id": doc["id"]},
-            {"$set": fields, "$setOnInsert": {"discovered_at": self.scanned_at},
-             "$unset": {"stale": ""}},
-            upsert=True,
-        )
-
-    async def add(self, docs: Iterable[Doc]) -> None:
-        self._ops.extend(self._upsert(doc) for doc in docs)
-        if len(self._ops) >= self.batch_size:
-            await self.flush()
-
-    async def patch(self, object_id: str, fields: Doc) -> None:
-        """Set fields of an object already handed over (e.g. an instance's MAC)."""
-        self._ops.append(UpdateOne({"environment": self.env, "id": object_id},
-                                   {"$set": encode_keys(fields)}))
-        if len(self._ops) >= self.batch_size:
-            await self.flush()
-
-    async def flush(self) -> None:
-        async with self._lock:
-            ops, self._ops = self._ops, []
-            if not ops:
-                return
-            started = time.perf_counter()
-            await self.db.inventory.bulk_write(ops, ordered=True)
-            self.write_seconds += time.perf_counter() - started
-            self.written += len(ops)
-
-    async def remove_unseen(self, keep_scopes: list[tuple[str | None, str]],
-                            within: str | None = None) -> tuple[int, int]:
-        """After a full scan: delete objects not seen, except those a failure kept from view.
-
-        ``keep_scopes`` holds ``(object_type or None, id_path prefix)`` pairs; unseen
-        objects that match one, or lie under one kept, are marked ``stale`` instead.
-        Links touching deleted objects go with them. ``within`` limits all this to one
-        object's subtree (the object included). Returns (deleted, marked stale).
-        """
-        await self.flush()
-        query: Doc = {"environment": self.env, "last_scanned": {"$lt": self.scanned_at}}
-        if within is not None:
-            query["$or"] = [{"id_path": within},
-                            {"id_path": {"$regex": f"^{re.escape(within)}/"}}]
-        unseen = await self.db.inventory.find(
-            query,
-            {"_id": 0, "id": 1, "type": 1, "id_path": 1},
-        ).to_list(None)
-        kept_paths = [
-            doc["id_path"] for doc in unseen
-            if any((t is None or t == doc["type"]) and doc["id_path"].startswith(prefix)
-                   for t, prefix in keep_scopes)
-        ]
-        # A kept object keeps its subtree and the folders above it.
-        ancestors = {p[:i] for p in kept_paths for i in range(len(p)) if p[i] == "/"}
-        keep: list[str] = []
-        drop: list[str] = []
-        for doc in unseen:
-            path = doc["id_path"]
-            kept = path in ancestors or any(
-                path == k or path.startswith(k + "/") for k in kept_paths)
-            (keep if kept else drop).append(doc["id"])
-        ops: list[Any] = []
-        for chunk in _chunks(drop, 5000):
-            ops.append(DeleteMany({"environment": self.env, "id": {"$in": chunk}}))
-        for chunk in _chunks(keep, 5000):
-            ops.append(UpdateMany({"environment": self.env, "id": {"$in": chunk}},
-                                  {"$set": {"stale": True}}))
-        if ops:
-            await self.db.inventory.bulk_write(ops, ordered=True)
-        for chunk in _chunks(drop, 5000):
-            await self.db.links.delete_many({"environment": self.env, "$or": [
-                {"source_id": {"$in": chunk}}, {"target_id": {"$in": chunk}}]})
-            await self.db.cliques.delete_many({"environment": self.env,
-                                               "focal_point_id": {"$in": chunk}})
-        return len(drop), len(keep)
-
-    async def clear(self, collections: Iterable[str]) -> None:
-        for name in collections:
-            await self.db[name].delete_many({"environment": self.env})
-
-
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -242,6 +143,117 @@ class _StampingWriter:
             self.write_seconds += time.perf_counter() - started
             self.upserted += written
             self.stamped += len(stamps)
+
+
+class InventoryWriter(_StampingWriter):
+    """Buffered bulk writer of one environment's inventory objects.
+
+    With ``load_existing()`` called first, an object whose content did not change is
+    only stamped with ``last_scanned`` (one ``update_many`` per thousands of objects), a
+    new one is inserted, and only a changed one is upserted: a re-scan of an unchanged
+    cloud costs a handful of writes, and a first scan inserts rather than upserts.
+    """
+
+    collection = "inventory"
+
+    def __init__(self, db: AsyncDatabase, env: str, scanned_at: datetime,
+                 batch_size: int = 1000) -> None:
+        super().__init__(db, env, scanned_at, batch_size)
+        self._loaded = False
+        self._existing: dict[str, tuple[Any, bytes]] = {}
+        self._handed: set[str] = set()
+
+    async def load_existing(self) -> int:
+        """Read the stored objects' fingerprints (one query); returns how many there are."""
+        cursor = self.db.inventory.find({"environment": self.env},
+                                        {"id": 1, "digest": 1, "stale": 1})
+        self._existing = {
+            d["id"]: (d["_id"], b"" if d.get("stale") else d.get("digest", b""))
+            async for d in cursor
+        }
+        self._loaded = True
+        return len(self._existing)
+
+    async def add(self, docs: Iterable[Doc]) -> None:
+        for doc in docs:
+            fields = encode_keys({k: v for k, v in doc.items() if k != "_id"})
+            fields["environment"] = self.env
+            fingerprint = digest(fields, sorted(fields))
+            object_id = fields["id"]
+            known = self._existing.get(object_id)
+            again = object_id in self._handed
+            self._handed.add(object_id)
+            if known is not None and known[1] == fingerprint and not again:
+                await self._queue(stamp_id=known[0])
+                continue
+            fields.update(last_scanned=self.scanned_at, digest=fingerprint)
+            upsert = UpdateOne(
+                {"environment": self.env, "id": object_id},
+                {"$set": fields, "$setOnInsert": {"discovered_at": self.scanned_at},
+                 "$unset": {"stale": ""}},
+                upsert=True)
+            new = self._loaded and known is None and not again
+            await self._queue(upsert, insert=fields | {"discovered_at": self.scanned_at}
+                              if new else None)
+
+    async def patch(self, object_id: str, fields: Doc) -> None:
+        """Set fields of an object already handed over (e.g. an instance's MAC).
+
+        Its fingerprint is dropped, so the next scan writes the object whole again.
+        """
+        await self._queue(UpdateOne({"environment": self.env, "id": object_id},
+                                    {"$set": encode_keys(fields), "$unset": {"digest": ""}}))
+
+    async def remove_unseen(self, keep_scopes: list[tuple[str | None, str]],
+                            within: str | None = None) -> tuple[int, int]:
+        """After a full scan: delete objects not seen, except those a failure kept from view.
+
+        ``keep_scopes`` holds ``(object_type or None, id_path prefix)`` pairs; unseen
+        objects that match one, or lie under one kept, are marked ``stale`` instead.
+        Links touching deleted objects go with them. ``within`` limits all this to one
+        object's subtree (the object included). Returns (deleted, marked stale).
+        """
+        await self.flush()
+        query: Doc = {"environment": self.env, "last_scanned": {"$lt": self.scanned_at}}
+        if within is not None:
+            query["$or"] = [{"id_path": within},
+                            {"id_path": {"$regex": f"^{re.escape(within)}/"}}]
+        unseen = await self.db.inventory.find(
+            query,
+            {"_id": 0, "id": 1, "type": 1, "id_path": 1},
+        ).to_list(None)
+        kept_paths = [
+            doc["id_path"] for doc in unseen
+            if any((t is None or t == doc["type"]) and doc["id_path"].startswith(prefix)
+                   for t, prefix in keep_scopes)
+        ]
+        # A kept object keeps its subtree and the folders above it.
+        ancestors = {p[:i] for p in kept_paths for i in range(len(p)) if p[i] == "/"}
+        keep: list[str] = []
+        drop: list[str] = []
+        for doc in unseen:
+            path = doc["id_path"]
+            kept = path in ancestors or any(
+                path == k or path.startswith(k + "/") for k in kept_paths)
+            (keep if kept else drop).append(doc["id"])
+        ops: list[Any] = []
+        for chunk in _chunks(drop, 5000):
+            ops.append(DeleteMany({"environment": self.env, "id": {"$in": chunk}}))
+        for chunk in _chunks(keep, 5000):
+            ops.append(UpdateMany({"environment": self.env, "id": {"$in": chunk}},
+                                  {"$set": {"stale": True}}))
+        if ops:
+            await self.db.inventory.bulk_write(ops, ordered=True)
+        for chunk in _chunks(drop, 5000):
+            await self.db.links.delete_many({"environment": self.env, "$or": [
+                {"source_id": {"$in": chunk}}, {"target_id": {"$in": chunk}}]})
+            await self.db.cliques.delete_many({"environment": self.env,
+                                               "focal_point_id": {"$in": chunk}})
+        return len(drop), len(keep)
+
+    async def clear(self, collections: Iterable[str]) -> None:
+        for name in collections:
+            await self.db[name].delete_many({"environment": self.env})
 
 
 class LinkWriter(_StampingWriter):
@@ -351,9 +363,19 @@ class CliqueWriter(_StampingWriter):
                           async for d in cursor}
         return len(self._existing)
 
-    async def add(self, clique: Doc, flagged: bool) -> None:
-        """Write ``clique``; ``flagged``: its focal point already has ``clique: true``."""
-        fingerprint = digest(clique, CLIQUE_FIELDS)
+    async def add(self, clique: Doc, flagged: bool,
+                  link_digests: Iterable[bytes] | None = None) -> None:
+        """Write ``clique``; ``flagged``: its focal point already has ``clique: true``.
+
+        ``link_digests``: fingerprints of ``links_detailed`` computed once per link by the
+        caller (a link is in several cliques); without, the documents are hashed here.
+        """
+        if link_digests is None:
+            fingerprint = digest(clique, CLIQUE_FIELDS)
+        else:
+            head = digest(clique, [f for f in CLIQUE_FIELDS if f != "links_detailed"])
+            fingerprint = hashlib.blake2b(head + b"".join(link_digests),
+                                          digest_size=16).digest()
         self._written.add(clique["focal_point_id"])
         if not flagged:
             self._flag.append(clique["focal_point_id"])
@@ -376,7 +398,9 @@ class CliqueWriter(_StampingWriter):
                           {"$set": {"clique": True}})
                for chunk in _chunks(flag, _STAMP_CHUNK)]
         if ops:
+            started = time.perf_counter()
             await self.db.inventory.bulk_write(ops, ordered=True)
+            self.write_seconds += time.perf_counter() - started
 
     async def remove(self, focal_point_ids: list[str]) -> int:
         """Delete the cliques of these focal points (rebuilt to nothing, or gone)."""

@@ -91,7 +91,9 @@ async def find_cliques(ctx: LinkContext, focal_point_ids: list[str] | None = Non
             if clique is None:
                 empty += 1
                 continue
-            await writer.add(clique, flagged=focal.get("clique") is True)
+            await writer.add(clique, flagged=focal.get("clique") is True,
+                             link_digests=[graph.digest(link)
+                                           for link in clique["links_detailed"]])
             built.add(focal["id"])
             count += 1
         log_info(ctx.log, "cliques built", focal_point_type=focal_type,

@@ -17,6 +17,8 @@ from typing import Any
 
 from bson import ObjectId
 
+from calipso.inventory import digest
+
 Doc = dict[str, Any]
 
 
@@ -24,9 +26,17 @@ Doc = dict[str, Any]
 class LinkGraph:
     forward: dict[tuple[str, ObjectId], list[Doc]] = field(
         default_factory=lambda: defaultdict(list))
+    digests: dict[ObjectId, bytes] = field(default_factory=dict)
     backward: dict[tuple[str, ObjectId], list[Doc]] = field(
         default_factory=lambda: defaultdict(list))
     size: int = 0
+
+    def digest(self, link: Doc) -> bytes:
+        """The link document's fingerprint, computed once per link."""
+        found = self.digests.get(link["_id"])
+        if found is None:
+            found = self.digests[link["_id"]] = digest(link, sorted(link))
+        return found
 
     def add(self, link: Doc) -> None:
         self.forward[(link["link_type"], link["source"])].append(link)
