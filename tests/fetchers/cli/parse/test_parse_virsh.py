@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 
+import xmltodict
+
 from calipso.fetchers.cli.parse.virsh import (
     parse_virsh_dumpxml,
     parse_virsh_interface_xml,
     parse_virsh_list,
 )
+from calipso.sim import generate, spec_from_flags
+from calipso.sim.ssh.commands import HostTools
 
 
 def test_virsh_list(fixture_text):
@@ -108,3 +112,21 @@ def test_dumpxml_of_a_stopped_domain_without_interfaces():
     domain = parse_virsh_dumpxml(
         "<domain type='kvm'><name>instance-1</name><uuid>u-1</uuid><devices/></domain>")
     assert domain.id is None and domain.interfaces == ()
+
+
+def test_interface_raw_is_xmltodicts_form_of_the_element(fixture_text):
+    """``raw`` keeps the shape the original stored (xmltodict's), for every capture and
+    for the simulator's three interface layouts."""
+    texts = [fixture_text("cli/generic/virsh_dumpxml_38.txt")]
+    for driver, firewall in (("ovs", "hybrid"), ("ovs", "openvswitch"), ("lxb", "hybrid"),
+                             ("vpp", "hybrid")):
+        cloud = generate(spec_from_flags(hosts=2, instances=2, driver=driver,
+                                         firewall=firewall, ports_per_instance=2))
+        [compute] = cloud.compute_hosts()
+        tools = HostTools(cloud, compute.name)
+        texts += [tools(["virsh", "dumpxml", str(d.domain_id)], "").stdout
+                  for d in cloud.wiring(compute.name).domains]
+    for text in texts:
+        want = xmltodict.parse(text, force_list=("interface",))["domain"]["devices"]
+        got = parse_virsh_dumpxml(text).interfaces
+        assert [i.raw for i in got] == want["interface"]
