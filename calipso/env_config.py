@@ -13,7 +13,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+
+from calipso.errors import ConfigError
 
 HOST_PATTERN = r"^[A-Za-z0-9_.:\[\]-]+$"
 Host = Annotated[str, Field(min_length=1, max_length=255, pattern=HOST_PATTERN)]
@@ -225,6 +234,16 @@ class EnvironmentConfig(BaseModel):
         """The document to store (``reveal=True``) or to show (secrets masked)."""
         doc = self.model_dump(mode="python", by_alias=True, exclude_none=True)
         return _unwrap_secrets(doc, reveal)
+
+
+def parse_environment(doc: Any, where: str) -> EnvironmentConfig:
+    """Validate a stored or given document; the first problem as one ``ConfigError`` line."""
+    try:
+        return EnvironmentConfig.model_validate(doc)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{where}: {field}: {first['msg']}") from None
 
 
 def _unwrap_secrets(value: Any, reveal: bool) -> Any:

@@ -10,10 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from pydantic import ValidationError
-
 from calipso.db import open_database
-from calipso.env_config import EnvironmentConfig
+from calipso.env_config import EnvironmentConfig, parse_environment
 from calipso.errors import ConfigError
 from calipso.metadata import load_metadata
 from calipso.scanners.context import ScanContext
@@ -31,12 +29,7 @@ def read_env_file(path: Path) -> EnvironmentConfig:
         raise ConfigError(f"--env-file {path}: {err.strerror}") from None
     except json.JSONDecodeError as err:
         raise ConfigError(f"--env-file {path}: line {err.lineno}: {err.msg}") from None
-    try:
-        return EnvironmentConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"--env-file {path}: {where}: {first['msg']}") from None
+    return parse_environment(data, f"--env-file {path}")
 
 
 class ProgressLine:

@@ -17,11 +17,10 @@ import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.env_config import EnvironmentConfig
+from calipso.env_config import EnvironmentConfig, parse_environment
 from calipso.errors import CalipsoError
 from calipso.metadata import Metadata
 from calipso.scanners.context import ScanContext
@@ -55,12 +54,7 @@ async def load_environment(db: AsyncDatabase, name: str) -> EnvironmentConfig:
     doc = await db.environments_config.find_one({"name": name}, {"_id": 0})
     if doc is None:
         raise CalipsoError(f"environment {name} is not configured")
-    try:
-        return EnvironmentConfig.model_validate(doc)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise CalipsoError(f"environment {name}: {where}: {first['msg']}") from None
+    return parse_environment(doc, f"environment {name}")
 
 
 def progress_doc(ctx: ScanContext) -> dict[str, Any]:

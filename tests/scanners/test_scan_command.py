@@ -1,0 +1,77 @@
+"""`calipso scan`: one scan in the foreground, its summary and its exit status."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from calipso.sim import spec_from_flags
+from calipso.sim.server import SimCloud
+
+pytestmark = pytest.mark.timeout(180)
+
+
+async def run_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "calipso.cli", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await proc.communicate()
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+@pytest.fixture
+def cli_env(mongo_uri: str, db_name: str, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALIPSO_")}
+    env.update(CALIPSO_MONGO_URI=mongo_uri, CALIPSO_DB_NAME=db_name,
+               CALIPSO_DATA_DIR=str(tmp_path / "data"))
+    return env
+
+
+async def test_scan_from_an_env_file_prints_a_summary(
+        cli_env: dict[str, str], mongo_client: AsyncMongoClient, db_name: str,
+        tmp_path: Path) -> None:
+    spec = spec_from_flags(hosts=3, instances=4, networks=1, driver="lxb", seed=4)
+    async with SimCloud(spec, env_name="cli") as sim:
+        env_file = tmp_path / "env.json"
+        env_file.write_text(json.dumps(sim.env_config()))
+        code, out, err = await run_cli(cli_env, "scan", "--env-file", str(env_file))
+        assert code == 0, err
+        assert "Scan of cli: completed" in out
+        assert any(line.split() == ["instance", "4"] for line in out.splitlines())
+        # the environment is registered: a second scan by name works and changes nothing
+        code, out, _ = await run_cli(cli_env, "scan", "cli")
+        assert code == 0 and "removed 0" in out
+    db = mongo_client[db_name]
+    assert (await db.environments_config.find_one({"name": "cli"}))["scanned"] is True
+    statuses = [s["status"] async for s in db.scans.find({"environment": "cli"})]
+    assert statuses == ["completed", "completed"]
+
+
+async def test_partial_scan_exits_3_and_lists_the_errors(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    spec = spec_from_flags(hosts=3, instances=4, networks=1, driver="ovs", seed=4)
+    async with SimCloud(spec, env_name="cli-partial") as sim:
+        sim.ssh.fail_command("ethtool", exit_status=75, stderr="ethtool: broken")
+        env_file = tmp_path / "env.json"
+        env_file.write_text(json.dumps(sim.env_config()))
+        code, out, _ = await run_cli(cli_env, "scan", "--env-file", str(env_file))
+    assert code == 3
+    assert "completed_with_errors" in out
+    assert "ethtool" in out and "exit status 75" in out
+
+
+async def test_bad_env_file_is_one_line(cli_env: dict[str, str], tmp_path: Path) -> None:
+    env_file = tmp_path / "env.json"
+    env_file.write_text(json.dumps({"name": "x", "distribution": "Devstack"}))
+    code, _, err = await run_cli(cli_env, "scan", "--env-file", str(env_file))
+    assert code == 2
+    assert err.strip().count("\n") == 0
+    assert err.startswith(f"calipso: --env-file {env_file}:")
+    code, _, err = await run_cli(cli_env, "scan", "no-such-env")
+    assert code == 1 and "no-such-env is not configured" in err
