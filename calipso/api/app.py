@@ -14,6 +14,7 @@ from calipso.api.auth import AUTH, Authenticator
 from calipso.api.keys import SERVICE
 from calipso.api.lookups import CONSTANTS, Constants
 from calipso.api.operations import PRINCIPAL, Role, operation_of
+from calipso.api.query import COUNTS, CountCoalescer
 from calipso.errors import ApiRequestError, ConfigError, Forbidden, Unauthorized
 from calipso.service_context import ServiceContext
 
@@ -116,6 +117,7 @@ def make_app(ctx: ServiceContext, extra: tuple[RouteSetup, ...] = ()) -> web.App
     app[SERVICE] = ctx
     app[AUTH] = Authenticator(ctx.settings, ctx.database.db)
     app[CONSTANTS] = Constants(ctx.database.db)
+    app[COUNTS] = CountCoalescer()
     app.cleanup_ctx.append(_auth_setup)
     app.router.add_get("/health", health)
     for setup in extra:

@@ -12,7 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from calipso.api.documents import list_body, list_item, public_doc
 from calipso.api.lookups import environment_exists
 from calipso.api.operations import Call
-from calipso.api.query import PagedQuery, read_page
+from calipso.api.query import COUNTS, PagedQuery, read_page
 from calipso.errors import InvalidInput, NotFound
 
 
@@ -53,7 +53,8 @@ async def page_of(
     sort: list[tuple[str, int]] | None = None,
 ) -> dict[str, Any]:
     paging: PagedQuery = call.query
-    docs, total = await read_page(coll, filt, fields, paging, sort)
+    docs, total = await read_page(coll, filt, fields, paging, sort,
+                                  call.request.app[COUNTS])
     if total == 0:
         await check_environment(call, env, env_field)
     items = [list_item(doc, fields) for doc in docs]

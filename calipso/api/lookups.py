@@ -44,9 +44,15 @@ class Constants:
         if str(value) not in {str(v) for v in allowed}:
             raise InvalidInput(f"{field}: {value!r} is not one of constants {name}", field=field)
 
-    async def check(self, model: BaseModel, prefix: str = "") -> None:
-        """Raise a 400 naming the first field whose value is not in its constant list."""
-        for field, name in constant_fields(type(model)).items():
+    async def check(self, model: BaseModel, fields: dict[str, str] | None = None,
+                    prefix: str = "") -> None:
+        """Raise a 400 naming the first field whose value is not in its constant list.
+
+        ``fields`` (from ``constant_fields``) is worked out once per model by the caller
+        that checks the same model on every request."""
+        if fields is None:
+            fields = constant_fields(type(model))
+        for field, name in fields.items():
             value = getattr(model, field)
             if value is None:
                 continue

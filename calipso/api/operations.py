@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from calipso.api.documents import json_reply
 from calipso.api.keys import SERVICE
 from calipso.api.lookups import CONSTANTS, Constants
-from calipso.api.query import query_dict, validate
+from calipso.api.query import constant_fields, query_dict, validate
 from calipso.errors import InvalidInput
 from calipso.service_context import ServiceContext
 
@@ -129,13 +129,17 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
 
 
 def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    query_constants = constant_fields(op.query) if op.query is not None else {}
+    body_constants = constant_fields(op.body) if op.body is not None else {}
+
     async def handle(request: web.Request) -> web.StreamResponse:
         constants = request.app[CONSTANTS]
         values, passed = query_dict(request, passthrough=op.query_passthrough)
         query = None
         if op.query is not None:
             query = validate(op.query, values)
-            await constants.check(query)
+            if query_constants:
+                await constants.check(query, query_constants)
         elif values:
             key = next(iter(values))
             raise InvalidInput(f"{key}: unknown key", field=key)
@@ -144,7 +148,7 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
             data = await read_json_object(request)
             if op.validate_body:
                 body = validate(op.body, data)
-                await constants.check(body)
+                await constants.check(body, body_constants)
             else:
                 body = data
         result = await op.handler(Call(request, query, body, passed))

@@ -8,11 +8,13 @@ checked against the ``constants`` collection after the model accepted the shape.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar, get_args
 
+import bson
 from aiohttp import web
 from pydantic import (
     AfterValidator,
@@ -140,21 +142,53 @@ def regex_prefix(text: str) -> str:
     return "^" + re.escape(text)
 
 
+class CountCoalescer:
+    """Concurrent identical counts share one query: under load a page's ``total`` costs the
+    database one count per filter at a time, not one per request. Nothing is kept once
+    the count is answered, so a total is never older than the request that asked."""
+
+    def __init__(self) -> None:
+        self._running: dict[tuple[str, bytes], asyncio.Task[int]] = {}
+
+    async def count(self, coll: AsyncCollection, filt: dict[str, Any]) -> int:
+        key = (coll.full_name, bson.encode(filt))
+        task = self._running.get(key)
+        if task is None:
+            # owned here, not by the first caller: its cancellation must not end the
+            # count the others wait for
+            task = asyncio.create_task(coll.count_documents(filt), name="count")
+            self._running[key] = task
+            task.add_done_callback(lambda _: self._running.pop(key, None))
+        return await asyncio.shield(task)
+
+
+COUNTS = web.AppKey("counts", CountCoalescer)
+
+
 async def read_page(
     coll: AsyncCollection, filt: dict[str, Any], fields: tuple[str, ...], paging: PagedQuery,
-    sort: list[tuple[str, int]] | None = None,
+    sort: list[tuple[str, int]] | None = None, counts: CountCoalescer | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of ``filt`` (projected to ``fields``) and the total number of matches."""
+    """One page of ``filt`` (projected to ``fields``) and the total number of matches.
+
+    The first page is read alone: when it holds everything, no count is needed. Later
+    pages read and count at the same time."""
     proj = dict.fromkeys(fields, 1)
     proj["_id"] = 1
     cursor = coll.find(filt, proj, skip=paging.page * paging.page_size, limit=paging.page_size)
     if sort:
         cursor = cursor.sort(sort)
-    docs = await cursor.to_list()
-    if paging.page == 0 and len(docs) < paging.page_size:
-        total = len(docs)  # the whole answer is on this page: no count needed
+
+    async def count() -> int:
+        if counts is not None:
+            return await counts.count(coll, filt)
+        return await coll.count_documents(filt)
+
+    if paging.page == 0:
+        docs = await cursor.to_list()
+        total = len(docs) if len(docs) < paging.page_size else await count()
     else:
-        total = await coll.count_documents(filt)
+        docs, total = await asyncio.gather(cursor.to_list(), count())
     return docs, total
 
 
