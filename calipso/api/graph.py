@@ -12,15 +12,16 @@ from calipso.api.listing import check_environment, id_or_text
 from calipso.api.operations import Answer, Call, Operation, add_operations
 from calipso.api.query import EnvName, QueryModel
 from calipso.api.schemas import ERRORS
-from calipso.errors import NotFound
+from calipso.errors import InvalidInput, NotFound
 
 NODE_FIELDS = {"id": 1, "type": 1, "name": 1, "object_name": 1, "status": 1, "host": 1}
 
 
 class GraphQuery(QueryModel):
-    env_name: EnvName
-    focal_point: str = Field(min_length=1, max_length=1000,
-                             description="the focal object's id (or its 24-hex _id)")
+    focal_point: str = Field(min_length=1, max_length=500,
+                             description="the focal object's _id (24 hex), or its id")
+    env_name: EnvName | None = Field(
+        None, description="the environment; needed when an id is in several")
 
 
 class Node(BaseModel):
@@ -53,17 +54,22 @@ class Graph(BaseModel):
     edges: list[Edge]
 
 
-async def _focal(call: Call, env: str, ref: str) -> dict[str, Any]:
+async def _focal(call: Call, env: str | None, ref: str) -> dict[str, Any]:
     inventory = call.db.inventory
-    doc = None
+    scope: dict[str, Any] = {} if env is None else {"environment": env}
     if ObjectId.is_valid(ref) and len(ref) == 24:
-        doc = await inventory.find_one({"environment": env, "_id": ObjectId(ref)})
-    if doc is None:
-        doc = await inventory.find_one({"environment": env, "id": ref})
-    if doc is None:
+        doc = await inventory.find_one(scope | {"_id": ObjectId(ref)})
+        if doc is not None:
+            return doc
+    found = await inventory.find(scope | {"id": ref}, limit=2).to_list()
+    if len(found) > 1:
+        raise InvalidInput(f"{ref} is in several environments: give env_name",
+                           field="env_name")
+    if not found:
         await check_environment(call, env)
-        raise NotFound(f"no object {ref} in {env}", field="focal_point")
-    return doc
+        raise NotFound(f"no object {ref}" + (f" in {env}" if env else ""),
+                       field="focal_point")
+    return found[0]
 
 
 def _node(doc: dict[str, Any], focal: ObjectId) -> dict[str, Any]:
@@ -82,8 +88,9 @@ def _edge(link: dict[str, Any]) -> dict[str, Any]:
 async def get_graph(call: Call) -> object:
     q: GraphQuery = call.query
     focal = await _focal(call, q.env_name, q.focal_point)
+    env = focal.get("environment")
     clique = await call.db.cliques.find_one(
-        {"environment": q.env_name, "focal_point": id_or_text(str(focal["_id"]))})
+        {"environment": env, "focal_point": id_or_text(str(focal["_id"]))})
     if clique is None:
         raise NotFound(f"{focal.get('id')} has no clique", field="focal_point")
     links = clique.get("links_detailed")
@@ -97,7 +104,7 @@ async def get_graph(call: Call) -> object:
             elif isinstance(end, str) and ObjectId.is_valid(end):
                 ends.add(ObjectId(end))
     docs = await call.db.inventory.find({"_id": {"$in": list(ends)}}, NODE_FIELDS).to_list()
-    return {"environment": q.env_name, "focal_point": str(focal["_id"]),
+    return {"environment": env, "focal_point": str(focal["_id"]),
             "focal_point_type": clique.get("focal_point_type", focal.get("type")),
             "clique_type": clique.get("clique_type"),
             "nodes": [_node(d, focal["_id"]) for d in docs],

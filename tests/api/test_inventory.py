@@ -219,8 +219,15 @@ async def test_graph_of_a_clique(api: Api) -> None:
         node_ids = {n["id"] for n in body["nodes"]}
         assert {e["id"] for e in body["edges"]} == {str(i) for i in link_ids}
         assert all(e["source"] in node_ids and e["target"] in node_ids for e in body["edges"])
+    alone = await a.get("/graph", focal_point=str(ids["vm-a"]))
+    assert alone.status == 200 and alone.body["environment"] == ENV
+    assert (await a.get("/graph", focal_point="vm-a")).body["environment"] == ENV
+    await api.db.inventory.insert_one({"environment": "Other", "id": "vm-a"})
+    twice = await a.get("/graph", focal_point="vm-a")
+    assert twice.status == 400 and twice.body["error"]["field"] == "env_name"
     no_clique = await a.get("/graph", env_name=ENV, focal_point="node-10")
     assert no_clique.status == 404
     assert (await a.get("/graph", env_name=ENV, focal_point="ghost")).status == 404
     assert (await a.get("/graph", env_name="Nowhere", focal_point="vm-a")).status == 400
     assert (await a.get("/graph", env_name=ENV)).body["error"]["field"] == "focal_point"
+    assert (await a.get("/graph", focal_point="ghost")).status == 404
