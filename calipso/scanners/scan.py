@@ -58,12 +58,15 @@ class ScanResult:
     stale: int = 0
     duration_s: float = 0.0
     db_write_s: float = 0.0
+    source_calls: dict[str, int] = field(default_factory=dict)
+    phase_s: dict[str, float] = field(default_factory=dict)
 
     def to_doc(self) -> dict[str, Any]:
         return {"counts": self.counts, "errors": self.errors[:200], "links": self.links,
                 "cliques": self.cliques, "removed": self.removed, "stale": self.stale,
                 "duration_s": round(self.duration_s, 3), "db_write_s": round(self.db_write_s, 3),
-                "error_count": len(self.errors)}
+                "error_count": len(self.errors), "source_calls": self.source_calls,
+                "phase_s": {k: round(v, 3) for k, v in self.phase_s.items()}}
 
 
 Progress = Callable[[ScanContext], None]
@@ -91,24 +94,27 @@ async def run_scan(
     result = ScanResult()
     if options.clear:
         await inventory.clear(COLLECTIONS_OF[options.only])
+    await inventory.load_existing()
     async with open_sources(env, settings, db) as sources:
         ctx = ScanContext(env=env, settings=settings, db=db, inventory=inventory,
                           api=sources.api, mysql=sources.mysql, ssh=sources.ssh,
                           log=adapter, scan_id=scan_id, started_at=scanned_at)
         ticker = asyncio.create_task(_tick(ctx, progress), name=f"scan:{env.name}:progress")
         try:
-            if options.only in (None, "inventory"):
-                adapter.info("scan phase", extra={"phase": "inventory"})
-                await _inventory_phase(ctx, metadata.scanners, options, result)
             link_ctx = LinkContext(db=db, env=env, scanned_at=scanned_at, log=adapter)
-            if options.only in (None, "links"):
-                ctx.state.phase = "links"
-                adapter.info("scan phase", extra={"phase": "links"})
-                result.links = await find_links(link_ctx, metadata.link_plan)
-            if options.only in (None, "cliques"):
-                ctx.state.phase = "cliques"
-                adapter.info("scan phase", extra={"phase": "cliques"})
-                result.cliques = await find_cliques(link_ctx)
+            for phase in ("inventory", "links", "cliques"):
+                if options.only not in (None, phase):
+                    continue
+                ctx.state.phase = phase
+                adapter.info("scan phase", extra={"phase": phase})
+                phase_started = time.perf_counter()
+                if phase == "inventory":
+                    await _inventory_phase(ctx, metadata.scanners, options, result)
+                elif phase == "links":
+                    result.links = await find_links(link_ctx, metadata.link_plan)
+                else:
+                    result.cliques = await find_cliques(link_ctx)
+                result.phase_s[phase] = time.perf_counter() - phase_started
         finally:
             ticker.cancel()
             await asyncio.gather(ticker, return_exceptions=True)
@@ -116,6 +122,11 @@ async def run_scan(
         ctx.state.phase = "done"
         if progress is not None:
             progress(ctx)
+        result.source_calls = {
+            "api": sources.api.calls if sources.api else 0,
+            "ssh": sources.ssh.commands if sources.ssh else 0,
+            "mysql": sources.mysql.queries if sources.mysql else 0,
+        }
     result.counts = ctx.state.counts()
     result.errors = [
         {"source": f.source, "target": f.target, "error": f.error, "object_type": f.object_type}

@@ -1,0 +1,130 @@
+"""Benchmark: one full scan of a simulated cloud served by a separate process.
+
+    python bench/scan.py                       # 200 hosts, 4,000 instances, OVS, 20/30 ms
+    python bench/scan.py --hosts 1000 --instances 20000 --latency-ssh 0 --latency-api 0
+
+Prints wall time, objects/s, Calipso's CPU seconds and peak RSS, the calls made to each
+source, the lower bound (simulated latency x calls / configured concurrency), and the
+database write time next to one raw ``bulk_write`` of the same documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pymongo import AsyncMongoClient, UpdateOne
+
+from calipso.db import ensure_indexes
+from calipso.embedded_db import EmbeddedServer
+from calipso.env_config import EnvironmentConfig
+from calipso.inventory import encode_keys
+from calipso.metadata import load_metadata
+from calipso.scanners.scan import ScanOptions, run_scan
+from calipso.seed import load_seed
+from calipso.settings import load_settings
+from calipso.sim.server import SimProcess
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def raw_bulk_write_seconds(client: AsyncMongoClient, docs: list[dict]) -> float:
+    """One bulk upsert of the same documents into a scratch database: the floor."""
+    scratch = client["bench_raw_write"]
+    await scratch.inventory.create_index([("environment", 1), ("id", 1)], unique=True)
+    ops = [UpdateOne({"environment": d["environment"], "id": d["id"]},
+                     {"$set": encode_keys(d)}, upsert=True) for d in docs]
+    started = time.perf_counter()
+    await scratch.inventory.bulk_write(ops, ordered=True)
+    elapsed = time.perf_counter() - started
+    await client.drop_database("bench_raw_write")
+    return elapsed
+
+
+async def main(args: argparse.Namespace) -> None:
+    settings = load_settings()
+    metadata = await load_metadata(settings.config_dir)
+    sim_args = ["--hosts", str(args.hosts), "--instances", str(args.instances),
+                "--networks", str(args.networks), "--driver", args.driver,
+                "--latency-ssh", str(args.latency_ssh), "--latency-api", str(args.latency_api),
+                "--env-name", "bench"]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        server = None
+        uri = os.environ.get("CALIPSO_MONGO_URI")
+        if not uri:
+            server = EmbeddedServer(work / "db")
+            await server.start()
+            uri = server.uri
+        client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True)
+        db = client["calipso_bench"]
+        await client.drop_database("calipso_bench")
+        await ensure_indexes(db)
+        await load_seed(db)
+        (work / "sim").mkdir()
+        async with SimProcess(sim_args, work / "sim") as sim:
+            env = EnvironmentConfig.model_validate(sim.env)
+            cpu0, started = cpu_seconds(), time.perf_counter()
+            result = await run_scan(db, settings, env, metadata, ScanOptions(), "bench")
+            wall = time.perf_counter() - started
+            cpu = cpu_seconds() - cpu0
+        docs = await db.inventory.find({"environment": "bench"}, {"_id": 0}).to_list(None)
+        raw = await raw_bulk_write_seconds(client, docs)
+        await client.drop_database("calipso_bench")
+        await client.close()
+        if server is not None:
+            await server.stop()
+    objects = sum(result.counts.values())
+    calls = result.source_calls
+    ssh_parallel = settings.max_ssh_connections * settings.max_ssh_channels_per_host
+    bound = max(calls.get("ssh", 0) * args.latency_ssh / 1000 / ssh_parallel,
+                calls.get("api", 0) * args.latency_api / 1000 / settings.max_api_calls)
+    rows = [
+        ("cloud", f"{args.hosts} hosts, {args.instances} instances, {args.driver}, "
+                  f"SSH {args.latency_ssh} ms, API {args.latency_api} ms"),
+        ("status", result.status + (f" ({len(result.errors)} errors)" if result.errors else "")),
+        ("objects / links / cliques", f"{objects} / {result.links} / {result.cliques}"),
+        ("wall time", f"{wall:.1f} s"),
+        ("phases", ", ".join(f"{k} {v:.1f} s" for k, v in result.phase_s.items())),
+        ("objects/s", f"{objects / wall:.0f}"),
+        ("Calipso CPU", f"{cpu:.1f} s"),
+        ("Calipso peak RSS", f"{peak_rss_mib():.0f} MiB"),
+        ("calls", f"API {calls.get('api', 0)}, SSH {calls.get('ssh', 0)}, "
+                  f"MySQL {calls.get('mysql', 0)}"),
+        ("lower bound (latency x calls / concurrency)", f"{bound:.1f} s"),
+        ("wall / lower bound", f"{wall / bound:.2f}x" if bound else "n/a"),
+        ("inventory write time (scan)", f"{result.db_write_s:.2f} s"),
+        ("one raw bulk_write of the same docs", f"{raw:.2f} s"),
+        ("write time / raw", f"{result.db_write_s / raw:.2f}x" if raw else "n/a"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"{key:<{width}}  {value}")
+    if args.json:
+        print(json.dumps({k: v for k, v in rows}))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=200)
+    parser.add_argument("--instances", type=int, default=4000)
+    parser.add_argument("--networks", type=int, default=40)
+    parser.add_argument("--driver", default="ovs", choices=["ovs", "lxb", "vpp"])
+    parser.add_argument("--latency-ssh", type=float, default=20)
+    parser.add_argument("--latency-api", type=float, default=30)
+    parser.add_argument("--json", action="store_true")
+    sys.exit(asyncio.run(main(parser.parse_args())))
