@@ -7,7 +7,7 @@ for the configured interface and region, bounds the calls in flight and follows 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from calipso.errors import ApiError
 from calipso.fetchers.api.session import ApiSession, Endpoint
@@ -19,7 +19,7 @@ class ApiAccess(Fetcher):
         api = self.ctx.api
         if api is None:
             raise ApiError("GET", "catalog", None, "the environment has no OpenStack section")
-        return api  # type: ignore[return-value]
+        return cast(ApiSession, api)
 
     async def request(self, service: str, path: str, *, key: str | None = None,
                       region: str | None = None, params: dict[str, Any] | None = None) -> Any:
