@@ -22,7 +22,7 @@ from calipso.inventory import InventoryWriter
 from calipso.links import find_links
 from calipso.links.base import LinkContext
 from calipso.metadata import Metadata
-from calipso.scanners.context import ScanContext
+from calipso.scanners.context import FetchFailure, ScanContext
 from calipso.scanners.metadata import ScannerTree
 from calipso.scanners.object_scan import scan_one_object
 from calipso.scanners.sources import open_sources
@@ -99,6 +99,9 @@ async def run_scan(
         ctx = ScanContext(env=env, settings=settings, db=db, inventory=inventory,
                           api=sources.api, mysql=sources.mysql, ssh=sources.ssh,
                           log=adapter, scan_id=scan_id, started_at=scanned_at)
+        # A source that could not be opened hides nothing (no type, no scope): reported only.
+        ctx.state.failures.extend(FetchFailure("", "", p.source, p.target, p.detail)
+                                  for p in sources.problems)
         ticker = asyncio.create_task(_tick(ctx, progress), name=f"scan:{env.name}:progress")
         try:
             link_ctx = LinkContext(db=db, env=env, scanned_at=scanned_at, log=adapter)
