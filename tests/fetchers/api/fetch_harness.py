@@ -109,35 +109,3 @@ class ApiScan:
             for doc in saved if entry.children_scanner else []:
                 await self.walk(entry.children_scanner, doc,
                                 str(doc.get(entry.child_id_field, doc["id"])))
-
-
-def by_id(docs: list[Doc], type_: str) -> dict[str, Doc]:
-    return {d["id"]: d for d in docs if d["type"] == type_}
-
-
-def matches(want: Any, got: Any) -> bool:
-    """``got`` has every key the truth lists, recursively, with equal values."""
-    if isinstance(want, dict):
-        return isinstance(got, dict) and all(
-            k in got and matches(v, got[k]) for k, v in want.items())
-    if isinstance(want, list):
-        return isinstance(got, list) and len(want) == len(got) and all(
-            matches(w, g) for w, g in zip(want, got, strict=True))
-    return bool(want == got)
-
-
-def differences(truth: list[Doc], found: list[Doc], type_: str,
-                ignore: tuple[str, ...] = ()) -> list[str]:
-    """One line per missing, extra or differing object of ``type_`` (field by field)."""
-    want, got = by_id(truth, type_), by_id(found, type_)
-    out = [f"{type_} {i}: missing" for i in want.keys() - got.keys()]
-    out += [f"{type_} {i}: not in the truth" for i in got.keys() - want.keys()]
-    for ident in want.keys() & got.keys():
-        for key, value in want[ident].items():
-            if key in ignore:
-                continue
-            if key not in got[ident]:
-                out.append(f"{type_} {ident}: no {key}")
-            elif not matches(value, got[ident][key]):
-                out.append(f"{type_} {ident}: {key} = {got[ident][key]!r}, truth {value!r}")
-    return sorted(out)

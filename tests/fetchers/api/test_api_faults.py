@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from fetch_harness import ApiScan, differences, open_sim, scan_context
+from fetch_harness import ApiScan, open_sim, scan_context
 from pymongo.asynchronous.database import AsyncDatabase
+from truth_compare import differences
 
 from calipso.errors import ApiError
 from calipso.fetchers.api.api_fetch_networks import ApiFetchNetworks

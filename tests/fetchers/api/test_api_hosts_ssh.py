@@ -3,8 +3,9 @@ and a dead host: stored without OS, its failure recorded, the others complete.""
 
 from __future__ import annotations
 
-from fetch_harness import ApiScan, differences, open_sim, scan_context
+from fetch_harness import ApiScan, open_sim, scan_context
 from pymongo.asynchronous.database import AsyncDatabase
+from truth_compare import differences
 
 from calipso.fetchers.api.api_fetch_project_hosts import OS_COMMAND
 from calipso.sim import spec_from_flags

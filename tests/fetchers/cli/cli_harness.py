@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
+from truth_compare import differences as compare
 
 from calipso.env_config import EnvironmentConfig
 from calipso.inventory import InventoryWriter
@@ -127,39 +128,7 @@ async def scan_hosts(ctx: ScanContext, truth: dict[str, list[Doc]],
     return walker
 
 
-def matches(want: Any, got: Any) -> bool:
-    """``got`` holds every key of ``want``, recursively; lists compare as multisets."""
-    if isinstance(want, dict):
-        return isinstance(got, dict) and all(
-            k in got and matches(v, got[k]) for k, v in want.items())
-    if isinstance(want, list):
-        if not isinstance(got, list) or len(want) != len(got):
-            return False
-        rest = list(got)
-        for item in want:
-            hit = next((i for i, g in enumerate(rest) if matches(item, g)), None)
-            if hit is None:
-                return False
-            rest.pop(hit)
-        return True
-    return bool(want == got)
-
-
 def differences(truth: list[Doc], found: list[Doc], types: tuple[str, ...] = CLI_TYPES,
                 ignore: tuple[str, ...] = ()) -> list[str]:
-    """One line per missing, extra or differing object (field by field) of ``types``."""
-    out: list[str] = []
-    for type_ in types:
-        want = {d["id"]: d for d in truth if d["type"] == type_}
-        got = {d["id"]: d for d in found if d["type"] == type_}
-        out += [f"{type_} {i}: missing" for i in want.keys() - got.keys()]
-        out += [f"{type_} {i}: not in the truth" for i in got.keys() - want.keys()]
-        for ident in want.keys() & got.keys():
-            for key, value in want[ident].items():
-                if key in ignore:
-                    continue
-                if key not in got[ident]:
-                    out.append(f"{type_} {ident}: no {key}")
-                elif not matches(value, got[ident][key]):
-                    out.append(f"{type_} {ident}: {key} = {got[ident][key]!r}, truth {value!r}")
-    return sorted(out)
+    """The truth comparison, by default over the types the CLI fetchers produce."""
+    return compare(truth, found, types, ignore)

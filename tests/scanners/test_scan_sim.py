@@ -1,0 +1,167 @@
+"""Whole scans of simulated clouds (real HTTP, SSH and MySQL) checked against the truth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+from scan_truth import link_differences, object_differences, stored_links, stored_objects
+
+from calipso.db import ensure_indexes
+from calipso.embedded_db import free_port
+from calipso.env_config import EnvironmentConfig
+from calipso.metadata import Metadata, load_metadata
+from calipso.scanners.scan import ScanOptions, ScanResult, run_scan
+from calipso.seed import load_seed
+from calipso.settings import Settings, load_settings
+from calipso.sim import spec_from_flags
+from calipso.sim.server import SimCloud
+
+pytestmark = pytest.mark.timeout(180)
+MYSQL = "mysql://root@127.0.0.1:3306"
+
+
+@pytest.fixture(scope="module")
+async def metadata() -> Metadata:
+    return await load_metadata(None)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture
+async def seeded(db: AsyncDatabase) -> AsyncDatabase:
+    """The test's database as ``calipso serve`` prepares it: indexes and seed data."""
+    await ensure_indexes(db)
+    await load_seed(db)
+    return db
+
+
+async def scan(db: AsyncDatabase, sim: SimCloud, settings: Settings, metadata: Metadata,
+               options: ScanOptions | None = None) -> ScanResult:
+    env = EnvironmentConfig.model_validate(sim.env_config())
+    return await run_scan(db, settings, env, metadata, options or ScanOptions(), "test")
+
+
+def clique_sets(cliques: list[dict[str, Any]]) -> dict[str, set[str]]:
+    return {c["focal_point_id"]: set(c["objects"]) for c in cliques}
+
+
+async def stored_cliques(db: AsyncDatabase, env: str) -> dict[str, set[str]]:
+    return {doc["focal_point_id"]: set(doc["nodes"])
+            async for doc in db.cliques.find({"environment": env})}
+
+
+CLOUDS = [
+    pytest.param("ovs", "vxlan", "hybrid", None, id="ovs-vxlan-hybrid"),
+    pytest.param("ovs", "vxlan", "openvswitch", None, id="ovs-vxlan-ovsfw"),
+    pytest.param("ovs", "vlan", "hybrid", MYSQL, id="ovs-vlan-mysql"),
+    pytest.param("lxb", "vxlan", "hybrid", None, id="lxb-vxlan"),
+    pytest.param("lxb", "vlan", "hybrid", MYSQL, id="lxb-vlan-mysql"),
+    pytest.param("vpp", "vxlan", "hybrid", MYSQL, id="vpp-vxlan-mysql"),
+    pytest.param("vpp", "vlan", "hybrid", None, id="vpp-vlan"),
+]
+
+
+@pytest.mark.parametrize(("driver", "type_driver", "firewall", "mysql"), CLOUDS)
+async def test_scan_finds_exactly_the_truth(
+        seeded: AsyncDatabase, settings: Settings, metadata: Metadata,
+        driver: str, type_driver: str, firewall: str, mysql: str | None) -> None:
+    db = seeded
+    spec = spec_from_flags(hosts=3, instances=5, networks=2, driver=driver,
+                           type_driver=type_driver, firewall=firewall, seed=11)
+    name = f"{driver}-{type_driver}-{firewall}"
+    async with SimCloud(spec, env_name=name, mysql_uri=mysql) as sim:
+        result = await scan(db, sim, settings, metadata)
+        truth = sim.truth()
+    assert result.status == "completed", result.errors
+    assert object_differences(truth, await stored_objects(db, name)) == []
+    assert link_differences(truth, await stored_links(db, name)) == []
+    assert await stored_cliques(db, name) == clique_sets(truth["cliques"])
+
+
+async def test_rescan_of_an_unchanged_cloud_changes_only_last_scanned(
+        seeded: AsyncDatabase, settings: Settings, metadata: Metadata) -> None:
+    db = seeded
+    spec = spec_from_flags(hosts=3, instances=4, networks=2, driver="ovs", seed=3)
+    async with SimCloud(spec, env_name="steady") as sim:
+        await scan(db, sim, settings, metadata)
+        before = await db.inventory.find({"environment": "steady"}, {"last_scanned": 0}
+                                         ).sort("id").to_list(None)
+        links_before = await db.links.find({"environment": "steady"}, {"last_scanned": 0}
+                                           ).sort("_id").to_list(None)
+        second = await scan(db, sim, settings, metadata)
+    after = await db.inventory.find({"environment": "steady"}, {"last_scanned": 0}
+                                    ).sort("id").to_list(None)
+    links_after = await db.links.find({"environment": "steady"}, {"last_scanned": 0}
+                                      ).sort("_id").to_list(None)
+    assert second.status == "completed" and second.removed == 0
+    assert after == before
+    assert links_after == links_before
+
+
+async def test_a_deleted_instance_disappears_on_the_next_scan(
+        seeded: AsyncDatabase, settings: Settings, metadata: Metadata) -> None:
+    db = seeded
+    spec = spec_from_flags(hosts=3, instances=4, networks=1, driver="ovs", seed=5)
+    async with SimCloud(spec, env_name="shrink") as sim:
+        await scan(db, sim, settings, metadata)
+        victim = next(iter(sim.cloud.instances.values()))
+        assert await db.inventory.count_documents({"id": victim.uuid}) == 1
+        sim.cloud.delete_instance(victim.uuid)
+        result = await scan(db, sim, settings, metadata)
+        truth = sim.truth()
+    assert result.removed > 0
+    stored = await stored_objects(db, "shrink")
+    assert victim.uuid not in stored
+    assert not [i for i in stored if victim.uuid in stored[i]["id_path"]]
+    assert object_differences(truth, stored) == []
+    assert not await db.links.count_documents({"environment": "shrink", "$or": [
+        {"source_id": victim.uuid}, {"target_id": victim.uuid}]})
+    assert not await db.cliques.count_documents({"environment": "shrink",
+                                                 "focal_point_id": victim.uuid})
+
+
+async def test_a_dead_host_keeps_its_old_objects_marked_and_the_rest_is_found(
+        seeded: AsyncDatabase, settings: Settings, metadata: Metadata) -> None:
+    db = seeded
+    spec = spec_from_flags(hosts=4, instances=6, networks=2, driver="ovs", seed=9)
+    async with SimCloud(spec, env_name="partial") as sim:
+        await scan(db, sim, settings, metadata)
+        first = await stored_objects(db, "partial")
+        dead = next(h.name for h in sim.cloud.compute_hosts()
+                    if sim.cloud.instances_on_host(h.name))
+        await sim.ssh.refuse_host(dead)
+        result = await scan(db, sim, settings, metadata)
+    assert result.status == "completed_with_errors"
+    assert any(dead in e["target"] for e in result.errors)
+    second = await stored_objects(db, "partial")
+    assert set(second) == set(first), "nothing may be lost because a host is down"
+    dead_path = first[dead]["id_path"]
+    under_dead = {i for i, d in second.items() if d["id_path"].startswith(dead_path + "/")}
+    cli_types = {"vnic", "vconnector", "vedge", "otep", "host_pnic"}
+    stale = {i for i, d in second.items() if d.get("stale")}
+    assert {i for i in under_dead if second[i]["type"] in cli_types} <= stale
+    assert all(second[i]["id_path"].startswith(dead_path) for i in stale)
+    messages = await db.messages.find({"environment": "partial"}).to_list(None)
+    assert any(dead in m["message"] for m in messages)
+
+
+async def test_an_unreachable_mysql_only_costs_its_enrichment(
+        seeded: AsyncDatabase, settings: Settings, metadata: Metadata) -> None:
+    db = seeded
+    spec = spec_from_flags(hosts=3, instances=4, networks=1, driver="ovs", seed=12)
+    async with SimCloud(spec, env_name="nomysql", mysql_uri=MYSQL) as sim:
+        doc = sim.env_config()
+        for section in doc["configuration"]:
+            if section["name"] == "mysql":
+                section["port"] = free_port()
+        env = EnvironmentConfig.model_validate(doc)
+        result = await run_scan(db, settings, env, metadata, ScanOptions(), "test")
+        truth = sim.truth()
+    assert result.status == "completed_with_errors"
+    assert [e["source"] for e in result.errors] == ["mysql"]
+    assert object_differences(truth, await stored_objects(db, "nomysql")) == []
