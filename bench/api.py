@@ -237,7 +237,8 @@ def table(rows: list[dict], concurrency: int) -> str:
         for row in (api_row, db_row):
             ratio = f"{api_row['p50'] / db_row['p50']:.2f}x" if row is api_row else ""
             cpu = row["cpu_ms"]
-            lines.append(f"| {row['name']} | {row['rps']:,.0f} | {row['p50']:.1f} | "
+            rps = f"{row['rps']:,.0f}" if row["rps"] >= 10 else f"{row['rps']:.2f}"
+            lines.append(f"| {row['name']} | {rps} | {row['p50']:.1f} | "
                          f"{row['p99']:.1f} | {ratio} | {cpu['api']:.2f}, {cpu['db']:.2f}, "
                          f"{cpu['bench']:.2f} |")
     return "\n".join(lines)

@@ -14,7 +14,13 @@ from aiohttp import web
 from bson import ObjectId
 from pydantic import Field, model_validator
 
-from calipso.api.listing import drop_none, object_id, one_document, page_of
+from calipso.api.listing import (
+    OBJECT_ID_PARAM,
+    delete_by_id,
+    drop_none,
+    object_id,
+    one_or_page,
+)
 from calipso.api.lookups import require_environment
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
 from calipso.api.query import BodyModel, EnvName, ObjectIdText, OneOf, PagedQuery, Text
@@ -24,7 +30,7 @@ from calipso.errors import Conflict, NotFound
 FIELDS = ("id", "focal_point_type", "link_types", "environment", "name", "distribution",
           "distribution_version", "mechanism_drivers", "type_drivers", "use_implicit_links")
 LinkType = Annotated[str, OneOf("link_types")]
-ID_PARAM = {"id": {"type": "string", "pattern": "^[0-9a-fA-F]{24}$"}}
+ID_PARAM = OBJECT_ID_PARAM
 
 
 class CliqueTypesQuery(PagedQuery):
@@ -92,12 +98,9 @@ async def get_clique_types(call: Call) -> object:
     if q.link_type is not None:
         wanted = q.link_type if isinstance(q.link_type, list) else [q.link_type]
         filt["link_types"] = {"$all": wanted}
-    coll = call.db.clique_types
-    if q.id is not None:
-        filt["_id"] = object_id(q.id, "id")
-        return await one_document(call, coll, filt, "clique type", q.env_name)
-    return await page_of(call, coll, filt, "clique_types", FIELDS, q.env_name,
-                         sort=[("_id", 1)])
+    return await one_or_page(call, call.db.clique_types, filt, q.id, what="clique type",
+                             plural="clique_types", fields=FIELDS, env=q.env_name,
+                             sort=[("_id", 1)])
 
 
 async def _checked(call: Call, body: CliqueType, own: ObjectId | None) -> dict[str, Any]:
@@ -133,11 +136,7 @@ async def update_clique_type(call: Call) -> object:
 
 
 async def delete_clique_type(call: Call) -> object:
-    oid = object_id(call.path("id"), "id")
-    result = await call.db.clique_types.delete_one({"_id": oid})
-    if result.deleted_count == 0:
-        raise NotFound(f"no clique type {oid}", field="id")
-    return {"message": f"deleted clique_type {oid}", "id": str(oid)}
+    return await delete_by_id(call, call.db.clique_types, "clique_type")
 
 
 OPERATIONS = (

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from aiohttp import web
 
-from calipso.api.listing import drop_none, id_or_text, object_id, one_document, page_of
+from calipso.api.listing import drop_none, id_or_text, one_or_page
 from calipso.api.operations import Call, Operation, add_operations
 from calipso.api.query import EnvName, ObjectIdText, OneOf, PagedQuery
 from calipso.api.schemas import ERRORS, list_or_document
@@ -33,10 +33,8 @@ async def get_cliques(call: Call) -> object:
         filt["links_detailed.link_type"] = q.link_type
     if q.link_id is not None:
         filt["links_detailed._id"] = id_or_text(q.link_id)
-    if q.id is not None:
-        filt["_id"] = object_id(q.id, "id")
-        return await one_document(call, call.db.cliques, filt, "clique", q.env_name)
-    return await page_of(call, call.db.cliques, filt, "cliques", CLIQUE_FIELDS, q.env_name)
+    return await one_or_page(call, call.db.cliques, filt, q.id, what="clique",
+                             plural="cliques", fields=CLIQUE_FIELDS, env=q.env_name)
 
 
 Constraint = Annotated[str, OneOf("constraints")]
@@ -54,12 +52,9 @@ async def get_constraints(call: Call) -> object:
     if q.constraint is not None:
         wanted = q.constraint if isinstance(q.constraint, list) else [q.constraint]
         filt["constraints"] = {"$all": wanted}
-    coll = call.db.clique_constraints
-    if q.id is not None:
-        filt["_id"] = object_id(q.id, "id")
-        return await one_document(call, coll, filt, "clique constraint")
-    return await page_of(call, coll, filt, "clique_constraints", CONSTRAINT_FIELDS,
-                         sort=[("_id", 1)])
+    return await one_or_page(call, call.db.clique_constraints, filt, q.id,
+                             what="clique constraint", plural="clique_constraints",
+                             fields=CONSTRAINT_FIELDS, sort=[("_id", 1)])
 
 
 OPERATIONS = (

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from aiohttp import web
 
-from calipso.api.listing import drop_none, object_id, one_document, page_of
+from calipso.api.listing import drop_none, one_or_page
 from calipso.api.operations import Call, Operation, add_operations
 from calipso.api.query import EnvName, ObjectIdText, OneOf, PagedQuery, Text
 from calipso.api.schemas import ERRORS, list_or_document
@@ -37,10 +37,8 @@ async def get_links(call: Call) -> object:
         if isinstance(value, list):
             raise InvalidInput(f"{key}: give it once", field=key)
         filt["attributes." + key.split(":", 1)[1]] = value
-    if q.id is not None:
-        filt["_id"] = object_id(q.id, "id")
-        return await one_document(call, call.db.links, filt, "link", q.env_name)
-    return await page_of(call, call.db.links, filt, "links", FIELDS, q.env_name)
+    return await one_or_page(call, call.db.links, filt, q.id, what="link", plural="links",
+                             fields=FIELDS, env=q.env_name)
 
 
 OPERATIONS = (

@@ -12,7 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from calipso.api.documents import list_body, list_item, public_doc
 from calipso.api.lookups import environment_exists
 from calipso.api.operations import Call
-from calipso.api.query import COUNTS, PagedQuery, read_page
+from calipso.api.query import COUNTS, OBJECT_ID_PATTERN, PagedQuery, read_page
 from calipso.errors import InvalidInput, NotFound
 
 
@@ -59,6 +59,30 @@ async def page_of(
         await check_environment(call, env, env_field)
     items = [list_item(doc, fields) for doc in docs]
     return list_body(plural, items, total, paging.page, paging.page_size)
+
+
+async def one_or_page(
+    call: Call, coll: AsyncCollection, filt: dict[str, Any], ident: str | None, *,
+    what: str, plural: str, fields: tuple[str, ...], env: str | None = None,
+    env_field: str = "env_name", sort: list[tuple[str, int]] | None = None,
+) -> dict[str, Any]:
+    """The whole document whose ``_id`` is ``ident`` (within ``filt``), or a page."""
+    if ident is not None:
+        return await one_document(call, coll, filt | {"_id": object_id(ident, "id")}, what,
+                                  env, env_field)
+    return await page_of(call, coll, filt, plural, fields, env, env_field, sort)
+
+
+async def delete_by_id(call: Call, coll: AsyncCollection, what: str) -> dict[str, str]:
+    """``DELETE /<resource>/{id}``."""
+    oid = object_id(call.path("id"), "id")
+    result = await coll.delete_one({"_id": oid})
+    if result.deleted_count == 0:
+        raise NotFound(f"no {what} {oid}", field="id")
+    return {"message": f"deleted {what} {oid}", "id": str(oid)}
+
+
+OBJECT_ID_PARAM = {"id": {"type": "string", "pattern": OBJECT_ID_PATTERN}}
 
 
 def drop_none(**values: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from aiohttp import web
 
-from calipso.api.listing import drop_none, object_id, one_document, page_of
+from calipso.api.listing import drop_none, one_or_page
 from calipso.api.operations import Call, Operation, add_operations
 from calipso.api.query import ObjectIdText, OneOf, PagedQuery, Text
 from calipso.api.schemas import ERRORS, list_or_document
@@ -26,12 +26,10 @@ async def get_templates(call: Call) -> object:
     filt: dict[str, Any] = drop_none(side=q.side, type=q.type)
     if q.order is not None:
         filt["order"] = {"$in": [q.order, str(q.order)]}  # the seed stores it as text
-    coll = call.db.monitoring_config_templates
-    if q.id is not None:
-        filt["_id"] = object_id(q.id, "id")
-        return await one_document(call, coll, filt, "monitoring config template")
-    return await page_of(call, coll, filt, "monitoring_config_templates", FIELDS,
-                         sort=[("_id", 1)])
+    return await one_or_page(call, call.db.monitoring_config_templates, filt, q.id,
+                             what="monitoring config template",
+                             plural="monitoring_config_templates", fields=FIELDS,
+                             sort=[("_id", 1)])
 
 
 OPERATIONS = (

@@ -13,7 +13,7 @@ from aiohttp import web
 from pydantic import Field, model_validator
 from pymongo import ReturnDocument
 
-from calipso.api.listing import drop_none, object_id, one_document, page_of
+from calipso.api.listing import OBJECT_ID_PARAM, drop_none, object_id, one_or_page
 from calipso.api.lookups import require_environment
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
 from calipso.api.query import BodyModel, EnvName, ObjectIdText, OneOf, PagedQuery, Text
@@ -23,7 +23,7 @@ from calipso.errors import Conflict, InvalidInput, NotFound
 FIELDS = ("id", "environment", "status")
 SUBMITTABLE = ("draft", "pending")
 CANCELLABLE = ("draft", "pending", "running")
-ID_PARAM = {"id": {"type": "string", "pattern": "^[0-9a-fA-F]{24}$"}}
+ID_PARAM = OBJECT_ID_PARAM
 
 
 class ScansQuery(PagedQuery):
@@ -63,11 +63,8 @@ class ScanRequest(ScanOptions):
 async def get_scans(call: Call) -> object:
     q: ScansQuery = call.query
     filt = {"environment": q.env_name} | drop_none(status=q.status, object_id=q.base_object)
-    if q.id is not None:
-        filt["_id"] = object_id(q.id, "id")
-        return await one_document(call, call.db.scans, filt, "scan", q.env_name)
-    return await page_of(call, call.db.scans, filt, "scans", FIELDS, q.env_name,
-                         sort=[("submit_timestamp", -1)])
+    return await one_or_page(call, call.db.scans, filt, q.id, what="scan", plural="scans",
+                             fields=FIELDS, env=q.env_name, sort=[("submit_timestamp", -1)])
 
 
 async def create_scan(call: Call) -> Reply:

@@ -12,7 +12,7 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import Field, model_validator
 
-from calipso.api.listing import drop_none, object_id, one_document, page_of
+from calipso.api.listing import delete_by_id, drop_none, object_id, one_or_page
 from calipso.api.lookups import require_environment
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
 from calipso.api.query import EnvName, ObjectIdText, OneOf, PagedQuery, Timestamp
@@ -51,12 +51,9 @@ async def get_schedules(call: Call) -> object:
     env = q.environment or q.env_name
     key = "environment" if q.environment else "env_name"
     filt = {"environment": env} | drop_none(freq=q.freq)
-    coll = call.db.scheduled_scans
-    if q.id is not None:
-        filt["_id"] = object_id(q.id, "id")
-        return await one_document(call, coll, filt, "scheduled scan", env, key)
-    return await page_of(call, coll, filt, "scheduled_scans", FIELDS, env, key,
-                         sort=[("_id", 1)])
+    return await one_or_page(call, call.db.scheduled_scans, filt, q.id, what="scheduled scan",
+                             plural="scheduled_scans", fields=FIELDS, env=env,
+                             env_field=key, sort=[("_id", 1)])
 
 
 async def _document(call: Call) -> dict[str, object]:
@@ -86,11 +83,7 @@ async def replace_schedule(call: Call) -> object:
 
 
 async def delete_schedule(call: Call) -> object:
-    oid = object_id(call.path("id"), "id")
-    result = await call.db.scheduled_scans.delete_one({"_id": oid})
-    if result.deleted_count == 0:
-        raise NotFound(f"no scheduled scan {oid}", field="id")
-    return {"message": f"deleted scheduled scan {oid}", "id": str(oid)}
+    return await delete_by_id(call, call.db.scheduled_scans, "scheduled scan")
 
 
 OPERATIONS = (
