@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from aiohttp import web
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 FIELDS = ("id", "test_targets", "test_results")
 Target = Annotated[str, OneOf("configuration_targets")]
 SECTION = TypeAdapter(Section)
+STALE_AFTER = 600.0  # seconds: longer than any test's targets can take
 
 
 class ConnectionTestRequest(BodyModel):
@@ -71,6 +72,11 @@ class ConnectionTester:
         self._queue.put_nowait(oid)
 
     async def run(self) -> None:
+        # a test left running by a process that stopped long ago is run again
+        stale = datetime.now(UTC) - timedelta(seconds=STALE_AFTER)
+        await self._db.connection_tests.update_many(
+            {"status": "running", "start_timestamp": {"$lt": stale}},
+            {"$set": {"status": "request"}})
         async for doc in self._db.connection_tests.find({"status": "request"}, {"_id": 1}):
             self.submit(doc["_id"])
         async with asyncio.TaskGroup() as group:
@@ -87,6 +93,12 @@ class ConnectionTester:
                 return_document=ReturnDocument.AFTER)
             if doc is not None:
                 await self._test(doc)
+        except asyncio.CancelledError:
+            # the service stops: hand the test back for the next start to run
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._db.connection_tests.update_one(
+                    {"_id": oid, "status": "running"}, {"$set": {"status": "request"}})), 2)
+            raise
         except Exception:  # a task boundary: log it, keep the runner going
             log.exception("connection test failed", extra={"test_id": str(oid)})
         finally:

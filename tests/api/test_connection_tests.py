@@ -221,3 +221,32 @@ async def test_connection_test_queries(api: Api) -> None:
         "environment": ENV, "test_targets": ["AMQP"],
         "targets_configuration": env_config()["configuration"]})
     assert forbidden.status == 403
+
+
+async def test_a_test_cut_by_a_stop_runs_at_the_next_start(start_service, db) -> None:
+    async def login(client: Client) -> Client:
+        token = (await client.post("/auth/tokens", {"auth": {
+            "methods": ["credentials"],
+            "credentials": {"username": "admin", "password": ADMIN_PASSWORD}}})).body["token"]
+        return client.as_({"X-Auth-Token": token})
+
+    async with silent_port() as port, aiohttp.ClientSession() as http:
+        async with start_service(CALIPSO_ADMIN_PASSWORD=ADMIN_PASSWORD,
+                                 CALIPSO_CONNECTION_TEST_TIMEOUT="60") as svc:
+            client = await login(Client(http, svc.url, {}, []))
+            created = await client.post("/connection_tests", {
+                "environment": "Lab", "test_targets": ["CLI"],
+                "targets_configuration": [{"name": "CLI", "host": "127.0.0.1", "port": port,
+                                           "user": "u", "pwd": "p"}]})
+            for _ in range(100):
+                stored = await db.connection_tests.find_one({})
+                if stored["status"] == "running":
+                    break
+                await asyncio.sleep(0.05)
+            assert stored["status"] == "running"
+        assert (await db.connection_tests.find_one({}))["status"] == "request"
+        async with start_service(CALIPSO_ADMIN_PASSWORD=ADMIN_PASSWORD,
+                                 CALIPSO_CONNECTION_TEST_TIMEOUT="0.5") as svc:
+            client = await login(Client(http, svc.url, {}, []))
+            done = await wait_done(client, created.body["id"], "Lab")
+    assert done["test_results"] == {"CLI": False}
