@@ -28,7 +28,7 @@ from pymongo.errors import DuplicateKeyError
 
 from calipso.api.ldap import LdapDirectory
 from calipso.api.operations import Principal, Role
-from calipso.errors import Unauthorized
+from calipso.errors import ConfigError, Unauthorized
 from calipso.settings import AuthMode, Settings
 
 log = logging.getLogger(__name__)
@@ -275,7 +275,12 @@ class Authenticator:
         else:
             password = secrets.token_urlsafe(18)
             path = self.settings.data_dir / ADMIN_PASSWORD_FILE
-            await asyncio.to_thread(write_secret_file, path, password)
+            try:
+                await asyncio.to_thread(write_secret_file, path, password)
+            except OSError as err:
+                raise ConfigError(f"CALIPSO_DATA_DIR: cannot write {path} for the generated "
+                                  f"admin password ({err.strerror}); set "
+                                  "CALIPSO_ADMIN_PASSWORD or a writable directory") from None
         doc = {"name": ADMIN, "password_hash": await hash_password(password),
                "role": str(Role.ADMIN), "source": "local", "created_at": datetime.now(UTC)}
         try:

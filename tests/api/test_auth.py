@@ -221,3 +221,15 @@ async def test_auth_none_lets_everyone_in_and_says_so(
         assert (await client.get("/clique_types")).status == 200
         assert (await client.get("/users")).status == 200
     assert any("authentication is off" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_unwritable_data_dir_for_the_admin_password_is_one_clear_error(
+    start_service, tmp_path: Path
+) -> None:
+    from calipso.errors import ConfigError
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match="CALIPSO_DATA_DIR: cannot write .* admin password"):
+        async with start_service(CALIPSO_DATA_DIR=str(blocker / "data")):
+            pass
