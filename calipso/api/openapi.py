@@ -51,8 +51,9 @@ class _Builder:
 
     def parameters(self, op: Operation) -> list[dict[str, Any]]:
         params: list[dict[str, Any]] = [
-            {"name": name, "in": "path", "required": True, "schema": schema}
-            for name, schema in op.path_params.items()
+            {"name": name, "in": where, "required": True, "schema": schema}
+            for where, given in (("path", op.path_params), ("header", op.header_params))
+            for name, schema in given.items()
         ]
         if op.query is None:
             return params

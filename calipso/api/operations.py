@@ -106,6 +106,7 @@ class Operation:
     validate_body: bool = True  # False: the handler validates the raw JSON object itself
     answers: dict[int, Answer] = field(default_factory=dict)
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    header_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     query_passthrough: re.Pattern[str] | None = None
     query_note: str = ""
     content_type: str = "application/json"
