@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from calipso.cliques.types import choose_clique_types
 from calipso.inventory import Doc, LinkKey
 from calipso.links.base import DOWN, UP, FindLinks, log_info
 
@@ -27,6 +28,10 @@ def shared(attr: str, first: Doc, second: Doc) -> Any:
 
 class FindImplicitLinks(FindLinks):
     async def add_links(self) -> None:
+        if not await self.wanted():
+            log_info(self.log, "implicit links not made: no clique type of this "
+                     "environment uses them")
+            return
         constraints = await self.constraint_attributes()
         explicit = await self._explicit_links()
         by_source: dict[str, list[Doc]] = defaultdict(list)
@@ -49,6 +54,12 @@ class FindImplicitLinks(FindLinks):
             frontier = new
         log_info(self.log, "implicit links found", count=made, passes=passes,
                  constraints=constraints)
+
+    async def wanted(self) -> bool:
+        """Whether a clique type chosen for this environment uses implicit links."""
+        clique_types = await self.ctx.db.clique_types.find({}, {"_id": 0}).to_list(None)
+        chosen = choose_clique_types(clique_types, self.ctx.env)
+        return any(t.get("use_implicit_links") is True for t in chosen.values())
 
     async def constraint_attributes(self) -> list[str]:
         """Attributes named by the clique constraints that apply to this environment."""

@@ -146,6 +146,13 @@ def ovs_cloud(hybrid: bool = True) -> list[Doc]:
     return docs
 
 
+async def want_implicit(db: AsyncDatabase, env: str) -> None:
+    """A clique type of ``env`` that uses implicit links (they are made only for one)."""
+    await db.clique_types.insert_one({
+        "environment": env, "focal_point_type": "instance", "name": "implicit",
+        "link_types": ["instance-network"], "use_implicit_links": True})
+
+
 async def insert(db: AsyncDatabase, env: str, docs: list[Doc]) -> None:
     await db.inventory.insert_many([{**d, "environment": env} for d in docs])
 

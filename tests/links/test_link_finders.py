@@ -15,6 +15,7 @@ from link_topology import (
     new_env_name,
     ovs_cloud,
     pairs,
+    want_implicit,
 )
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -30,6 +31,7 @@ DHCP_A = f"{NETWORK_NODE}-tap00000065-65"
 async def _run(db: AsyncDatabase, hybrid: bool = True, type_driver: str = "vxlan"):
     env = env_config(new_env_name(), type_driver=type_driver)
     await insert(db, env.name, ovs_cloud(hybrid=hybrid))
+    await want_implicit(db, env.name)
     ctx = link_context(db, env)
     count = await find_links(ctx, PLAN)
     return env, ctx, count
@@ -187,3 +189,12 @@ async def test_links_of_other_environments_untouched(db: AsyncDatabase) -> None:
     other, _, _ = await _run(db)
     assert await db.links.count_documents({"environment": env.name}) == \
         await db.links.count_documents({"environment": other.name})
+
+
+async def test_implicit_links_only_for_a_clique_type_that_uses_them(db: AsyncDatabase) -> None:
+    env, ctx, _ = await _run(db)
+    assert await links_of(db, env.name, implicit=True)
+    await db.clique_types.delete_many({"environment": env.name})
+    await find_links(link_context(db, env, ctx.scanned_at + timedelta(seconds=5)), PLAN)
+    assert await links_of(db, env.name, implicit=True) == []
+    assert await links_of(db, env.name, implicit=False)

@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from bson import ObjectId
-from link_topology import env_config, insert, link_context, links_of, new_env_name, pairs
+from link_topology import (
+    env_config,
+    insert,
+    link_context,
+    links_of,
+    new_env_name,
+    pairs,
+    want_implicit,
+)
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.links.find_implicit_links import FindImplicitLinks
@@ -40,6 +48,7 @@ async def test_implicit_links_of_the_explicit_chain(db: AsyncDatabase) -> None:
          "source": ids[link["source"]], "target": ids[link["target"]]} for link in chain])
     await db.clique_constraints.insert_one(
         {"environment": "ANY", "focal_point_type": "instance", "constraints": ["network"]})
+    await want_implicit(db, env.name)
     finder = FindImplicitLinks(link_context(db, env))
     await finder.run()
     found = await links_of(db, env.name, implicit=True)
