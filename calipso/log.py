@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
+from typing import Any
 
 from calipso.settings import LogFormat
 
@@ -47,6 +49,18 @@ class TextFormatter(logging.Formatter):
             head, sep, tail = text.partition("\n")
             text = f"{head} [{fields}]{sep}{tail}"
         return text
+
+
+class ContextLogger(logging.LoggerAdapter):
+    """Adds its context (``scan_id``, ``env`` ...) to each record's own ``extra`` fields.
+
+    The stock adapter replaces the call's ``extra`` with its own; this one merges them.
+    """
+
+    def process(self, msg: object, kwargs: MutableMapping[str, Any]
+                ) -> tuple[object, MutableMapping[str, Any]]:
+        kwargs["extra"] = {**(self.extra or {}), **(kwargs.get("extra") or {})}
+        return msg, kwargs
 
 
 def configure_logging(level: str, fmt: LogFormat) -> None:

@@ -21,6 +21,7 @@ from calipso.env_config import EnvironmentConfig
 from calipso.inventory import InventoryWriter
 from calipso.links import find_links
 from calipso.links.base import LinkContext
+from calipso.log import ContextLogger
 from calipso.metadata import Metadata
 from calipso.scanners.context import FetchFailure, ScanContext
 from calipso.scanners.metadata import ScannerTree
@@ -89,7 +90,7 @@ async def run_scan(
 ) -> ScanResult:
     started = time.perf_counter()
     scanned_at = now_ms()
-    adapter = logging.LoggerAdapter(log, {"env": env.name, "scan_id": scan_id})
+    adapter = ContextLogger(log, {"env": env.name, "scan_id": scan_id})
     inventory = InventoryWriter(db, env.name, scanned_at)
     result = ScanResult()
     if options.clear:
