@@ -230,6 +230,29 @@ async def test_an_unwritable_data_dir_for_the_admin_password_is_one_clear_error(
 
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    with pytest.raises(ConfigError, match="CALIPSO_DATA_DIR: cannot write .* admin password"):
+    with pytest.raises(ConfigError, match=r"CALIPSO_DATA_DIR: cannot write .* admin password"):
         async with start_service(CALIPSO_DATA_DIR=str(blocker / "data")):
             pass
+
+
+async def test_every_admin_operation_is_403_for_a_viewer(api: Api) -> None:
+    doc = (await api.admin.get("/openapi.json")).body
+    viewer = await api.viewer()
+    checked = 0
+    for path, methods in doc["paths"].items():
+        for method, op in methods.items():
+            if "Needs the admin role" not in op.get("description", ""):
+                continue
+            concrete = path.replace("{id}", "a" * 24).replace("{name}", "someone")
+            answer = await viewer.call(method.upper(), concrete, json_body={})
+            assert answer.status == 403, (method, path, answer.body)
+            checked += 1
+    assert checked >= 15
+    # and without credentials every operation but the token ones is 401
+    for path, methods in doc["paths"].items():
+        for method, op in methods.items():
+            if op.get("security") == []:
+                continue
+            concrete = path.replace("{id}", "a" * 24).replace("{name}", "someone")
+            answer = await api.anonymous.call(method.upper(), concrete, json_body={})
+            assert answer.status == 401, (method, path)
