@@ -36,7 +36,7 @@ class FindLinksForVconnectors(FindLinks):
         ovs_first = self.mechanism_drivers[:1] == ["OVS"]
         for vconnector in vconnectors:
             host = vconnector.get("host")
-            network = None
+            networks: set[str] = set()
             pnics = []
             for name in interface_names(vconnector):
                 vnic = vnic_by_id.get(f"{host}-{name}")
@@ -48,14 +48,15 @@ class FindLinksForVconnectors(FindLinks):
                     # On OVS a namespace's port is an internal port of the vEdge:
                     # it links there (vnic-vedge), not to the bridge.
                     attributes = {"network": vnic["network"]} if vnic.get("network") else {}
-                    network = vnic.get("network") or network
+                    if vnic.get("network"):
+                        networks.add(vnic["network"])
                     await self.add_link(vnic, vconnector, vnic.get("mac_address"),
                                         attributes=attributes, host=vnic.get("host") or host)
                 pnic = pnic_by_name.get((host, name.split(".", 1)[0]))
                 if pnic is not None:
                     pnics.append(pnic)
-            if network:
-                await self.patch(vconnector, {"network": network})
+            if len(networks) == 1:  # a bridge of several networks (br-int) has none
+                await self.patch(vconnector, {"network": networks.pop()})
             network = vconnector.get("network")
             for pnic in pnics:
                 await self.add_link(vconnector, pnic, pnic.get("name"), host=host,

@@ -101,6 +101,10 @@ async def test_br_int_bridge_of_the_openvswitch_firewall(db: AsyncDatabase) -> N
     bridge = next(d for d in links if d["link_type"] == "vconnector-vedge"
                   and d["source_id"] == br_int)
     assert bridge["link_name"] == "port-1"
+    # the compute's br-int carries the taps of two networks: it has no network of its own
+    stored = await db.inventory.find_one({"environment": env.name, "id": br_int})
+    assert stored is not None and stored.get("network") is None
+    assert "network" not in bridge["attributes"]
     # the DHCP port is an internal port of the vEdge, not a member of the bridge
     assert ("vnic-vedge", DHCP_A, f"agent-0002-{NETWORK_NODE}") in pairs(links)
     assert not [d for d in links if d["source_id"] == DHCP_A
