@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -23,8 +24,22 @@ def _json_default(value: object) -> object:
     return str(value)
 
 
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def dumps(body: object) -> str:
-    return json.dumps(body, default=_json_default, ensure_ascii=False)
+    """JSON text; NaN and infinities (which JSON lacks) become null."""
+    try:
+        return json.dumps(body, default=_json_default, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(body), default=_json_default, ensure_ascii=False)
 
 
 def json_reply(body: object, status: int = 200) -> web.Response:

@@ -231,3 +231,14 @@ async def test_graph_of_a_clique(api: Api) -> None:
     assert (await a.get("/graph", env_name="Nowhere", focal_point="vm-a")).status == 400
     assert (await a.get("/graph", env_name=ENV)).body["error"]["field"] == "focal_point"
     assert (await a.get("/graph", focal_point="ghost")).status == 404
+
+
+async def test_values_json_lacks_are_null(api: Api) -> None:
+    await api.add_env()
+    await api.db.inventory.insert_one({"environment": ENV, "id": "odd", "type": "host",
+                                       "speed": float("nan"), "load": [float("inf"), 1.5],
+                                       "raw": b"\x01\x02"})
+    answer = await api.admin.get("/inventory", env_name=ENV, id="odd")
+    assert answer.status == 200
+    assert answer.body["speed"] is None and answer.body["load"] == [None, 1.5]
+    assert answer.body["raw"] == "0102"
