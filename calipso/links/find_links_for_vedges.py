@@ -8,6 +8,10 @@ like an OVS bridge stored as a vConnector, e.g. br-int without hybrid plug; VPP:
 domain holding the port) and, failing that, to the host NIC of that name.
 
 A Linux bridge vEdge (the agent) has no ports: every bridge of its host links to it.
+
+A VPP bridge domain has several member ports, but one vconnector-vedge link (the key is
+the two ends): the member with the highest port id (``sw_if_index``) names it. The
+original kept whichever port came last in the vEdge's port order.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class FindLinksForVedges(FindLinks):
         pnic_by_name = index(await self.objects("host_pnic", ("Link detected",)),
                              "host", "name")
         vpp = "VPP" in self.mechanism_drivers
+        vpp_members: dict[tuple[str, str], tuple[int, Doc, Doc, Doc]] = {}
         if "LXB" in self.mechanism_drivers:
             await self._agent_bridges(vedges, vconnectors)
         for vedge in vedges:
@@ -50,8 +55,11 @@ class FindLinksForVedges(FindLinks):
                 if bridge is not None and not vpp:
                     await self._bridge_link(vedge, port, bridge, port["name"])
                     continue
-                await self._vconnector_link(vedge, port, vconnector_by_iface, vpp)
+                await self._vconnector_link(vedge, port, vconnector_by_iface,
+                                            vpp_members if vpp else None)
                 await self._pnic_link(vedge, port, pnic_by_name)
+        for _, vedge, port, vconnector in vpp_members.values():
+            await self._bridge_link(vedge, port, vconnector, port["name"])
 
     async def _agent_bridges(self, vedges: list[Doc], vconnectors: list[Doc]) -> None:
         """Linux bridge: each bridge to the one vEdge of its host, named by the bridge."""
@@ -76,17 +84,28 @@ class FindLinksForVedges(FindLinks):
             source_label=vnic.get("mac_address") or "", target_label=str(port.get("id", "")))
 
     async def _vconnector_link(self, vedge: Doc, port: Doc,
-                               by_iface: dict[tuple[str, str], Doc], vpp: bool) -> None:
+                               by_iface: dict[tuple[str, str], Doc],
+                               vpp_members: dict[tuple[str, str], tuple[int, Doc, Doc, Doc]]
+                               | None) -> None:
+        """OVS: the qbr bridge of a qvo port. VPP: the bridge domain holding the port, kept
+        in ``vpp_members`` when the port's number is the highest of that domain so far."""
         name = port["name"]
-        if vpp:
+        if vpp_members is not None:
             iface = name
         elif name.startswith("qv"):
             iface = "qvb" + name[3:]
         else:
             return
         vconnector = by_iface.get((vedge.get("host"), iface))
-        if vconnector is not None:
-            await self._bridge_link(vedge, port, vconnector, iface)
+        if vconnector is None:
+            return
+        if vpp_members is not None:
+            key = (vconnector["id"], vedge["id"])
+            number = int(port["id"]) if str(port.get("id", "")).isdigit() else -1
+            if number >= vpp_members.get(key, (-2,))[0]:
+                vpp_members[key] = (number, vedge, port, vconnector)
+            return
+        await self._bridge_link(vedge, port, vconnector, iface)
 
     async def _bridge_link(self, vedge: Doc, port: Doc, vconnector: Doc, iface: str) -> None:
         name = port["name"]

@@ -111,6 +111,9 @@ async def test_vpp_bridge_domain_members_by_mac(db: AsyncDatabase) -> None:
              "ubuntu0-pnic-TenGigabitEthernetc/0/0")} <= pairs(links)
     down = next(d for d in links if d["link_type"] == "vedge-host_pnic")
     assert down["state"] == "down" and down["link_name"] == "Port-5"
+    # one link per bridge domain, named by its highest numbered member port (listed first)
+    bridge = next(d for d in links if d["link_type"] == "vconnector-vedge")
+    assert bridge["link_name"] == "port-13"
     instance_vnic = next(d for d in links if d["link_type"] == "instance-vnic")
     assert instance_vnic["attributes"] == {"network": "net-v"}  # matched by MAC
 
