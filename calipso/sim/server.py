@@ -38,7 +38,7 @@ from calipso.errors import ConfigError
 from calipso.sim.api import ApiChannel, ApiOptions, open_api
 from calipso.sim.cloud import Change, Cloud
 from calipso.sim.generate import generate
-from calipso.sim.spec import TopologySpec
+from calipso.sim.spec import DISTRIBUTION, DRIVER_LABELS, TopologySpec
 from calipso.sim.truth import build_truth
 
 if TYPE_CHECKING:  # the channels import their libraries only when they are asked for
@@ -47,9 +47,7 @@ if TYPE_CHECKING:  # the channels import their libraries only when they are aske
     from calipso.sim.ssh import SshChannel
 
 log = logging.getLogger(__name__)
-DISTRIBUTION = ("Devstack", "2026.2")
 SSH_USER = "calipso"
-DRIVER_LABELS = {"ovs": "OVS", "lxb": "LXB", "vpp": "VPP"}
 Truth = dict[str, list[dict[str, Any]]]
 
 

@@ -15,6 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from calipso.errors import ConfigError
 
+# What a simulated cloud declares itself to be (environments_config, clique type scores)
+DISTRIBUTION = ("Devstack", "2026.2")
+DRIVER_LABELS = {"ovs": "OVS", "lxb": "LXB", "vpp": "VPP"}
+
 MechanismDriver = Literal["ovs", "lxb", "vpp"]
 TypeDriver = Literal["vxlan", "vlan"]
 NetworkType = Literal["vxlan", "vlan", "flat"]

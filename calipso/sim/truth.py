@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from calipso.sim.cloud import Cloud
 from calipso.sim.model import Host, Port
+from calipso.sim.spec import DISTRIBUTION, DRIVER_LABELS
 from calipso.sim.truth_builder import Doc, TruthBuilder
-from calipso.sim.truth_cliques import find_cliques
+from calipso.sim.truth_cliques import CliqueEnv, find_cliques
 from calipso.sim.truth_host import host_objects
 from calipso.sim.views import nova_services
 
@@ -36,7 +37,15 @@ def build_truth(cloud: Cloud, env_name: str) -> dict[str, list[Doc]]:
                                                    **_host_fields(cloud, host)))
     _projects(cloud, t)
     return {"objects": t.objects, "links": t.links,
-            "cliques": find_cliques(t.objects, t.links, cloud.spec.driver)}
+            "cliques": find_cliques(t.objects, t.links, clique_env(cloud, env_name))}
+
+
+def clique_env(cloud: Cloud, env_name: str) -> CliqueEnv:
+    """The environment as `SimCloud.env_config()` declares it, for the clique types."""
+    return CliqueEnv(name=env_name, distribution=DISTRIBUTION[0],
+                     distribution_version=DISTRIBUTION[1],
+                     mechanism_drivers=(DRIVER_LABELS[cloud.spec.driver],),
+                     type_drivers=cloud.spec.type_driver)
 
 
 def _endpoints(cloud: Cloud) -> Doc:
