@@ -10,7 +10,7 @@ from calipso.sim.cloud import Cloud
 from calipso.sim.model import OWNER_DHCP, Host, Port, ns_devname
 from calipso.sim.truth_builder import Doc, TruthBuilder, vnic_id
 from calipso.sim.views import network_info
-from calipso.sim.wiring import VPP_UPLINK, HostWiring
+from calipso.sim.wiring import VPP_UPLINK, HostWiring, vpp_interfaces
 from calipso.sim.wiring_drivers import has_provider_bridge, has_tunnels
 
 L2_BINARIES = ("neutron-openvswitch-agent", "neutron-linuxbridge-agent")
@@ -76,9 +76,9 @@ def _vedge(h: _HostTruth) -> None:
     folder = h.t.folder("vedges", f"{h.host.name}-vedges", "vEdges", h.hdoc)
     ports: dict[str, dict[str, Any]]
     if h.driver == "vpp":
-        ports = {i.name: {"id": str(i.sw_if_index), "name": i.name,  # local0 is never up
-                          "state": "down" if i.name == "local0" else "up"}
-                 for i in h.w.vpp_interfaces}
+        # every interface VPP lists (tunnels and VLAN sub-interfaces too); local0 is down
+        ports = {i.name: {"id": str(i.index), "name": i.name, "state": i.state}
+                 for i in vpp_interfaces(h.w)}
         h.vedge = h.t.add("vedge", f"{h.host.name}-VPP", f"VPP-{h.host.name}", folder,
                           host=h.host.name, agent_type="VPP", binary=VPP_VERSION, ports=ports)
     else:
@@ -161,19 +161,28 @@ def _vconnectors(h: _HostTruth) -> None:
                 f"{host.name}-{bridge.name}"
         else:
             continue
+        network = _br_int_network(h) if bridge.kind == "ovs" else bridge.network_id
         doc = h.t.add("vconnector", ident, name, folder, host=host.name,
                       bridge_name=bridge.name, bridge_id=bridge.bridge_id,
                       connector_type="bridge", stp_enabled=False,
-                      interfaces_names=list(bridge.interfaces), network=bridge.network_id)
+                      interfaces_names=list(bridge.interfaces), network=network)
         h.vconnectors[bridge.name] = doc
         if bridge.network_id:
             h.bd_of_net[bridge.network_id] = doc
         h.link(doc, h.vedge, _vconnector_vedge_name(h, bridge.name, bridge.network_id),
-               bridge.network_id)
+               network)
         net = h.cloud.networks.get(bridge.network_id or "")
         if net is not None and net.network_type != "vxlan" and h.driver in ("lxb", "vpp"):
             pnic = _provider_pnic(h)
             h.link(doc, pnic, pnic["name"], net.id)
+
+
+def _br_int_network(h: _HostTruth) -> str | None:
+    """br-int as a vConnector (openvswitch firewall) carries the networks of the instance
+    taps on it: its `network` is theirs when they all share one, else none."""
+    nets = {h.cloud.ports[p].network_id for inst in h.cloud.instances_on_host(h.host.name)
+            for p in inst.port_ids}
+    return nets.pop() if len(nets) == 1 else None
 
 
 def _vconnector_vedge_name(h: _HostTruth, bridge: str, network_id: str | None) -> str:
@@ -183,6 +192,11 @@ def _vconnector_vedge_name(h: _HostTruth, bridge: str, network_id: str | None) -
             return f"port-{port.dp_port}-{port.tag}"
     if h.driver == "ovs":
         return "port-1"
+    if h.driver == "vpp":  # the bridge domain's member port with the highest sw_if_index
+        members = [i.index for i in vpp_interfaces(h.w)
+                   if i.name in h.w.bridges[bridge].interfaces]
+        if members:
+            return f"port-{max(members)}"
     return bridge
 
 
@@ -288,6 +302,10 @@ def _physical_links(h: _HostTruth) -> None:
     if otep is not None:
         pnic = _tunnel_pnic(h)
         h.link(otep, pnic, f"{host.name}pnic{pnic['name']}")
+        if h.driver == "lxb":  # the OTEP to every bridge holding one of its VXLAN devices
+            for bridge in h.vconnectors.values():
+                if any(n.startswith("vxlan-") for n in bridge["interfaces_names"]):
+                    h.link(otep, bridge, f"{otep['name']}-{bridge['name']}")
     seen: dict[str, None] = {}
     for port in h.cloud.ports_on_host(host.name):
         seen[port.network_id] = None

@@ -289,3 +289,34 @@ def is_instance_port(port: Port) -> bool:
 
 def ovs_tunnel_name(remote_ip: str) -> str:
     return "vxlan-" + ip_hex(remote_ip)
+
+
+@dataclass(frozen=True, slots=True)
+class VppIf:
+    name: str
+    index: int
+    mac: str | None
+    bd_id: int | None
+    state: str
+
+
+def vpp_interfaces(wiring: HostWiring) -> list[VppIf]:
+    """Every interface VPP lists, in index order, with its bridge domain."""
+    member_bd: dict[str, int] = {}
+    for bridge in wiring.bridges.values():
+        if bridge.kind == "vpp":
+            for name in bridge.interfaces:
+                member_bd[name] = int(bridge.bridge_id)
+    result = []
+    known = set()
+    for iface in wiring.vpp_interfaces:
+        state = "down" if iface.name == "local0" else "up"
+        mac = None if iface.name == "local0" else iface.mac
+        result.append(VppIf(iface.name, iface.sw_if_index, mac, member_bd.get(iface.name),
+                            state))
+        known.add(iface.name)
+    next_index = max((i.index for i in result), default=0) + 1
+    for name in sorted(set(member_bd) - known, key=lambda n: member_bd[n]):
+        result.append(VppIf(name, next_index, None, member_bd[name], "up"))
+        next_index += 1
+    return sorted(result, key=lambda i: i.index)

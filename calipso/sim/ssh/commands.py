@@ -22,7 +22,7 @@ from calipso.sim.ssh import (
     render_vpp,
 )
 from calipso.sim.ssh.shell import Result
-from calipso.sim.wiring import Domain, HostWiring
+from calipso.sim.wiring import Domain, HostWiring, vpp_interfaces
 
 if TYPE_CHECKING:
     from calipso.sim.cloud import Cloud
@@ -311,7 +311,7 @@ class HostTools:
         if not args or args[0] != "show" or len(args) < 2:
             return Result(f"unknown input `{' '.join(args)}'\n")
         what, target = args[1], args[2] if len(args) > 2 else None
-        interfaces = render_vpp.vpp_interfaces(self.wiring)
+        interfaces = vpp_interfaces(self.wiring)
         if "version".startswith(what) and len(what) >= 3:
             return Result(render_vpp.render_show_version(self.host.name))
         if what == "mode":

@@ -2,51 +2,19 @@
 wiring.
 
 Current VPP layouts (24.x: `show int` with the MTU column; the old 16.09 captures under
-`cli/vpp/` lack it, and the parsers read both). Interfaces are the wiring's
-`vpp_interfaces` plus the bridge-domain members it names without an interface record:
-`.VLAN` sub-interfaces of the uplink and `vxlan_tunnelN`, numbered after the others.
-Pure functions.
+`cli/vpp/` lack it, and the parsers read both). Interfaces are
+`calipso.sim.wiring.vpp_interfaces` (the wiring's VPP interfaces plus the `.VLAN`
+sub-interfaces of the uplink and `vxlan_tunnelN`; the truth's vEdge ports use the same
+list). Pure functions.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
-from calipso.sim.wiring import VPP_UPLINK, HostWiring
+from calipso.sim.wiring import VPP_UPLINK, VppIf
 
 VPP_VERSION = "v24.02-release"
-
-
-@dataclass(frozen=True, slots=True)
-class VppIf:
-    name: str
-    index: int
-    mac: str | None
-    bd_id: int | None
-    state: str
-
-
-def vpp_interfaces(wiring: HostWiring) -> list[VppIf]:
-    """Every interface VPP lists, in index order, with its bridge domain."""
-    member_bd: dict[str, int] = {}
-    for bridge in wiring.bridges.values():
-        if bridge.kind == "vpp":
-            for name in bridge.interfaces:
-                member_bd[name] = int(bridge.bridge_id)
-    result = []
-    known = set()
-    for iface in wiring.vpp_interfaces:
-        state = "down" if iface.name == "local0" else "up"
-        mac = None if iface.name == "local0" else iface.mac
-        result.append(VppIf(iface.name, iface.sw_if_index, mac, member_bd.get(iface.name),
-                            state))
-        known.add(iface.name)
-    next_index = max((i.index for i in result), default=0) + 1
-    for name in sorted(set(member_bd) - known, key=lambda n: member_bd[n]):
-        result.append(VppIf(name, next_index, None, member_bd[name], "up"))
-        next_index += 1
-    return sorted(result, key=lambda i: i.index)
 
 
 def render_show_version(host: str) -> str:
