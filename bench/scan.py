@@ -107,6 +107,8 @@ async def main(args: argparse.Namespace) -> None:
                   f"MySQL {calls.get('mysql', 0)}"),
         ("lower bound (latency x calls / concurrency)", f"{bound:.1f} s"),
         ("wall / lower bound", f"{wall / bound:.2f}x" if bound else "n/a"),
+        ("inventory phase / max(lower bound, raw write)",
+         f"{result.phase_s.get('inventory', 0) / max(bound, raw):.2f}x"),
         ("inventory write time (scan)", f"{result.db_write_s:.2f} s"),
         ("one raw bulk_write of the same docs", f"{raw:.2f} s"),
         ("write time / raw", f"{result.db_write_s / raw:.2f}x" if raw else "n/a"),
