@@ -27,6 +27,7 @@ from calipso.embedded_db import EmbeddedServer
 from calipso.env_config import EnvironmentConfig
 from calipso.inventory import encode_keys
 from calipso.metadata import load_metadata
+from calipso.scanners.context import ScanContext
 from calipso.scanners.scan import ScanOptions, run_scan
 from calipso.seed import load_seed
 from calipso.settings import load_settings
@@ -40,6 +41,22 @@ def cpu_seconds() -> float:
 
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class PhaseMemory:
+    """Highest RSS seen in each phase (sampled by the scan's progress callback)."""
+
+    def __init__(self) -> None:
+        self.peaks: dict[str, float] = {}
+
+    def __call__(self, ctx: ScanContext) -> None:
+        phase = ctx.state.phase
+        self.peaks[phase] = max(self.peaks.get(phase, 0.0), rss_mib())
 
 
 async def raw_bulk_write_seconds(client: AsyncMongoClient, docs: list[dict]) -> float:
@@ -78,10 +95,13 @@ async def main(args: argparse.Namespace) -> None:
         (work / "sim").mkdir()
         async with SimProcess(sim_args, work / "sim") as sim:
             env = EnvironmentConfig.model_validate(sim.env)
+            memory = PhaseMemory()
             cpu0, started = cpu_seconds(), time.perf_counter()
-            result = await run_scan(db, settings, env, metadata, ScanOptions(), "bench")
+            result = await run_scan(db, settings, env, metadata, ScanOptions(), "bench",
+                                    progress=memory)
             wall = time.perf_counter() - started
             cpu = cpu_seconds() - cpu0
+            peak = peak_rss_mib()  # before this script reads the documents back below
         docs = await db.inventory.find({"environment": "bench"}, {"_id": 0}).to_list(None)
         raw = await raw_bulk_write_seconds(client, docs)
         await client.drop_database("calipso_bench")
@@ -102,7 +122,8 @@ async def main(args: argparse.Namespace) -> None:
         ("phases", ", ".join(f"{k} {v:.1f} s" for k, v in result.phase_s.items())),
         ("objects/s", f"{objects / wall:.0f}"),
         ("Calipso CPU", f"{cpu:.1f} s"),
-        ("Calipso peak RSS", f"{peak_rss_mib():.0f} MiB"),
+        ("Calipso peak RSS", f"{peak:.0f} MiB"),
+        ("RSS by phase (sampled)", ", ".join(f"{k} {v:.0f} MiB" for k, v in memory.peaks.items())),
         ("calls", f"API {calls.get('api', 0)}, SSH {calls.get('ssh', 0)}, "
                   f"MySQL {calls.get('mysql', 0)}"),
         ("lower bound (latency x calls / concurrency)", f"{bound:.1f} s"),
