@@ -10,10 +10,8 @@ is one line of a single ``MetadataError`` naming the file and the field.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from calipso.errors import MetadataError
+from calipso.plugins import import_class, snake_case, validation_problems
 
 
 class LinkFindersFile(BaseModel):
@@ -43,28 +42,11 @@ class LinkFinderPlan:
         return tuple(f.__name__ for f in self.finders)
 
 
-def snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def _import_class(module_name: str, class_name: str, package: str) -> type:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as err:
-        if err.name and module_name.startswith(err.name):
-            raise LookupError(f"no {class_name} in {package}") from None
-        raise
-    cls = getattr(module, class_name, None)
-    if not inspect.isclass(cls):
-        raise LookupError(f"no {class_name} in {module_name}")
-    return cls
-
-
 def resolve_finder(package: str, class_name: str, base: type) -> type:
     """``FindLinksForVedges`` → ``<package>.find_links_for_vedges.FindLinksForVedges``."""
     if not class_name.isidentifier():
         raise LookupError(f"{class_name!r} is not a class name")
-    cls = _import_class(f"{package}.{snake_case(class_name)}", class_name, package)
+    cls = import_class(f"{package}.{snake_case(class_name)}", class_name, package)
     if not issubclass(cls, base):
         raise LookupError(f"{class_name} is not a subclass of {base.__name__}")
     add_links = getattr(cls, "add_links", None)
@@ -77,11 +59,9 @@ def parse_link_plan(data: Any, source: str) -> LinkFinderPlan:
     try:
         model = LinkFindersFile.model_validate(data)
     except ValidationError as err:
-        raise MetadataError([
-            f"{source}: {'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}"
-            for e in err.errors()]) from None
+        raise MetadataError(validation_problems(err, source)) from None
     try:
-        base = _import_class(f"{model.finders_package}.base", model.base_finder,
+        base = import_class(f"{model.finders_package}.base", model.base_finder,
                              model.finders_package)
     except (LookupError, ImportError) as err:
         raise MetadataError([f"{source}: base_finder: {err}"]) from None

@@ -8,10 +8,8 @@ one line per problem naming the place, e.g.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from calipso.errors import MetadataError
 from calipso.fetchers.base import Fetcher
+from calipso.plugins import import_class, snake_case, validation_problems
 
 CONDITION_KEYS = frozenset(
     {"mechanism_drivers", "type_drivers", "environment_type", "distribution",
@@ -70,10 +69,6 @@ class ScannerTree:
     root: str = "ScanEnvironment"
 
 
-def snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
 def resolve_fetcher(package: str, class_name: str) -> type[Fetcher]:
     """``CliFetchHostPnics`` → ``<package>.cli.cli_fetch_host_pnics.CliFetchHostPnics``."""
     module_name = snake_case(class_name)
@@ -82,15 +77,9 @@ def resolve_fetcher(package: str, class_name: str) -> type[Fetcher]:
         known = ", ".join(SOURCE_PACKAGES)
         raise LookupError(f"{class_name} does not start with a source ({known})")
     full = f"{package}.{source}.{module_name}"
-    try:
-        module = importlib.import_module(full)
-    except ModuleNotFoundError as err:
-        if err.name and full.startswith(err.name):
-            raise LookupError(f"no {class_name} in {package}.{source}") from None
-        raise
-    cls = getattr(module, class_name, None)
-    if not (inspect.isclass(cls) and issubclass(cls, Fetcher)):
-        raise LookupError(f"no {class_name} in {full}")
+    cls = import_class(full, class_name, f"{package}.{source}")
+    if not issubclass(cls, Fetcher):
+        raise LookupError(f"{class_name} in {full} is not a Fetcher")
     if not inspect.iscoroutinefunction(cls.get) or cls.get is Fetcher.get:
         raise LookupError(f"{class_name}.get is not an async def get(self, parent_id)")
     return cls
@@ -100,9 +89,7 @@ def parse_scanners(data: Any, source: str) -> ScannerTree:
     try:
         model = ScannersFile.model_validate(data)
     except ValidationError as err:
-        raise MetadataError([
-            f"{source}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
-        ]) from None
+        raise MetadataError(validation_problems(err, source)) from None
     problems: list[str] = []
     scanners: dict[str, tuple[FetchType, ...]] = {}
     for name, entries in model.scanners.items():

@@ -13,6 +13,7 @@ import calipso.fetchers
 import calipso.links
 from calipso.errors import MetadataError
 from calipso.metadata import SHIPPED_CONFIG, load_metadata
+from calipso.plugins import snake_case
 from calipso.scanners.metadata import load_scanners, parse_scanners
 
 SCANNERS = SHIPPED_CONFIG / "scanners.json"
@@ -42,14 +43,14 @@ def test_every_fetcher_module_is_named_by_the_scanner_file() -> None:
             [str(Path(calipso.fetchers.__file__).parent / pkg)])
         if not is_pkg and name.startswith(f"{pkg}_fetch_")
     }
-    snake = {re.sub(r"(?<!^)(?=[A-Z])", "_", cls).lower() for cls in named}
+    snake = {snake_case(cls) for cls in named}
     assert modules - snake == set(), "fetcher modules no scanner names"
     assert snake - modules == set(), "scanners name fetchers that do not exist"
 
 
 def test_every_link_finder_module_is_named() -> None:
     plan = json.loads((SHIPPED_CONFIG / "link_finders.json").read_text())
-    snake = {re.sub(r"(?<!^)(?=[A-Z])", "_", c).lower() for c in plan["link_finders"]}
+    snake = {snake_case(c) for c in plan["link_finders"]}
     modules = {name for _, name, _ in pkgutil.iter_modules(calipso.links.__path__)
                if name.startswith("find_")}
     assert modules - snake == set()
