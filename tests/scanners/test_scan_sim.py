@@ -165,3 +165,35 @@ async def test_an_unreachable_mysql_only_costs_its_enrichment(
     assert result.status == "completed_with_errors"
     assert [e["source"] for e in result.errors] == ["mysql"]
     assert object_differences(truth, await stored_objects(db, "nomysql")) == []
+
+
+def without_known_hosts(doc: dict[str, Any]) -> EnvironmentConfig:
+    for section in doc["configuration"]:
+        if section["name"] == "CLI":
+            section.pop("known_hosts", None)
+    return EnvironmentConfig.model_validate(doc)
+
+
+async def test_host_keys_are_pinned_and_a_changed_key_is_refused(
+        seeded: AsyncDatabase, settings: Settings, metadata: Metadata) -> None:
+    db = seeded
+    spec = spec_from_flags(hosts=3, instances=3, networks=1, driver="ovs", seed=13)
+    async with SimCloud(spec, env_name="pins") as sim:
+        env = without_known_hosts(sim.env_config())
+        first = await run_scan(db, settings, env, metadata, ScanOptions(), "first")
+        others = set(sim.cloud.hosts) - {sim.ssh.master_name}
+    assert first.status == "completed", first.errors
+    pinned = {d["host"]: d["key"] async for d in db.ssh_host_keys.find({"environment": "pins"})}
+    # each host under its name; the master under the address the CLI section gives
+    assert others | {env.cli.host} <= set(pinned)
+    before = await stored_objects(db, "pins")
+    # the same cloud comes back with new host keys: an impostor, as far as SSH can tell
+    async with SimCloud(spec, env_name="pins") as sim:
+        env = without_known_hosts(sim.env_config())
+        second = await run_scan(db, settings, env, metadata, ScanOptions(), "second")
+    assert second.status == "completed_with_errors"
+    assert all("host key changed or unknown; refused" in e["error"]
+               for e in second.errors if e["source"] == "ssh")
+    assert {d["host"]: d["key"] async for d in db.ssh_host_keys.find(
+        {"environment": "pins"})} == pinned, "a refused key must not replace the pinned one"
+    assert set(await stored_objects(db, "pins")) == set(before), "nothing may be lost"
