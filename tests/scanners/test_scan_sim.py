@@ -197,3 +197,24 @@ async def test_host_keys_are_pinned_and_a_changed_key_is_refused(
     assert {d["host"]: d["key"] async for d in db.ssh_host_keys.find(
         {"environment": "pins"})} == pinned, "a refused key must not replace the pinned one"
     assert set(await stored_objects(db, "pins")) == set(before), "nothing may be lost"
+
+
+async def test_a_slow_host_times_out_and_the_others_are_found(
+        seeded: AsyncDatabase, metadata: Metadata, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALIPSO_SSH_COMMAND_TIMEOUT", "0.5")
+    settings = load_settings()
+    spec = spec_from_flags(hosts=3, instances=4, networks=1, driver="ovs", seed=14)
+    async with SimCloud(spec, env_name="slow") as sim:
+        slow = next(h.name for h in sim.cloud.compute_hosts())
+        sim.ssh.set_slow_host(slow, 2000)
+        result = await scan(seeded, sim, settings, metadata)
+        truth = sim.truth()
+    assert result.status == "completed_with_errors"
+    timed_out = [e for e in result.errors if "no answer within 0.5s" in e["error"]]
+    assert timed_out and all(slow in e["target"] for e in timed_out)
+    stored = await stored_objects(seeded, "slow")
+    slow_path = stored[slow]["id_path"]  # the host and everything under it
+    elsewhere = {"objects": [o for o in truth["objects"]
+                             if not o["id_path"].startswith(slow_path)]}
+    assert object_differences(elsewhere, {i: d for i, d in stored.items()
+                                          if not d["id_path"].startswith(slow_path)}) == []
