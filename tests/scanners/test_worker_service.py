@@ -71,6 +71,9 @@ async def test_cancelling_a_running_scan_stops_it(start_service) -> None:
         await db.scans.insert_one({"environment": "svc", "status": "pending",
                                    "submit_timestamp": datetime.now(UTC)})
         running = await wait_for(db, {"status": "running"})
+        progress = (await wait_for(db, {"_id": running["_id"], "progress.objects": {"$gt": 0}},
+                                   within=30))["progress"]
+        assert progress["phase"] == "inventory" and progress["errors"] == 0
         await db.scans.update_one({"_id": running["_id"]}, {"$set": {"status": "aborted"}})
         await asyncio.sleep(4)
         scan = await db.scans.find_one({"_id": running["_id"]})
