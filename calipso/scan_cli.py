@@ -69,6 +69,8 @@ def summary(result: ScanResult, env: str) -> str:
     rows += [f"{'total':<28}{sum(result.counts.values()):>8}", "",
              f"links {result.links}, cliques {result.cliques}, "
              f"removed {result.removed}, marked stale {result.stale}"]
+    if result.failed_hosts:
+        rows += ["", f"hosts that could not be read: {', '.join(result.failed_hosts)}"]
     if result.errors:
         rows += ["", f"{len(result.errors)} errors:"]
         rows += [f"  {e['source']} {e['target']}: {e['error']}" for e in result.errors[:20]]

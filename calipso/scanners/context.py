@@ -6,7 +6,6 @@ no token, connection or output leaks from one scan into the next.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -98,15 +97,10 @@ class ScanContext:
     scan_id: str
     started_at: datetime
     state: ScanState = field(default_factory=ScanState)
-    host_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def env_name(self) -> str:
         return self.env.name
-
-    @property
-    def mechanism_drivers(self) -> list[str]:
-        return [d.upper() for d in self.env.mechanism_drivers]
 
     async def lookup(self, object_id: str) -> Doc | None:
         """An object found in this scan, else the stored one."""

@@ -53,6 +53,7 @@ class ScanResult:
     status: str = "running"
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
+    failed_hosts: list[str] = field(default_factory=list)
     links: int = 0
     cliques: int = 0
     removed: int = 0
@@ -63,7 +64,8 @@ class ScanResult:
     phase_s: dict[str, float] = field(default_factory=dict)
 
     def to_doc(self) -> dict[str, Any]:
-        return {"counts": self.counts, "errors": self.errors[:200], "links": self.links,
+        return {"counts": self.counts, "errors": self.errors[:200],
+                "failed_hosts": self.failed_hosts, "links": self.links,
                 "cliques": self.cliques, "removed": self.removed, "stale": self.stale,
                 "duration_s": round(self.duration_s, 3), "db_write_s": round(self.db_write_s, 3),
                 "error_count": len(self.errors), "source_calls": self.source_calls,
@@ -132,6 +134,7 @@ async def run_scan(
             "mysql": sources.mysql.queries if sources.mysql else 0,
         }
     result.counts = ctx.state.counts()
+    result.failed_hosts = sorted(ctx.state.failed_hosts)
     result.errors = [
         {"source": f.source, "target": f.target, "error": f.error, "object_type": f.object_type}
         for f in ctx.state.failures

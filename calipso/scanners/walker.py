@@ -38,7 +38,6 @@ class Walker:
         self._env_doc: dict[str, Any] = ctx.env.model_dump(mode="json")
         self._fetchers: dict[type[Fetcher], Fetcher] = {}
         self._folders: set[str] = set()
-        self.messages: list[Doc] = []
 
     async def walk(self, scanner: str, parent: Doc, parent_id: str | None = None) -> None:
         for fetch_type in self.tree.scanners[scanner]:
