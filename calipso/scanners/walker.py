@@ -1,10 +1,11 @@
 """Walks the scanner tree concurrently and hands what it finds to the inventory writer.
 
-Within one scanner the fetch types run in file order (a host's vServices before its
-instances, regions' networks before projects' hosts: later fetchers look up what earlier
-ones found). The children of one fetch run concurrently, so hosts, instances and their
-vNICs are scanned side by side; the access classes bound how much I/O is in flight.
-A failing fetch is recorded and the walk goes on without what it could not see.
+Within one scanner the fetch types run in file order (projects before the networks
+filed under them, a region's networks and ports before its hosts, a host's vServices
+before its instances: later fetchers look up what earlier ones found). The children of
+one fetch run concurrently, so hosts, instances and their vNICs are scanned side by
+side; the access classes bound how much I/O is in flight. A failing fetch is recorded
+and the walk goes on without what it could not see.
 """
 
 from __future__ import annotations
@@ -122,7 +123,11 @@ class Walker:
             doc = dict(raw)
             doc["id"] = str(doc["id"]).strip()
             doc["type"] = fetch_type.type
-            real_parent = await self._parent_of(doc, parent, folders)
+            try:
+                real_parent = await self._parent_of(doc, parent, folders)
+            except CalipsoError as err:  # an object that cannot be placed is reported
+                self._record_failure(fetch_type, parent, "placement", err)
+                continue
             self._place(doc, real_parent)
             for key in TRANSIENT_KEYS:
                 doc.pop(key, None)
