@@ -6,16 +6,10 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from calipso.config_paths import config_root
 from calipso.errors import MetadataError
 from calipso.links.plan import LinkFinderPlan, load_link_plan
 from calipso.scanners.metadata import ScannerTree, load_scanners
-
-SHIPPED_CONFIG = Path(__file__).resolve().parent.parent / "config"
-
-
-def config_root(config_dir: Path | None) -> Path:
-    """``CALIPSO_CONFIG_DIR`` when set, else the ``config/`` shipped beside the package."""
-    return Path(config_dir) if config_dir is not None else SHIPPED_CONFIG
 
 
 @dataclass(frozen=True, slots=True)

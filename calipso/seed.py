@@ -21,6 +21,7 @@ from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure
 
+from calipso.config_paths import config_root
 from calipso.errors import DatabaseUnavailable, MetadataError
 
 log = logging.getLogger(__name__)
@@ -66,9 +67,7 @@ _MISSING = object()
 
 def default_seed_dir(config_dir: Path | None = None) -> Path:
     """`<config_dir>/seed` when a config directory is given, else the shipped `config/seed`."""
-    if config_dir is not None:
-        return Path(config_dir) / "seed"
-    return Path(__file__).resolve().parent.parent / "config" / "seed"
+    return config_root(config_dir) / "seed"
 
 
 # --- reading and validating (blocking; run through asyncio.to_thread) ---------------------

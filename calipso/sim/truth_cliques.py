@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from calipso.config_paths import SHIPPED_CONFIG
+
 Doc = dict[str, Any]
 
-SEED_DIR = Path(__file__).resolve().parents[2] / "config" / "seed"
+SEED_DIR = SHIPPED_CONFIG / "seed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,9 @@ from link_topology import (
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.cliques import find_cliques
+from calipso.config_paths import SHIPPED_CONFIG
 from calipso.links import find_links, load_link_plan
 from calipso.links.base import LinkContext
-from calipso.metadata import SHIPPED_CONFIG
 from calipso.seed import load_seed
 
 PLAN = load_link_plan(SHIPPED_CONFIG / "link_finders.json")

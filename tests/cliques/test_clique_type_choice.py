@@ -7,7 +7,7 @@ import json
 from link_topology import env_config
 
 from calipso.cliques.types import choose_clique_types, choose_constraints, score
-from calipso.metadata import SHIPPED_CONFIG
+from calipso.config_paths import SHIPPED_CONFIG
 
 SEED_TYPES = json.loads((SHIPPED_CONFIG / "seed" / "clique_types.json").read_text())
 SEED_CONSTRAINTS = json.loads(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from link_topology import env_config, insert, link_context, links_of, new_env_name, pairs
 from pymongo.asynchronous.database import AsyncDatabase
 
+from calipso.config_paths import SHIPPED_CONFIG
 from calipso.links import find_links, load_link_plan
-from calipso.metadata import SHIPPED_CONFIG
 
 PLAN = load_link_plan(SHIPPED_CONFIG / "link_finders.json")
 HOST = "compute-7"

@@ -19,8 +19,8 @@ from link_topology import (
 )
 from pymongo.asynchronous.database import AsyncDatabase
 
+from calipso.config_paths import SHIPPED_CONFIG
 from calipso.links import find_links, load_link_plan
-from calipso.metadata import SHIPPED_CONFIG
 
 PLAN = load_link_plan(SHIPPED_CONFIG / "link_finders.json")
 NET_A = NETWORKS["net-a"][0]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from calipso.config_paths import SHIPPED_CONFIG
 from calipso.errors import MetadataError
 from calipso.links.find_links_for_vedges import FindLinksForVedges
 from calipso.links.plan import load_link_plan
-from calipso.metadata import SHIPPED_CONFIG
 
 SHIPPED = json.loads((SHIPPED_CONFIG / "link_finders.json").read_text())
 

@@ -11,8 +11,9 @@ import pytest
 
 import calipso.fetchers
 import calipso.links
+from calipso.config_paths import SHIPPED_CONFIG
 from calipso.errors import MetadataError
-from calipso.metadata import SHIPPED_CONFIG, load_metadata
+from calipso.metadata import load_metadata
 from calipso.plugins import snake_case
 from calipso.scanners.metadata import load_scanners, parse_scanners
 

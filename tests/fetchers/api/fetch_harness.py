@@ -17,9 +17,9 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from calipso.config_paths import SHIPPED_CONFIG
 from calipso.env_config import EnvironmentConfig
 from calipso.inventory import InventoryWriter
-from calipso.metadata import SHIPPED_CONFIG
 from calipso.scanners.context import ScanContext
 from calipso.scanners.metadata import (
     FetchType,

@@ -20,9 +20,9 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from truth_compare import differences as compare
 
+from calipso.config_paths import SHIPPED_CONFIG
 from calipso.env_config import EnvironmentConfig
 from calipso.inventory import InventoryWriter
-from calipso.metadata import SHIPPED_CONFIG
 from calipso.scanners.context import ScanContext
 from calipso.scanners.metadata import FetchType, FolderSpec, load_scanners
 from calipso.scanners.sources import open_sources
