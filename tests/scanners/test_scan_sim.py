@@ -83,24 +83,23 @@ async def test_scan_finds_exactly_the_truth(
     assert await stored_cliques(db, name) == clique_sets(truth["cliques"])
 
 
+async def stored_without_stamps(db: AsyncDatabase, env: str) -> dict[str, list[dict]]:
+    """Every stored object, link and clique of ``env``, minus ``last_scanned``."""
+    return {name: await db[name].find({"environment": env}, {"last_scanned": 0}
+                                      ).sort("_id").to_list(None)
+            for name in ("inventory", "links", "cliques")}
+
+
 async def test_rescan_of_an_unchanged_cloud_changes_only_last_scanned(
         seeded: AsyncDatabase, settings: Settings, metadata: Metadata) -> None:
     db = seeded
     spec = spec_from_flags(hosts=3, instances=4, networks=2, driver="ovs", seed=3)
     async with SimCloud(spec, env_name="steady") as sim:
         await scan(db, sim, settings, metadata)
-        before = await db.inventory.find({"environment": "steady"}, {"last_scanned": 0}
-                                         ).sort("id").to_list(None)
-        links_before = await db.links.find({"environment": "steady"}, {"last_scanned": 0}
-                                           ).sort("_id").to_list(None)
+        before = await stored_without_stamps(db, "steady")
         second = await scan(db, sim, settings, metadata)
-    after = await db.inventory.find({"environment": "steady"}, {"last_scanned": 0}
-                                    ).sort("id").to_list(None)
-    links_after = await db.links.find({"environment": "steady"}, {"last_scanned": 0}
-                                      ).sort("_id").to_list(None)
     assert second.status == "completed" and second.removed == 0
-    assert after == before
-    assert links_after == links_before
+    assert await stored_without_stamps(db, "steady") == before
 
 
 async def test_a_deleted_instance_disappears_on_the_next_scan(
