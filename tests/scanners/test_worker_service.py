@@ -113,3 +113,19 @@ async def test_the_scan_of_a_killed_worker_is_failed_and_retried(
             retry = await wait_for(db, {"retry_of": claimed["_id"], "status": "completed"},
                                    within=120)
             assert retry["attempt"] == 2
+
+
+async def test_shutdown_hands_a_running_scan_back_for_the_next_worker(
+        start_service, mongo_client: AsyncMongoClient, db_name: str) -> None:
+    db = mongo_client[db_name]
+    async with small_cloud(ssh_latency_ms=400) as sim:
+        async with start_service(CALIPSO_SHUTDOWN_GRACE="0.5", **FAST):
+            await db.environments_config.insert_one(sim.env_config())
+            await db.scans.insert_one({"environment": "svc", "status": "pending",
+                                       "submit_timestamp": datetime.now(UTC)})
+            running = await wait_for(db, {"status": "running"})
+            stopping_at = time.monotonic()
+        assert time.monotonic() - stopping_at < 10
+    scan = await db.scans.find_one({"_id": running["_id"]})
+    assert scan["status"] == "pending"
+    assert "worker" not in scan and "lease_until" not in scan
