@@ -92,6 +92,7 @@ class ApiSession:
         self._http: aiohttp.ClientSession | None = None
         self._token: Token | None = None
         self._auth_lock = asyncio.Lock()
+        self._listings: dict[tuple[Any, ...], asyncio.Future[list[dict[str, Any]]]] = {}
         self.calls = 0
 
     async def __aenter__(self) -> ApiSession:
@@ -215,20 +216,42 @@ class ApiSession:
 
     async def get_all(self, service: str, path: str, key: str, *, region: str | None = None,
                       params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Every item of a listing, following the ``<key>_links`` ``next`` links."""
-        url: str | None = self.join(await self.endpoint(service, region), path)
+        """Every item of a listing, following the ``<key>_links`` ``next`` links.
+
+        A session lives for one scan: the same listing asked for again (e.g. Neutron's
+        agents, by the host, vConnector and vEdge fetchers) is read from the cloud once
+        and shared. Callers treat the items as read-only.
+        """
+        url = self.join(await self.endpoint(service, region), path)
+        listing_key = (url, key, tuple(sorted((params or {}).items())))
+        shared = self._listings.get(listing_key)
+        if shared is None:
+            shared = self._listings[listing_key] = asyncio.get_running_loop().create_future()
+            try:
+                shared.set_result(await self._read_listing(url, key, params))
+            except BaseException as err:
+                del self._listings[listing_key]
+                shared.set_exception(err if isinstance(err, Exception) else
+                                     ApiError("GET", url, None, "listing interrupted"))
+                shared.exception()  # retrieved: waiters (if any) get it, no warning
+                raise
+        return await asyncio.shield(shared)
+
+    async def _read_listing(self, url: str, key: str, params: dict[str, Any] | None
+                            ) -> list[dict[str, Any]]:
+        next_url: str | None = url
         query: dict[str, Any] | None = dict(params or {})
         items: list[dict[str, Any]] = []
         seen: set[str] = set()
-        while url is not None:
-            data, _ = await self._send("GET", url, params=query)
+        while next_url is not None:
+            data, _ = await self._send("GET", next_url, params=query)
             items.extend(data.get(key, []))
             nxt = next((link.get("href") for link in data.get(f"{key}_links", [])
                         if link.get("rel") == "next"), None)
             if nxt is None or nxt in seen:
                 break
             seen.add(nxt)
-            url, query = self._rehost(nxt), None
+            next_url, query = self._rehost(nxt), None
         return items
 
     async def _send(self, method: str, url: str, *, payload: Any = None,
