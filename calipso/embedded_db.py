@@ -1,8 +1,10 @@
 """The embedded MongoDB-wire server (SecantusDB) run as a child process.
 
 Used when ``CALIPSO_MONGO_URI`` is unset. The child gets ``PR_SET_PDEATHSIG`` so the
-kernel stops it if Calipso dies without cleaning up; a watchdog part restarts it on the
-same port if it is killed, so clients reconnect by themselves.
+kernel kills it if Calipso dies without cleaning up (SIGKILL: a graceful close can stall
+with no one left to wait for it, and WiredTiger's journal recovers from a kill as from
+a crash; Calipso's own shutdown stops it gracefully with SIGTERM); a watchdog part
+restarts it on the same port if it is killed, so clients reconnect by themselves.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ STOP_TIMEOUT = 4.0  # a graceful WiredTiger close takes about 2 s here
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def find_server_executable() -> str:
