@@ -159,6 +159,13 @@ def _gone(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
 
 
+def _wait_gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _gone(pid)
+
+
 def _start_serve(tmp_path: Path, port: int) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "calipso.cli", "serve"],
@@ -177,10 +184,7 @@ def test_sigterm_stops_serve_within_ten_seconds_leaving_nothing(tmp_path: Path) 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
         assert time.monotonic() - started < 10
-        deadline = time.monotonic() + 2
-        while not _gone(db_pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _gone(db_pid), "secantusd-py left running"
+        assert _wait_gone(db_pid, 2), "secantusd-py left running"
     finally:
         proc.kill()
         proc.wait()
@@ -193,10 +197,7 @@ def test_embedded_database_dies_with_a_killed_calipso(tmp_path: Path) -> None:
         db_pid = _wait_health(port, proc)["database"]["server_pid"]
         proc.kill()
         proc.wait()
-        deadline = time.monotonic() + 5
-        while not _gone(db_pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _gone(db_pid), "secantusd-py outlived a killed calipso"
+        assert _wait_gone(db_pid, 5), "secantusd-py outlived a killed calipso"
     finally:
         proc.kill()
         proc.wait()
