@@ -49,6 +49,15 @@ class SshError(FetchError):
         super().__init__("ssh", f"{host}: {command}", detail)
 
 
+class OutputError(FetchError):
+    """A command answered, but its output is not what its parser understands."""
+
+    def __init__(self, host: str, command: str, detail: str) -> None:
+        self.host = host
+        self.command = command
+        super().__init__("ssh", f"{host}: {command}", f"unreadable output: {detail}")
+
+
 class ApiError(FetchError):
     def __init__(self, method: str, url: str, status: int | None, detail: str = "") -> None:
         self.method = method

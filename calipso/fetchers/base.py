@@ -18,13 +18,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from calipso.scanners.context import ScanContext
+    from calipso.sources import FetchContext
 
 Doc = dict[str, Any]
 
 
 class Fetcher:
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         self.ctx = ctx
 
     async def get(self, parent_id: str) -> list[Doc]:

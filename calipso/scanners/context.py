@@ -1,5 +1,7 @@
 """What one scan carries: its configuration, its sources, its bounds and its own state.
 
+``ScanContext`` satisfies ``calipso.sources.FetchContext``, the only view fetchers have.
+
 A ``ScanContext`` is built per scan and gone with it: nothing here outlives the scan, so
 no token, connection or output leaks from one scan into the next.
 """
@@ -7,53 +9,18 @@ no token, connection or output leaks from one scan into the next.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.env_config import EnvironmentConfig
 from calipso.inventory import InventoryWriter
 from calipso.settings import Settings
+from calipso.sources import ApiClient, FetchFailure, ShellClient, SqlClient
 
 Doc = dict[str, Any]
-
-
-class ApiClient(Protocol):
-    """OpenStack REST access (``calipso.fetchers.api.session.ApiSession``)."""
-
-    async def get(self, service: str, path: str, *, region: str | None = None,
-                  params: dict[str, Any] | None = None) -> Any: ...
-
-    async def get_all(self, service: str, path: str, key: str, *, region: str | None = None,
-                      params: dict[str, Any] | None = None) -> list[Doc]: ...
-
-
-class SqlClient(Protocol):
-    """Read-only MySQL access (``calipso.fetchers.db.access.MysqlPool``)."""
-
-    async def query(self, sql: str, args: Sequence[Any] = ()) -> list[Doc]: ...
-
-
-class ShellClient(Protocol):
-    """Commands on hosts over SSH (``calipso.fetchers.cli.pool.SshPool``)."""
-
-    async def run(self, host: str, command: str) -> str: ...
-
-    async def release(self, host: str) -> None: ...
-
-
-@dataclass(slots=True)
-class FetchFailure:
-    """Where a scan could not see: kept objects of ``object_type`` under ``scope`` are stale."""
-
-    object_type: str
-    scope: str  # an id_path prefix
-    source: str
-    target: str
-    error: str
 
 
 @dataclass(slots=True)
@@ -113,3 +80,17 @@ class ScanContext:
 
     def of_type(self, object_type: str) -> list[Doc]:
         return self.state.by_type.get(object_type, [])
+
+    async def stored(self, collection: str, query: Doc) -> list[Doc]:
+        return await self.db[collection].find(query, {"_id": 0}).to_list(None)
+
+    async def patch(self, object_id: str, fields: Doc) -> None:
+        known = self.state.objects.get(object_id)
+        if known is not None:
+            known.update(fields)
+        await self.inventory.patch(object_id, fields)
+
+    def report_failure(self, failure: FetchFailure, host: str | None = None) -> None:
+        self.state.failures.append(failure)
+        if host is not None:
+            self.state.failed_hosts.add(host)

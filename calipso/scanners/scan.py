@@ -23,12 +23,13 @@ from calipso.links import find_links
 from calipso.links.base import LinkContext
 from calipso.log import ContextLogger
 from calipso.metadata import Metadata
-from calipso.scanners.context import FetchFailure, ScanContext
+from calipso.scanners.context import ScanContext
 from calipso.scanners.metadata import ScannerTree
 from calipso.scanners.object_scan import scan_one_object
-from calipso.scanners.sources import open_sources
 from calipso.scanners.walker import Walker, root_parent
 from calipso.settings import Settings
+from calipso.sources import FetchFailure
+from calipso.sources.opening import open_sources
 
 log = logging.getLogger(__name__)
 

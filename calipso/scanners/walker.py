@@ -17,8 +17,9 @@ from typing import Any
 
 from calipso.errors import CalipsoError, FetchError, SshError
 from calipso.fetchers.base import Doc, Fetcher
-from calipso.scanners.context import FetchFailure, ScanContext
+from calipso.scanners.context import ScanContext
 from calipso.scanners.metadata import FetchType, FolderSpec, ScannerTree, condition_holds
+from calipso.sources import FetchFailure
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,8 @@ class Walker:
         if isinstance(err, FetchError):
             source, target, detail = err.source, err.target, err.detail
         else:
-            source, target, detail = "calipso", fetcher, f"{type(err).__name__}: {err}"
+            source, target = "calipso", f"{fetcher} under {parent['id_path']}"
+            detail = f"{type(err).__name__}: {err}"
         if isinstance(err, SshError):
             self.ctx.state.failed_hosts.add(err.host)
         self.ctx.state.failures.append(

@@ -20,10 +20,10 @@ from calipso.fetchers.api.listing import SharedListing
 from calipso.fetchers.api.network_info import NeutronView, networks_of
 from calipso.fetchers.base import Doc
 from calipso.fetchers.db.nova_instances import NovaInstances
-from calipso.scanners.context import FetchFailure
+from calipso.sources import FetchFailure
 
 if TYPE_CHECKING:
-    from calipso.scanners.context import ScanContext
+    from calipso.sources import FetchContext
 
 FOLDER_SUFFIX = "-instances"
 HOST_ATTR = "OS-EXT-SRV-ATTR:host"
@@ -44,7 +44,7 @@ def instance_doc(server: Doc, host: Doc, project: str | None,
 
 
 class ApiFetchHostInstances(ApiAccess):
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         super().__init__(ctx)
         self.servers: SharedListing[dict[str, list[Doc]]] = SharedListing(self._servers)
         self.neutron: SharedListing[NeutronView] = SharedListing(self._neutron)
@@ -88,7 +88,7 @@ class ApiFetchHostInstances(ApiAccess):
             "host": host["id"], "error": err.detail})
         # "network_info" is no object type: nothing is kept stale for it, but the scan
         # ends completed_with_errors and the message says what failed
-        self.ctx.state.failures.append(FetchFailure(
+        self.ctx.report_failure(FetchFailure(
             "network_info", f"{host.get('id_path', '')}-instances", err.source, err.target,
             err.detail))
 

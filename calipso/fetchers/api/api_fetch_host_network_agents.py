@@ -14,7 +14,7 @@ from calipso.fetchers.api.listing import SharedListing
 from calipso.fetchers.base import Doc
 
 if TYPE_CHECKING:
-    from calipso.scanners.context import ScanContext
+    from calipso.sources import FetchContext
 
 FOLDER_SUFFIX = "-network_agents"
 CHURNING_FIELDS = ("heartbeat_timestamp",)
@@ -47,7 +47,7 @@ def region_of(host: Doc | None) -> str | None:
 
 
 class ApiFetchHostNetworkAgents(ApiAccess):
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         super().__init__(ctx)
         self.agents: SharedListing[dict[str, list[Doc]]] = SharedListing(self._load)
 

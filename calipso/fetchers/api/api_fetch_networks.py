@@ -12,7 +12,7 @@ from calipso.fetchers.api.projects_index import ProjectNames
 from calipso.fetchers.base import Doc, set_folder_parent
 
 if TYPE_CHECKING:
-    from calipso.scanners.context import ScanContext
+    from calipso.sources import FetchContext
 
 
 def owner_of(raw: Doc) -> str:
@@ -45,7 +45,7 @@ def network_doc(raw: Doc, subnets: dict[str, Doc], project_id: str, project: str
 
 
 class ApiFetchNetworks(ApiAccess):
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         super().__init__(ctx)
         self.projects = ProjectNames(self)
 

@@ -11,7 +11,7 @@ from calipso.fetchers.api.projects_index import ProjectNames
 from calipso.fetchers.base import Doc, set_folder_parent
 
 if TYPE_CHECKING:
-    from calipso.scanners.context import ScanContext
+    from calipso.sources import FetchContext
 
 
 def port_doc(raw: Doc, project: str) -> Doc:
@@ -23,7 +23,7 @@ def port_doc(raw: Doc, project: str) -> Doc:
 
 
 class ApiFetchPorts(ApiAccess):
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         super().__init__(ctx)
         self.projects = ProjectNames(self)
 

@@ -24,7 +24,7 @@ from calipso.fetchers.api.cloud_hosts import (
 )
 from calipso.fetchers.base import Doc
 from calipso.fetchers.cli.parse.os_release import parse_os_release
-from calipso.scanners.context import FetchFailure
+from calipso.sources import FetchFailure
 
 OS_COMMAND = 'cat /etc/os-release && echo "ARCHITECURE=`arch`"'
 CONTROLLER_SERVICES = frozenset({"nova-conductor", "nova-scheduler"})
@@ -111,10 +111,9 @@ class ApiFetchProjectHosts(ApiAccess):
         except (FetchError, ParseError) as err:  # SshError, FetchTimeout, bad output
             detail = err.detail if isinstance(err, FetchError) else str(err)
             self.ctx.log.warning("host OS not read", extra={"host": host, "error": detail})
-            if isinstance(err, FetchError):
-                self.ctx.state.failed_hosts.add(host)
-            self.ctx.state.failures.append(FetchFailure(
-                "host", self._host_path(doc), "ssh", f"{host}: {OS_COMMAND}", detail))
+            self.ctx.report_failure(
+                FetchFailure("host", self._host_path(doc), "ssh", f"{host}: {OS_COMMAND}",
+                             detail), host=host if isinstance(err, FetchError) else None)
         finally:
             # Hosts are saved only when every OS is read, and the pool holds at most
             # CALIPSO_MAX_SSH_CONNECTIONS open: keeping each one would deadlock a cloud

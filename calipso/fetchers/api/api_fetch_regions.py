@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from calipso.fetchers.api.base import ApiAccess
-from calipso.fetchers.api.session import Endpoint
 from calipso.fetchers.base import Doc
+from calipso.sources.openstack_api import Endpoint
 
 
 def endpoints_by_service(endpoints: list[Endpoint]) -> dict[str, Doc]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from calipso.errors import ApiError
-from calipso.fetchers.api.session import ApiSession, Endpoint
 from calipso.fetchers.base import Fetcher
+from calipso.sources.openstack_api import ApiSession, Endpoint
 
 
 class ApiAccess(Fetcher):

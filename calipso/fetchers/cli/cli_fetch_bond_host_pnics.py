@@ -14,11 +14,11 @@ import asyncio
 
 from calipso.errors import SshError
 from calipso.fetchers.base import Doc
-from calipso.fetchers.cli.base import CliAccess
+from calipso.fetchers.cli.base import CliAccess, parsed
 from calipso.fetchers.cli.cli_fetch_host_pnics import pnic_fields
 from calipso.fetchers.cli.parse.bonding import Bond, parse_bonding_list, parse_proc_net_bonding
 from calipso.fetchers.cli.parse.ip_address import Interface, parse_ip_link_show
-from calipso.fetchers.cli.scope import docs_on_host, host_named, patch_object
+from calipso.fetchers.cli.scope import docs_on_host, host_named
 
 LIST_BONDS = "ls -1 /proc/net/bonding/"
 
@@ -34,7 +34,7 @@ class CliFetchBondHostPnics(CliAccess):
             if "No such file or directory" in (err.stderr_tail or err.detail):
                 return []
             raise
-        bonds = parse_bonding_list(listing)
+        bonds = parsed(name, LIST_BONDS, parse_bonding_list, listing)
         if not bonds:
             return []
         files = await asyncio.gather(*(self.run(name, f"cat /proc/net/bonding/{b}")
@@ -43,12 +43,14 @@ class CliFetchBondHostPnics(CliAccess):
         pnics = {d["name"]: d for d in docs_on_host(self.ctx, "host_pnic", name)}
         docs = []
         for bond_name, text, link in zip(bonds, files, links, strict=True):
-            iface = next((i for i in parse_ip_link_show(link) if i.name == bond_name), None)
-            bond = parse_proc_net_bonding(text)
+            iface = next((i for i in parsed(name, f"ip link show {bond_name}", parse_ip_link_show,
+                                             link) if i.name == bond_name), None)
+            bond = parsed(name, f"cat /proc/net/bonding/{bond_name}", parse_proc_net_bonding,
+                          text)
             doc = shape_bond(name, bond_name, bond, iface, pnics)
             for member in doc["members"].values():
                 if member["name"] in pnics:
-                    await patch_object(self.ctx, pnics[member["name"]]["id"], {
+                    await self.ctx.patch(pnics[member["name"]]["id"], {
                         "EtherChannel": True, "EtherChannel Master": bond_name})
             docs.append(doc)
         return docs

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from calipso.fetchers.base import Doc
-from calipso.fetchers.cli.base import CliAccess
+from calipso.fetchers.cli.base import CliAccess, parsed
 from calipso.fetchers.cli.parse.ethtool import EthtoolSettings, parse_ethtool
 from calipso.fetchers.cli.parse.ip_address import Interface, parse_ip_address_show
 from calipso.fetchers.cli.parse.sys_class_net import parse_sys_class_net
@@ -24,13 +24,14 @@ class CliFetchHostPnics(CliAccess):
         name = await host_named(self.ctx, parent_id)
         if name is None:
             return []
-        nics = parse_sys_class_net(await self.run(name, "ls -l /sys/class/net"))
+        nics = await self.read(name, "ls -l /sys/class/net", parse_sys_class_net)
         if not nics:
             return []
-        interfaces = parse_ip_address_show(await self.run(name, "ip address show"))
+        interfaces = await self.read(name, "ip address show", parse_ip_address_show)
         settings = await asyncio.gather(*(self.run(name, f"ethtool {nic}") for nic in nics))
         return shape_host_pnics(name, nics, interfaces,
-                                [parse_ethtool(text) for text in settings])
+                                [parsed(name, f"ethtool {nic}", parse_ethtool, text)
+                                 for nic, text in zip(nics, settings, strict=True)])
 
 
 def pnic_fields(iface: Interface) -> Doc:

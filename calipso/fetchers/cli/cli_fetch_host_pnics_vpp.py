@@ -34,8 +34,8 @@ class CliFetchHostPnicsVpp(CliAccess):
         if not names:
             return []
         host = str(vedge["host"])
-        hardware = [hw for name in names for hw in parse_vppctl_show_hardware(
-            await self.run(host, f"vppctl show hardware-interfaces {name}"))]
+        hardware = [hw for name in names for hw in await self.read(
+            host, f"vppctl show hardware-interfaces {name}", parse_vppctl_show_hardware)]
         return shape_vpp_pnics(host, names, hardware, await self._addresses(host))
 
     async def _addresses(self, host: str) -> list[VppInterfaceAddresses]:

@@ -18,7 +18,7 @@ from calipso.fetchers.cli.parse.netns import Netns, parse_ip_netns_list
 from calipso.fetchers.cli.scope import NETWORK_HOSTS, Once, PortIndex, Ports, host_named
 
 if TYPE_CHECKING:
-    from calipso.scanners.context import ScanContext
+    from calipso.sources import FetchContext
 
 # Folder texts when the network_agent_types collection lacks the type (seed values).
 DEFAULT_FOLDER_TEXTS = {"dhcp": "DHCP servers", "router": "Gateways"}
@@ -28,7 +28,7 @@ ROUTER_FIELDS = ("status", "admin_state_up", "tenant_id", "project_id", "distrib
 
 
 class CliFetchHostVservices(CliAccess):
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         super().__init__(ctx)
         self._routers: Once[dict[str, Doc]] = Once(self._list_routers)
         self._texts: Once[dict[str, str]] = Once(self._folder_texts)
@@ -38,7 +38,7 @@ class CliFetchHostVservices(CliAccess):
         host = await host_named(self.ctx, parent_id, NETWORK_HOSTS)
         if host is None:
             return []
-        namespaces = parse_ip_netns_list(await self.run(host, "ip netns list"))
+        namespaces = await self.read(host, "ip netns list", parse_ip_netns_list)
         services = [ns for ns in namespaces if ns.service_type]
         if not services:
             return []
@@ -56,7 +56,7 @@ class CliFetchHostVservices(CliAccess):
 
     async def _folder_texts(self) -> dict[str, str]:
         texts = dict(DEFAULT_FOLDER_TEXTS)
-        async for row in self.ctx.db.network_agent_types.find({}, {"_id": 0}):
+        for row in await self.ctx.stored("network_agent_types", {}):
             if isinstance(row.get("type"), str) and isinstance(row.get("folder_text"), str):
                 texts[row["type"]] = row["folder_text"]
         return texts

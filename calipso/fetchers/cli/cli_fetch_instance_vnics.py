@@ -18,24 +18,24 @@ import re
 from typing import TYPE_CHECKING
 
 from calipso.fetchers.base import Doc
-from calipso.fetchers.cli.base import CliAccess
+from calipso.fetchers.cli.base import CliAccess, parsed
 from calipso.fetchers.cli.parse.virsh import (
     Domain,
     DomainInterface,
     parse_virsh_dumpxml,
     parse_virsh_list,
 )
-from calipso.fetchers.cli.scope import PerHost, PortIndex, Ports, patch_object, unless_gone
+from calipso.fetchers.cli.scope import PerHost, PortIndex, Ports, unless_gone
 
 if TYPE_CHECKING:
-    from calipso.scanners.context import ScanContext
+    from calipso.sources import FetchContext
 
 DOMAIN_GONE = "failed to get domain"
 _LIBVIRT_NAME = re.compile(r"^instance-([0-9a-f]+)$")
 
 
 class CliFetchInstanceVnics(CliAccess):
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         super().__init__(ctx)
         self._domains: PerHost[dict[str, Domain]] = PerHost(self._fetch_domains)
         self._ports = Ports(ctx)
@@ -51,7 +51,7 @@ class CliFetchInstanceVnics(CliAccess):
         docs = self.shape(instance["host"], instance["id"], domain,
                           self._ports.index())
         if docs and instance.get("mac_address") != docs[0]["mac_address"]:
-            await patch_object(self.ctx, instance["id"],
+            await self.ctx.patch(instance["id"],
                                {"mac_address": docs[0]["mac_address"]})
         return docs
 
@@ -62,11 +62,12 @@ class CliFetchInstanceVnics(CliAccess):
         return doc if doc is not None and doc.get("type") == "instance" else None
 
     async def _fetch_domains(self, host: str) -> dict[str, Domain]:
-        listed = parse_virsh_list(await self.run(host, "virsh list"))
-        texts = await asyncio.gather(*(
-            unless_gone(self.run(host, f"virsh dumpxml {d.id}"), DOMAIN_GONE)
-            for d in listed if d.id is not None))
-        domains = [parse_virsh_dumpxml(text) for text in texts if text is not None]
+        listed = await self.read(host, "virsh list", parse_virsh_list)
+        commands = [f"virsh dumpxml {d.id}" for d in listed if d.id is not None]
+        texts = await asyncio.gather(*(unless_gone(self.run(host, command), DOMAIN_GONE)
+                                       for command in commands))
+        domains = [parsed(host, command, parse_virsh_dumpxml, text)
+                   for command, text in zip(commands, texts, strict=True) if text is not None]
         return {d.uuid: d for d in domains}
 
     def shape(self, host: str, instance_id: str, domain: Domain,

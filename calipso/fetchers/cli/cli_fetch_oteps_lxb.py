@@ -25,8 +25,8 @@ class CliFetchOtepsLxb(TunnelEndpointAccess):
         if vedge is None or not vedge.get("host"):
             return []
         host = str(vedge["host"])
-        links = parse_ip_link_show(await self.run(host, "ip -d link show"))
-        fdb = parse_bridge_fdb_show(await self.run(host, "bridge fdb show"))
+        links = await self.read(host, "ip -d link show", parse_ip_link_show)
+        fdb = await self.read(host, "bridge fdb show", parse_bridge_fdb_show)
         devices = [i for i in links if i.vxlan is not None and i.vxlan.local]
         ip = next((i.vxlan.local for i in devices if i.vxlan and i.vxlan.local), None)
         if ip is None:

@@ -20,7 +20,7 @@ class CliFetchVconnectorsLxb(CliFetchVconnectorsOvs):
         name = await host_named(self.ctx, parent_id)
         if name is None:
             return []
-        bridges = parse_brctl_show(await self.run(name, "brctl show"))
+        bridges = await self.read(name, "brctl show", parse_brctl_show)
         docs = shape_linux_bridges(name, bridges, self._ports.index().on_host(name),
                                    self.ctx.of_type("network"))
         agent = await self._agents.of(name)

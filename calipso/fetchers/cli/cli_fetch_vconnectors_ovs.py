@@ -24,13 +24,13 @@ from calipso.fetchers.cli.parse.ovs import parse_ovs_vsctl_list_ifaces
 from calipso.fetchers.cli.scope import L2Agents, Ports, host_named
 
 if TYPE_CHECKING:
-    from calipso.scanners.context import ScanContext
+    from calipso.sources import FetchContext
 
 INTEGRATION_BRIDGE = "br-int"
 
 
 class CliFetchVconnectorsOvs(CliAccess):
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         super().__init__(ctx)
         self._agents = L2Agents(ctx)
         self._ports = Ports(ctx)
@@ -39,7 +39,7 @@ class CliFetchVconnectorsOvs(CliAccess):
         name = await host_named(self.ctx, parent_id)
         if name is None:
             return []
-        bridges = parse_brctl_show(await self.run(name, "brctl show"))
+        bridges = await self.read(name, "brctl show", parse_brctl_show)
         ports = self._ports.index().on_host(name)
         docs = shape_linux_bridges(name, bridges, ports, self.ctx.of_type("network"))
         agent = await self._agents.of(name) or {}
@@ -50,9 +50,9 @@ class CliFetchVconnectorsOvs(CliAccess):
     async def _integration_bridge(self, host: str, agent: Doc, ports: list[Doc]) -> Doc:
         bridge = (agent.get("configurations") or {}).get("integration_bridge") \
             or INTEGRATION_BRIDGE
-        ifaces = parse_ovs_vsctl_list_ifaces(
-            await self.run(host, f"ovs-vsctl list-ifaces {bridge}"))
-        link = parse_ip_link_show(await self.run(host, f"ip link show {bridge}"))
+        ifaces = await self.read(host, f"ovs-vsctl list-ifaces {bridge}",
+                                 parse_ovs_vsctl_list_ifaces)
+        link = await self.read(host, f"ip link show {bridge}", parse_ip_link_show)
         dpid = datapath_id(link[0].mac_address if link else None)
         return shape_ovs_bridge(host, bridge, [bridge, *ifaces], dpid, ports)
 

@@ -21,11 +21,11 @@ from calipso.fetchers.cli.parse.vpp import (
 from calipso.fetchers.cli.scope import Ports, host_named
 
 if TYPE_CHECKING:
-    from calipso.scanners.context import ScanContext
+    from calipso.sources import FetchContext
 
 
 class CliFetchVconnectorsVpp(CliAccess):
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         super().__init__(ctx)
         self._ports = Ports(ctx)
 
@@ -33,11 +33,11 @@ class CliFetchVconnectorsVpp(CliAccess):
         name = await host_named(self.ctx, parent_id)
         if name is None:
             return []
-        modes = parse_vppctl_show_mode(await self.run(name, "vppctl show mode"))
+        modes = await self.read(name, "vppctl show mode", parse_vppctl_show_mode)
         if not any(m.kind == "bridge" for m in modes):
             return []
-        hardware = parse_vppctl_show_hardware(
-            await self.run(name, "vppctl show hardware-interfaces"))
+        hardware = await self.read(name, "vppctl show hardware-interfaces",
+                                   parse_vppctl_show_hardware)
         return shape_bridge_domains(name, modes, hardware, self._ports.index().on_host(name))
 
 

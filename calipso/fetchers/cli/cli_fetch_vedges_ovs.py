@@ -24,10 +24,10 @@ from calipso.fetchers.cli.parse.ovs import (
     parse_ovs_dpctl_show,
     parse_ovs_vsctl_show,
 )
-from calipso.fetchers.cli.scope import L2Agents, docs_on_host, host_named, patch_object
+from calipso.fetchers.cli.scope import L2Agents, docs_on_host, host_named
 
 if TYPE_CHECKING:
-    from calipso.scanners.context import ScanContext
+    from calipso.sources import FetchContext
 
 LXB_AGENT = "Linux bridge agent"
 # Agent fields not copied: those the inventory writer owns (created_at: first seen) and the
@@ -37,7 +37,7 @@ TUNNEL_TYPES = frozenset({"vxlan", "gre", "geneve", "stt", "lisp", "erspan"})
 
 
 class CliFetchVedgesOvs(CliAccess):
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         super().__init__(ctx)
         self._agents = L2Agents(ctx)
 
@@ -50,15 +50,15 @@ class CliFetchVedgesOvs(CliAccess):
             return []
         if agent.get("agent_type") == LXB_AGENT:
             return [shape_vedge_lxb(name, agent)]
-        show = parse_ovs_vsctl_show(await self.run(name, "ovs-vsctl show"))
-        datapath = parse_ovs_dpctl_show(await self.run(name, "ovs-dpctl show"))
+        show = await self.read(name, "ovs-vsctl show", parse_ovs_vsctl_show)
+        datapath = await self.read(name, "ovs-dpctl show", parse_ovs_dpctl_show)
         doc = shape_vedge_ovs(name, agent, show, datapath)
         pnics = {d["name"]: d for d in docs_on_host(self.ctx, "host_pnic", name)}
         uplinks = uplink_ports(agent, show)
         for port in datapath:
             if port.name in uplinks and port.name in pnics:
                 doc["pnic"] = port.name
-                await patch_object(self.ctx, pnics[port.name]["id"],
+                await self.ctx.patch(pnics[port.name]["id"],
                                    {"port_id": str(port.port_no)})
         return [doc]
 

@@ -23,8 +23,8 @@ class CliFetchVedgesVpp(CliAccess):
         name = await host_named(self.ctx, parent_id)
         if name is None:
             return []
-        version = parse_vppctl_show_version(await self.run(name, "vppctl show version"))
-        interfaces = parse_vppctl_show_int(await self.run(name, "vppctl show interface"))
+        version = await self.read(name, "vppctl show version", parse_vppctl_show_version)
+        interfaces = await self.read(name, "vppctl show interface", parse_vppctl_show_int)
         return [shape_vedge_vpp(name, version, interfaces)]
 
 

@@ -14,7 +14,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from calipso.fetchers.base import Doc, set_folder_parent
-from calipso.fetchers.cli.base import CliAccess
+from calipso.fetchers.cli.base import CliAccess, parsed
 from calipso.fetchers.cli.parse.ip_address import Interface, parse_ip_address_show
 from calipso.fetchers.cli.scope import (
     NETWORK_HOSTS,
@@ -22,18 +22,17 @@ from calipso.fetchers.cli.scope import (
     Ports,
     docs_on_host,
     host_named,
-    patch_object,
     unless_gone,
 )
 
 if TYPE_CHECKING:
-    from calipso.scanners.context import ScanContext
+    from calipso.sources import FetchContext
 
 NAMESPACE_GONE = "Cannot open network namespace"
 
 
 class CliFetchVserviceVnics(CliAccess):
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         super().__init__(ctx)
         self._ports = Ports(ctx)
 
@@ -42,16 +41,18 @@ class CliFetchVserviceVnics(CliAccess):
         if host is None:
             return []
         vservices = docs_on_host(self.ctx, "vservice", host)
-        outputs = await asyncio.gather(*(unless_gone(
-            self.run(host, f"ip netns exec {vs['local_service_id']} ip address show"),
-            NAMESPACE_GONE) for vs in vservices))
+        commands = [f"ip netns exec {vs['local_service_id']} ip address show"
+                    for vs in vservices]
+        outputs = await asyncio.gather(*(unless_gone(self.run(host, command), NAMESPACE_GONE)
+                                         for command in commands))
         networks = self.ctx.of_type("network")
         ports = self._ports.index()
         docs: list[Doc] = []
-        for vs, text in zip(vservices, outputs, strict=True):
+        for vs, command, text in zip(vservices, commands, outputs, strict=True):
             if text is None:
                 continue
-            vnics = shape_vservice_vnics(host, vs["id"], parse_ip_address_show(text),
+            vnics = shape_vservice_vnics(host, vs["id"],
+                                         parsed(host, command, parse_ip_address_show, text),
                                          networks, ports)
             await _add_networks(self, vs, vnics)
             docs.extend(vnics)
@@ -62,7 +63,7 @@ async def _add_networks(fetcher: CliAccess, vservice: Doc, vnics: list[Doc]) -> 
     known = list(vservice.get("network") or [])
     more = [v["network"] for v in vnics if v.get("network") and v["network"] not in known]
     if more:
-        await patch_object(fetcher.ctx, vservice["id"], {"network": known + list(
+        await fetcher.ctx.patch(vservice["id"], {"network": known + list(
             dict.fromkeys(more))})
 
 

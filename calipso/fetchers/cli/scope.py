@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from calipso.errors import CalipsoError, SshError
 
 if TYPE_CHECKING:
-    from calipso.scanners.context import ScanContext
+    from calipso.sources import FetchContext
 
 Doc = dict[str, Any]
 T = TypeVar("T")
@@ -72,7 +72,7 @@ async def unless_gone(command: Awaitable[str], gone: str) -> str | None:
         raise
 
 
-async def host_doc(ctx: ScanContext, parent_id: str) -> Doc | None:
+async def host_doc(ctx: FetchContext, parent_id: str) -> Doc | None:
     """The host document at or above ``parent_id`` (a host, a folder under it, an
     instance, a vNICs folder ...); None when the chain is broken."""
     doc = await ctx.lookup(parent_id)
@@ -96,7 +96,7 @@ def has_host_type(host: Doc, wanted: frozenset[str] | set[str]) -> bool:
     return any(t in wanted for t in types)
 
 
-async def host_named(ctx: ScanContext, parent_id: str,
+async def host_named(ctx: FetchContext, parent_id: str,
                      wanted: frozenset[str] = L2_HOST_TYPES) -> str | None:
     """The name of the host at or above ``parent_id`` when its ``host_type`` has one of
     ``wanted`` (reference §3.3 host filters), else None: nothing to fetch there."""
@@ -111,14 +111,14 @@ class L2Agents:
     """The hosts' L2 agent rows: one Neutron agent listing per holder (per fetcher, so per
     scan)."""
 
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         self._rows: Once[dict[str, Doc]] = Once(lambda: list_l2_agents(ctx))
 
     async def of(self, host: str) -> Doc | None:
         return (await self._rows.get()).get(host)
 
 
-async def list_l2_agents(ctx: ScanContext) -> dict[str, Doc]:
+async def list_l2_agents(ctx: FetchContext) -> dict[str, Doc]:
     """Every host's L2 agent row (Open vSwitch or Linux bridge), from Neutron's agents."""
     if ctx.api is None:
         return {}
@@ -127,15 +127,7 @@ async def list_l2_agents(ctx: ScanContext) -> dict[str, Doc]:
             and r.get("agent_type") in L2_AGENT_TYPES}
 
 
-async def patch_object(ctx: ScanContext, object_id: str, fields: Doc) -> None:
-    """Set ``fields`` on an object found earlier: in this scan's state and in the store."""
-    known = ctx.state.objects.get(object_id)
-    if known is not None:
-        known.update(fields)
-    await ctx.inventory.patch(object_id, fields)
-
-
-def docs_on_host(ctx: ScanContext, object_type: str, host: str) -> list[Doc]:
+def docs_on_host(ctx: FetchContext, object_type: str, host: str) -> list[Doc]:
     return [d for d in ctx.of_type(object_type) if d.get("host") == host]
 
 
@@ -171,7 +163,7 @@ class Ports:
     """The scan's ports as a ``PortIndex``, built once per fetcher and again only when
     more ports were found since."""
 
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         self._ctx = ctx
         self._index: PortIndex | None = None
 

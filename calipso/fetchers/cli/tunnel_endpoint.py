@@ -20,7 +20,7 @@ from calipso.fetchers.cli.parse.ip_address import Interface, parse_ip_address_sh
 from calipso.fetchers.cli.scope import PerHost, docs_on_host
 
 if TYPE_CHECKING:
-    from calipso.scanners.context import ScanContext
+    from calipso.sources import FetchContext
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ STANDARD_UDP_PORTS: dict[str, int | None] = {"vxlan": 4789, "geneve": 6081, "gre
 class TunnelEndpointAccess(CliAccess):
     """Base of the OTEP fetchers: per-scan caches for endpoints and addresses."""
 
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: FetchContext) -> None:
         super().__init__(ctx)
         self._endpoints: PerHost[dict[str, int]] = PerHost(self._query_endpoints)
         self._addresses: PerHost[list[Interface]] = PerHost(self._ip_address_show)
@@ -62,7 +62,7 @@ class TunnelEndpointAccess(CliAccess):
         return interface_with_ip(interfaces, ip)
 
     async def _ip_address_show(self, host: str) -> list[Interface]:
-        return parse_ip_address_show(await self.run(host, "ip address show"))
+        return await self.read(host, "ip address show", parse_ip_address_show)
 
 
 async def _neutron_schema(mysql: Any) -> str:

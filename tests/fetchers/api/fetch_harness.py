@@ -28,11 +28,11 @@ from calipso.scanners.metadata import (
     condition_holds,
     load_scanners,
 )
-from calipso.scanners.sources import open_sources
 from calipso.scanners.walker import Walker, root_parent
 from calipso.settings import load_settings
 from calipso.sim.server import SimCloud
 from calipso.sim.spec import TopologySpec
+from calipso.sources.opening import open_sources
 
 Doc = dict[str, Any]
 PLACEMENT = ("id", "type", "name", "parent_id", "parent_type", "id_path", "name_path")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from calipso.env_config import EnvironmentConfig
-from calipso.fetchers.api.session import ApiSession
 from calipso.settings import load_settings
 from calipso.sim import spec_from_flags
 from calipso.sim.server import SimCloud
+from calipso.sources.openstack_api import ApiSession
 
 
 async def test_a_listing_is_read_once_per_session_and_shared() -> None:

@@ -17,7 +17,7 @@ from calipso.fetchers.api.api_fetch_project_hosts import host_doc, hypervisors_b
 from calipso.fetchers.api.api_fetch_projects import project_doc
 from calipso.fetchers.api.api_fetch_regions import endpoints_by_service
 from calipso.fetchers.api.cloud_hosts import RegionHosts, service_states
-from calipso.fetchers.api.session import parse_v2_catalog, parse_v3_catalog
+from calipso.sources.openstack_api import parse_v2_catalog, parse_v3_catalog
 
 Load = Callable[[str], Any]
 

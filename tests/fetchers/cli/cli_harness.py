@@ -25,12 +25,12 @@ from calipso.env_config import EnvironmentConfig
 from calipso.inventory import InventoryWriter
 from calipso.scanners.context import ScanContext
 from calipso.scanners.metadata import FetchType, FolderSpec, load_scanners
-from calipso.scanners.sources import open_sources
 from calipso.scanners.walker import Walker
 from calipso.settings import load_settings
 from calipso.sim.server import SimCloud
 from calipso.sim.spec import TopologySpec
 from calipso.sim.ssh.channel import open_ssh_channel
+from calipso.sources.opening import open_sources
 
 Doc = dict[str, Any]
 PLACEMENT = ("id", "type", "name", "parent_id", "parent_type", "id_path", "name_path")

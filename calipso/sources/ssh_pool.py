@@ -1,4 +1,4 @@
-"""SSH to the cloud's hosts for one scan: one connection per host, reused for its commands.
+"""SSH to the cloud's hosts: one connection per host, reused for its commands.
 
 A host is reached, in order of preference: by its own entry in ``CLI.hosts``; as the
 master host itself (its address, or the name ``uname -n`` gives on it); directly when
@@ -6,12 +6,15 @@ master host itself (its address, or the name ``uname -n`` gives on it); directly
 Bounds: total connections open, commands at once per host, and handshakes at once
 through the jump host (OpenSSH drops more than 10 unauthenticated connections).
 Host keys are checked against ``CLI.known_hosts`` when set, else pinned on first use.
+A pool may be shared by several users of one environment (``SshPools``): ``release``
+closes a host's connection only once no command runs on it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from types import TracebackType
 from typing import Any
 
@@ -19,12 +22,15 @@ import asyncssh
 
 from calipso.env_config import CliSection
 from calipso.errors import FetchTimeout, SshError
-from calipso.fetchers.cli.host_keys import HostKeyStore
 from calipso.settings import Settings
+from calipso.sources.host_keys import HostKeyStore
 
 log = logging.getLogger(__name__)
 
 Connection = asyncssh.SSHClientConnection
+# A host that could not be reached is not tried again for this long: one dead host costs
+# one connect timeout per scan, not one per command.
+UNREACHABLE_FOR = 60.0
 
 
 class SshPool:
@@ -40,7 +46,9 @@ class SshPool:
         self._conns: dict[str, Connection] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._channels: dict[str, asyncio.Semaphore] = {}
-        self._unreachable: dict[str, str] = {}
+        self._unreachable: dict[str, tuple[str, float]] = {}
+        self._busy: dict[str, int] = {}
+        self._close_when_idle: set[str] = set()
         self._master: Connection | None = None
         self._master_name: str | None = None
         self._master_lock = asyncio.Lock()
@@ -138,8 +146,9 @@ class SshPool:
                 return await self._master_conn()
         lock = self._locks.setdefault(host, asyncio.Lock())
         async with lock:
-            if host in self._unreachable:
-                raise SshError(host, "connect", self._unreachable[host])
+            known = self._unreachable.get(host)
+            if known is not None and time.monotonic() < known[1]:
+                raise SshError(host, "connect", known[0])
             conn = self._conns.get(host)
             if conn is not None:
                 return conn
@@ -148,7 +157,7 @@ class SshPool:
                 conn = await self._connect(host)
             except SshError as err:
                 self._conn_slots.release()
-                self._unreachable[host] = err.detail
+                self._unreachable[host] = (err.detail, time.monotonic() + UNREACHABLE_FOR)
                 log.warning("host unreachable", extra={"host": host, "error": err.detail})
                 raise
             except BaseException:
@@ -158,7 +167,11 @@ class SshPool:
             return conn
 
     async def release(self, host: str) -> None:
-        """Close the host's connection: its part of the scan is done."""
+        """Close the host's connection (its part of the work is done) once it is idle."""
+        if self._busy.get(host):
+            self._close_when_idle.add(host)
+            return
+        self._close_when_idle.discard(host)
         conn = self._conns.pop(host, None)
         if conn is None:
             return
@@ -181,6 +194,7 @@ class SshPool:
         except SshError as err:
             raise SshError(host, command, err.detail) from None
         channels = self._channels.setdefault(host, asyncio.Semaphore(self._per_host))
+        self._busy[host] = self._busy.get(host, 0) + 1
         try:
             async with channels:
                 self.commands += 1
@@ -191,6 +205,10 @@ class SshPool:
                                f"no answer within {self._command_timeout:g}s") from None
         except (OSError, asyncssh.Error) as err:
             raise SshError(host, command, f"connection lost: {err}") from None
+        finally:
+            self._busy[host] -= 1
+            if not self._busy[host] and host in self._close_when_idle:
+                await self.release(host)
         stdout = str(result.stdout or "")
         if result.exit_status != 0:
             stderr = str(result.stderr or "").strip()
