@@ -28,7 +28,8 @@ from calipso.env_config import EnvironmentConfig
 from calipso.inventory import encode_keys
 from calipso.metadata import load_metadata
 from calipso.scanners.context import ScanContext
-from calipso.scanners.scan import ScanOptions, run_scan
+from calipso.scanners.lifecycle import ScanOptions
+from calipso.scanners.scan import run_scan
 from calipso.seed import load_seed
 from calipso.settings import load_settings
 from calipso.sim.server import SimProcess

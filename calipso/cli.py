@@ -35,7 +35,7 @@ async def _cmd_db_init(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _cmd_scan(settings: Settings, args: argparse.Namespace) -> int:
     from calipso.scan_cli import scan_command
-    from calipso.scanners.scan import ScanOptions
+    from calipso.scanners.lifecycle import ScanOptions
 
     if (args.env_name is None) == (args.env_file is None):
         raise ConfigError("scan: give an environment name or --env-file, not both")

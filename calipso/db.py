@@ -40,7 +40,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         _ix("environment", "source_id"),
         _ix("environment", "target_id"),
     ],
-    "cliques": [_ix("environment", "focal_point", unique=True)],
+    "cliques": [
+        _ix("environment", "focal_point", unique=True),
+        _ix("environment", "focal_point_id"),
+        _ix("environment", "nodes"),
+        _ix("environment", "links"),
+    ],
     "clique_types": [_ix("environment", "focal_point_type")],
     "clique_constraints": [_ix("focal_point_type")],
     "link_types": [_ix("link_type")],
@@ -61,7 +66,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "users": [_ix("name", unique=True)],
     "api_tokens": [_ix("token", unique=True), _ix("expires_at", expireAfterSeconds=0)],
     "ssh_host_keys": [_ix("environment", "host", unique=True)],
-    "statistics": [_ix("environment", "object_id")],
+    "scan_locks": [_ix("environment", unique=True)],
 }
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from calipso.scanners.lifecycle import ScanOptions, request_scan
 from calipso.sim import spec_from_flags
 from calipso.sim.server import SimCloud
 
@@ -25,8 +25,7 @@ async def open_demo(db: AsyncDatabase) -> AsyncIterator[SimCloud]:
     async with SimCloud(spec, env_name=DEMO_ENV) as sim:
         await db.environments_config.replace_one({"name": DEMO_ENV}, sim.env_config(),
                                                  upsert=True)
-        await db.scans.insert_one({"environment": DEMO_ENV, "status": "pending",
-                                   "submit_timestamp": datetime.now(UTC), "origin": "demo"})
+        await request_scan(db, DEMO_ENV, ScanOptions(), origin="demo")
         log.info("demo cloud serving; scan requested", extra={
             "env": DEMO_ENV, "hosts": len(sim.cloud.hosts),
             "instances": len(sim.cloud.instances)})

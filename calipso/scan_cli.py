@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from calipso.db import open_database
 from calipso.env_config import EnvironmentConfig, parse_environment
 from calipso.errors import ConfigError
 from calipso.metadata import load_metadata
 from calipso.scanners.context import ScanContext
-from calipso.scanners.scan import ScanOptions, ScanResult, run_scan
-from calipso.scanners.worker import load_environment, progress_doc, worker_id
+from calipso.scanners.lifecycle import EnvironmentBusy, ScanOptions, ScanRequests, ScanStatus
+from calipso.scanners.runner import ScanAborted, run_claimed
+from calipso.scanners.scan import ScanResult, progress_doc
+from calipso.scanners.worker import load_environment
 from calipso.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_PARTIAL = 0, 1, 3
@@ -91,29 +91,24 @@ async def scan_command(settings: Settings, env_name: str | None, env_file: Path 
         else:
             assert env_name is not None
             env = await load_environment(db, env_name)
-        now = datetime.now(UTC)
-        request: dict[str, Any] = {
-            "environment": env.name, "status": "running", "submit_timestamp": now,
-            "start_timestamp": now, "worker": worker_id(), "origin": "cli",
-            "clear": options.clear, "object_id": options.object_id,
-            **({f"scan_only_{options.only}": True} if options.only else {})}
-        scan_id = (await db.scans.insert_one(request)).inserted_id
+        requests = ScanRequests(db, settings.scan_lease, settings.scan_max_attempts)
+        try:
+            scan = await db.scans.find_one({"_id": await requests.start(
+                env.name, options, origin="cli")})
+        except EnvironmentBusy as err:
+            raise ConfigError(str(err)) from None
+        assert scan is not None
         progress = ProgressLine(sys.stderr)
         try:
-            result = await run_scan(db, settings, env, metadata, options, str(scan_id),
-                                    progress=progress)
-        except (Exception, asyncio.CancelledError) as err:
+            result = await run_claimed(requests, scan, env, db=db, settings=settings,
+                                       metadata=metadata, progress=progress,
+                                       on_interrupt="fail")
+        except ScanAborted:
+            print(f"Scan of {env.name}: cancelled through the API")
+            return EXIT_FAILED
+        finally:
             progress.close()
-            await asyncio.shield(db.scans.update_one({"_id": scan_id}, {"$set": {
-                "status": "failed", "end_timestamp": datetime.now(UTC),
-                "error": f"{type(err).__name__}: {err}"}}))
-            raise
-        progress.close()
-        await db.scans.update_one({"_id": scan_id}, {"$set": {
-            "status": result.status, "end_timestamp": datetime.now(UTC),
-            "result": result.to_doc()}})
-        if options.object_id is None and options.only in (None, "inventory"):
-            await db.environments_config.update_one(
-                {"name": env.name}, {"$set": {"scanned": True, "last_scanned": now}})
     print(summary(result, env.name))
-    return EXIT_OK if result.status == "completed" else EXIT_PARTIAL
+    if result.status == ScanStatus.COMPLETED:
+        return EXIT_OK
+    return EXIT_FAILED if result.status == ScanStatus.FAILED else EXIT_PARTIAL

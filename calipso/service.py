@@ -17,6 +17,7 @@ from calipso.scanners.worker import ScanWorker
 from calipso.seed import database_is_empty, load_seed
 from calipso.service_context import ServiceContext
 from calipso.settings import Settings
+from calipso.sources import SshPools
 from calipso.supervisor import Part, Supervisor
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ def _embedded_watchdog(ctx: ServiceContext) -> Part | None:
 
 
 def _scan_worker(ctx: ServiceContext) -> Part:
-    worker = ScanWorker(ctx.database.db, ctx.settings, ctx.metadata)
+    worker = ScanWorker(ctx.database.db, ctx.settings, ctx.metadata,
+                        ssh_pools=ctx.ssh_pools)
     return Part("scan-worker", worker.run, drains=True)
 
 
@@ -66,7 +68,8 @@ async def serve(
 
             await stack.enter_async_context(open_demo(database.db))
         supervisor = Supervisor(max_backoff=settings.part_restart_max_backoff)
-        ctx = ServiceContext(settings, database, supervisor, metadata, __version__)
+        ctx = ServiceContext(settings, database, supervisor, metadata, __version__,
+                             SshPools(settings, database.db))
         for factory in PART_FACTORIES:
             part = factory(ctx)
             if part is not None:

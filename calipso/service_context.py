@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from calipso.db import Database
 from calipso.metadata import Metadata
 from calipso.settings import Settings
+from calipso.sources import SshPools
 from calipso.supervisor import Supervisor
 
 
@@ -18,4 +19,6 @@ class ServiceContext:
     supervisor: Supervisor
     metadata: Metadata
     version: str
+    # one SSH pool per environment, shared by the scans, events and checks running on it
+    ssh_pools: SshPools
     started_at: float = field(default_factory=time.time)

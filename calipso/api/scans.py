@@ -6,12 +6,10 @@ checks the status of the scan it runs and stops it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from aiohttp import web
 from pydantic import Field, model_validator
-from pymongo import ReturnDocument
 
 from calipso.api.listing import OBJECT_ID_PARAM, drop_none, object_id, one_or_page
 from calipso.api.lookups import require_environment
@@ -19,10 +17,11 @@ from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_ope
 from calipso.api.query import BodyModel, EnvName, ObjectIdText, OneOf, PagedQuery, Text
 from calipso.api.schemas import ERRORS, Document, Message, list_or_document
 from calipso.errors import Conflict, InvalidInput, NotFound
+from calipso.scanners import lifecycle
+from calipso.scanners.lifecycle import ScanOptions, ScanStatus, request_scan
 
 FIELDS = ("id", "environment", "status")
-SUBMITTABLE = ("draft", "pending")
-CANCELLABLE = ("draft", "pending", "running")
+SUBMITTABLE = (ScanStatus.DRAFT, ScanStatus.PENDING)
 ID_PARAM = OBJECT_ID_PARAM
 
 
@@ -33,29 +32,30 @@ class ScansQuery(PagedQuery):
     status: Annotated[str, OneOf("scans_statuses")] | None = None
 
 
-class ScanOptions(BodyModel):
+class ScanFlags(BodyModel):
     """What a scan request and a schedule share."""
 
     environment: str = Field(min_length=1, max_length=100)
-    log_level: Annotated[str, OneOf("log_levels")] | None = None
     clear: bool = False
     scan_only_inventory: bool = False
     scan_only_links: bool = False
     scan_only_cliques: bool = False
 
     @model_validator(mode="after")
-    def _one_scan_only(self) -> ScanOptions:
+    def _one_scan_only(self) -> ScanFlags:
         chosen = [n for n in ("scan_only_inventory", "scan_only_links", "scan_only_cliques")
                   if getattr(self, n)]
         if len(chosen) > 1:
             raise ValueError(f"{chosen[1]}: only one scan_only_* may be true")
         return self
 
+    def options(self) -> ScanOptions:
+        return ScanOptions.of_request(self.model_dump())
 
-class ScanRequest(ScanOptions):
+
+class ScanRequest(ScanFlags):
     status: Annotated[str, OneOf("scans_statuses")] = Field(
         "pending", description="draft or pending")
-    inventory: str | None = Field(None, min_length=1, max_length=100)
     object_id: str | None = Field(None, min_length=1, max_length=1000,
                                   description="scan this object and its subtree only")
 
@@ -72,19 +72,15 @@ async def create_scan(call: Call) -> Reply:
     if body.status not in SUBMITTABLE:
         raise InvalidInput("status: a new scan is draft or pending", field="status")
     await require_environment(call.db, body.environment, "environment")
-    doc = body.model_dump(exclude_none=True) | {"submit_timestamp": datetime.now(UTC)}
-    result = await call.db.scans.insert_one(doc)
+    scan_id = await request_scan(call.db, body.environment, body.options(),
+                                 ScanStatus(body.status), origin="api")
     return Reply({"message": f"created a new scan for environment {body.environment}",
-                  "id": str(result.inserted_id)}, 201)
+                  "id": str(scan_id)}, 201)
 
 
 async def cancel_scan(call: Call) -> object:
     oid = object_id(call.path("id"), "id")
-    doc = await call.db.scans.find_one_and_update(
-        {"_id": oid, "status": {"$in": list(CANCELLABLE)}},
-        {"$set": {"status": "aborted", "end_timestamp": datetime.now(UTC)}},
-        return_document=ReturnDocument.AFTER,
-    )
+    doc = await lifecycle.cancel_scan(call.db, oid)
     if doc is None:
         stored = await call.db.scans.find_one({"_id": oid}, {"status": 1})
         if stored is None:

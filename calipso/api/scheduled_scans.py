@@ -16,7 +16,7 @@ from calipso.api.listing import delete_by_id, drop_none, object_id, one_or_page
 from calipso.api.lookups import require_environment
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
 from calipso.api.query import EnvName, ObjectIdText, OneOf, PagedQuery, Timestamp
-from calipso.api.scans import ID_PARAM, ScanOptions
+from calipso.api.scans import ID_PARAM, ScanFlags
 from calipso.api.schemas import ERRORS, Message, list_or_document
 from calipso.errors import NotFound
 
@@ -39,7 +39,7 @@ class SchedulesQuery(PagedQuery):
         return self
 
 
-class Schedule(ScanOptions):
+class Schedule(ScanFlags):
     freq: Freq
     submit_timestamp: Timestamp | None = None
     scheduled_timestamp: Timestamp | None = Field(

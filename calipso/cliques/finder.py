@@ -105,7 +105,7 @@ async def find_cliques(ctx: LinkContext, focal_point_ids: list[str] | None = Non
                                        if i not in built])
     await writer.flush()
     log_info(ctx.log, "cliques found", count=len(built), removed=removed, links=graph.size,
-             written=writer.upserted, unchanged=writer.stamped,
+             written=writer.written, unchanged=writer.unchanged,
              write_ms=round(writer.write_seconds * 1000),
              duration_ms=round((time.perf_counter() - started) * 1000))
     return len(built)

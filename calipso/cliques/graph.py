@@ -62,7 +62,9 @@ def walk(focal: Doc, link_types: list[str], constraints: dict[str, Any],
          graph: LinkGraph, implicit: bool = False) -> tuple[list[Doc], list[str]]:
     """The links of ``focal``'s clique in walk order, and the ids of its objects
     (implicit links are followed only with ``implicit``)."""
-    nodes_of_type: dict[str, set[ObjectId]] = {focal["type"]: {focal["_id"]}}
+    # Ordered sets (dicts): a set of ObjectIds iterates in an order that follows the
+    # process's hash seed, and the clique's link order would follow it too.
+    nodes_of_type: dict[str, dict[ObjectId, None]] = {focal["type"]: {focal["_id"]: None}}
     node_ids: dict[ObjectId, str] = {focal["_id"]: focal["id"]}
     chosen: list[Doc] = []
     taken: set[ObjectId] = set()
@@ -72,7 +74,7 @@ def walk(focal: Doc, link_types: list[str], constraints: dict[str, Any],
         if not starts or not to_type:
             continue
         reverse = f"{to_type}-{from_type}"
-        reached = nodes_of_type.setdefault(to_type, set())
+        reached = nodes_of_type.setdefault(to_type, {})
         for node in list(starts):
             for link, end, end_id in _steps(graph, link_type, reverse, node):
                 if link["_id"] in taken or not allowed(link, constraints):
@@ -81,7 +83,7 @@ def walk(focal: Doc, link_types: list[str], constraints: dict[str, Any],
                     continue
                 taken.add(link["_id"])
                 chosen.append(link)
-                reached.add(end)
+                reached[end] = None
                 node_ids.setdefault(end, end_id)
     return chosen, list(node_ids.values())
 

@@ -51,7 +51,7 @@ async def find_links(ctx: LinkContext, plan: LinkFinderPlan) -> int:
     else:
         removed = await links.remove_unseen()
     log_info(ctx.log, "links found", count=links.count, existing=existing, removed=removed,
-             written=links.upserted, unchanged=links.stamped,
+             written=links.written, unchanged=links.unchanged,
              write_ms=round(links.write_seconds * 1000),
              duration_ms=round((time.perf_counter() - started) * 1000))
     return links.count

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from calipso.errors import CalipsoError
 from calipso.fetchers.base import Doc
+from calipso.inventory import root_parent
 from calipso.scanners.metadata import FetchType, condition_holds
-from calipso.scanners.walker import Walker, root_parent
+from calipso.scanners.walker import Walker
 
 
 def _entry_points(walker: Walker, object_type: str) -> list[tuple[FetchType, FetchType]]:
@@ -59,7 +60,7 @@ async def scan_one_object(walker: Walker, object_id: str) -> None:
             saved = await walker.save(entry, ancestor, mine)
             if entry.children_scanner and saved:
                 await walker.walk_children(entry, saved)
-            await ctx.inventory.flush()
+            await ctx.inventory.finish()
             if not ctx.state.failures:
                 await ctx.inventory.remove_unseen([], within=doc["id_path"])
             return

@@ -12,46 +12,31 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.cliques.finder import find_cliques
 from calipso.env_config import EnvironmentConfig
-from calipso.inventory import InventoryWriter
+from calipso.errors import FetchError
+from calipso.inventory import DISCOVERED, InventoryWriter, clear_environment, root_parent
 from calipso.links import find_links
 from calipso.links.base import LinkContext
 from calipso.log import ContextLogger
 from calipso.metadata import Metadata
 from calipso.scanners.context import ScanContext
+from calipso.scanners.lifecycle import ScanOptions, ScanStatus
 from calipso.scanners.metadata import ScannerTree
 from calipso.scanners.object_scan import scan_one_object
-from calipso.scanners.walker import Walker, root_parent
+from calipso.scanners.walker import Walker
 from calipso.settings import Settings
-from calipso.sources import FetchFailure
-from calipso.sources.opening import open_sources
+from calipso.sources import FetchFailure, SshPools, open_sources
 
 log = logging.getLogger(__name__)
 
-Only = Literal["inventory", "links", "cliques"]
-COLLECTIONS_OF: dict[Only | None, tuple[str, ...]] = {
-    None: ("inventory", "links", "cliques"),
-    "inventory": ("inventory",),
-    "links": ("links",),
-    "cliques": ("cliques",),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ScanOptions:
-    clear: bool = False
-    only: Only | None = None
-    object_id: str | None = None
-
-
 @dataclass(slots=True)
 class ScanResult:
-    status: str = "running"
+    status: ScanStatus = ScanStatus.RUNNING
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
     failed_hosts: list[str] = field(default_factory=list)
@@ -73,6 +58,13 @@ class ScanResult:
                 "phase_s": {k: round(v, 3) for k, v in self.phase_s.items()}}
 
 
+def progress_doc(ctx: ScanContext) -> dict[str, Any]:
+    state = ctx.state
+    return {"phase": state.phase, "hosts_done": state.hosts_done,
+            "hosts_total": state.hosts_total, "objects": len(state.objects),
+            "errors": len(state.failures)}
+
+
 Progress = Callable[[ScanContext], None]
 
 
@@ -90,19 +82,36 @@ async def run_scan(
     options: ScanOptions,
     scan_id: str,
     progress: Progress | None = None,
+    ssh_pools: SshPools | None = None,
 ) -> ScanResult:
+    """Scan ``env``; the result's status says how it ended. A scan that cannot
+    authenticate to the cloud's API (or reach it) is ``failed`` and changes nothing."""
     started = time.perf_counter()
     scanned_at = now_ms()
     adapter = ContextLogger(log, {"env": env.name, "scan_id": scan_id})
     inventory = InventoryWriter(db, env.name, scanned_at)
     result = ScanResult()
-    if options.clear:
-        await inventory.clear(COLLECTIONS_OF[options.only])
-    await inventory.load_existing()
-    async with open_sources(env, settings, db) as sources:
+    async with open_sources(env, settings, db, ssh_pools) as sources:
         ctx = ScanContext(env=env, settings=settings, db=db, inventory=inventory,
                           api=sources.api, mysql=sources.mysql, ssh=sources.ssh,
                           log=adapter, scan_id=scan_id, started_at=scanned_at)
+        if sources.api is not None and options.only in (None, "inventory"):
+            try:
+                await sources.api.token()
+            except FetchError as err:
+                adapter.error("cannot authenticate to the cloud's API; scan failed", extra={
+                    "target": err.target, "error": err.detail})
+                result.status = ScanStatus.FAILED
+                result.errors = [{"source": err.source, "target": err.target,
+                                  "error": err.detail, "object_type": ""}]
+                await _record_failures(db, env.name, scan_id, result.errors)
+                result.duration_s = time.perf_counter() - started
+                return result
+        if options.clear:
+            only = options.only
+            await clear_environment(db, env.name, DISCOVERED if only is None else (only,))
+        await inventory.load_existing()
+        ssh_before = sources.ssh.commands if sources.ssh else 0  # the pool may be shared
         # A source that could not be opened hides nothing (no type, no scope): reported only.
         ctx.state.failures.extend(FetchFailure("", "", p.source, p.target, p.detail)
                                   for p in sources.problems)
@@ -125,13 +134,14 @@ async def run_scan(
         finally:
             ticker.cancel()
             await asyncio.gather(ticker, return_exceptions=True)
-            await inventory.flush()
+            await inventory.finish()
         ctx.state.phase = "done"
+        ctx.state.hosts_done = ctx.state.hosts_total
         if progress is not None:
             progress(ctx)
         result.source_calls = {
             "api": sources.api.calls if sources.api else 0,
-            "ssh": sources.ssh.commands if sources.ssh else 0,
+            "ssh": sources.ssh.commands - ssh_before if sources.ssh else 0,
             "mysql": sources.mysql.queries if sources.mysql else 0,
         }
     result.counts = ctx.state.counts()
@@ -141,7 +151,7 @@ async def run_scan(
         for f in ctx.state.failures
     ]
     await _record_failures(db, env.name, scan_id, result.errors)
-    result.status = "completed_with_errors" if result.errors else "completed"
+    result.status = ScanStatus.COMPLETED_WITH_ERRORS if result.errors else ScanStatus.COMPLETED
     result.duration_s = time.perf_counter() - started
     result.db_write_s = inventory.write_seconds
     adapter.info("scan finished", extra={"status": result.status, "duration_ms": round(
@@ -156,7 +166,7 @@ async def _inventory_phase(ctx: ScanContext, tree: ScannerTree, options: ScanOpt
         await scan_one_object(walker, options.object_id)
         return
     await walker.walk(tree.root, root_parent(ctx.env_name))
-    await ctx.inventory.flush()
+    await ctx.inventory.finish()
     keep: list[tuple[str | None, str]] = [(f.object_type, f.scope) for f in ctx.state.failures]
     result.removed, result.stale = await ctx.inventory.remove_unseen(keep)
 

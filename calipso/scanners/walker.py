@@ -17,6 +17,7 @@ from typing import Any
 
 from calipso.errors import CalipsoError, FetchError, SshError
 from calipso.fetchers.base import Doc, Fetcher
+from calipso.inventory import place, root_parent
 from calipso.scanners.context import ScanContext
 from calipso.scanners.metadata import FetchType, FolderSpec, ScannerTree, condition_holds
 from calipso.sources import FetchFailure
@@ -27,10 +28,6 @@ log = logging.getLogger(__name__)
 # (e.g. networks are fetched under the region but filed under their projects).
 WIDE_SCOPES = frozenset({"environment", "regions_folder", "region", "projects_folder", "project"})
 TRANSIENT_KEYS = ("master_parent_id", "master_parent_type", "create_object")
-
-
-def root_parent(env: str) -> Doc:
-    return {"id": env, "type": "environment", "id_path": f"/{env}", "name_path": f"/{env}"}
 
 
 class Walker:
@@ -130,7 +127,7 @@ class Walker:
             except CalipsoError as err:  # an object that cannot be placed is reported
                 self._record_failure(fetch_type, parent, "placement", err)
                 continue
-            self._place(doc, real_parent)
+            place(doc, real_parent)
             for key in TRANSIENT_KEYS:
                 doc.pop(key, None)
             self.ctx.state.remember(doc)
@@ -166,20 +163,8 @@ class Walker:
         text = str(doc.get("parent_text") or folder_id)
         folder: Doc = {"id": folder_id, "type": doc["parent_type"], "name": text,
                        "text": text, "parent_id": master["id"], "parent_type": master["type"]}
-        self._place(folder, master)
+        place(folder, master)
         self._folders.add(folder_id)
         self.ctx.state.remember(folder)
         folders.append(folder)
         return folder
-
-    def _place(self, doc: Doc, parent: Doc) -> None:
-        if "text" in doc:
-            doc["name"] = doc["text"]
-        elif not doc.get("name"):
-            doc["name"] = doc["id"]
-        doc.setdefault("object_name", doc["name"])
-        doc["parent_id"], doc["parent_type"] = parent["id"], parent["type"]
-        doc["id_path"] = f"{parent['id_path']}/{doc['id']}"
-        doc["name_path"] = f"{parent['name_path']}/{doc['name']}"
-        doc["show_in_tree"] = True
-        doc["environment"] = self.ctx.env_name

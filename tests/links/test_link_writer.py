@@ -49,9 +49,9 @@ async def test_changed_link_rewritten_and_dropped_field_unset(db: AsyncDatabase)
     assert await second.remove_unseen() == 0
     [doc] = await db.links.find({"environment": env}).to_list(None)
     assert "host" not in doc and doc["last_scanned"] == later
-    assert (second.upserted, second.stamped) == (1, 0)
+    assert (second.written, second.unchanged) == (1, 0)
     third = LinkWriter(db, env, later + timedelta(seconds=1))
     await third.load_existing()
     await third.add(_link("a", host=None))
     await third.flush()
-    assert (third.upserted, third.stamped) == (0, 1)
+    assert (third.written, third.unchanged) == (0, 1)

@@ -12,7 +12,8 @@ from calipso.db import ensure_indexes
 from calipso.embedded_db import free_port
 from calipso.env_config import EnvironmentConfig
 from calipso.metadata import Metadata, load_metadata
-from calipso.scanners.scan import ScanOptions, ScanResult, run_scan
+from calipso.scanners.lifecycle import ScanOptions
+from calipso.scanners.scan import ScanResult, run_scan
 from calipso.seed import load_seed
 from calipso.settings import Settings, load_settings
 from calipso.sim import spec_from_flags

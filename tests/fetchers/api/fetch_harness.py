@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.config_paths import SHIPPED_CONFIG
 from calipso.env_config import EnvironmentConfig
-from calipso.inventory import InventoryWriter
+from calipso.inventory import InventoryWriter, root_parent
 from calipso.scanners.context import ScanContext
 from calipso.scanners.metadata import (
     FetchType,
@@ -28,7 +28,7 @@ from calipso.scanners.metadata import (
     condition_holds,
     load_scanners,
 )
-from calipso.scanners.walker import Walker, root_parent
+from calipso.scanners.walker import Walker
 from calipso.settings import load_settings
 from calipso.sim.server import SimCloud
 from calipso.sim.spec import TopologySpec

@@ -13,7 +13,7 @@ from truth_compare import differences
 from calipso.errors import ApiError
 from calipso.fetchers.api.api_fetch_networks import ApiFetchNetworks
 from calipso.fetchers.api.api_fetch_regions import ApiFetchRegions
-from calipso.scanners.walker import root_parent
+from calipso.inventory import root_parent
 from calipso.sim import spec_from_flags
 from calipso.sim.api import ApiOptions
 

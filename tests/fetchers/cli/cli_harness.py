@@ -124,7 +124,7 @@ async def scan_hosts(ctx: ScanContext, truth: dict[str, list[Doc]],
         for host in ctx.of_type("host"):
             if hosts is None or host["id"] in hosts:
                 group.create_task(walker.walk("ScanHost", host))
-    await ctx.inventory.flush()
+    await ctx.inventory.finish()
     return walker
 
 

@@ -1,0 +1,16 @@
+"""Everything of one environment at once: clearing its discovered data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+DISCOVERED = ("inventory", "links", "cliques")
+
+
+async def clear_environment(db: AsyncDatabase, env: str,
+                            collections: Iterable[str] = DISCOVERED) -> None:
+    """Delete the environment's documents from ``collections``."""
+    for name in collections:
+        await db[name].delete_many({"environment": env})
