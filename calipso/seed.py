@@ -10,7 +10,6 @@ one `MetadataError` naming the file, the document index and the field.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pymongo.errors import ConnectionFailure
 
 from calipso.config_paths import config_root
 from calipso.errors import DatabaseUnavailable, MetadataError
+from calipso.json_file import read_json
 
 log = logging.getLogger(__name__)
 
@@ -151,18 +151,9 @@ def _check_documents(name: str, docs: list[Any], label: str, problems: list[str]
 
 def _read_file(path: Path, label: str, problems: list[str]) -> list[Any] | None:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(f"{label}: file is missing")
-        return None
-    except (OSError, UnicodeDecodeError) as err:
-        problems.append(f"{label}: cannot read: {err}")
-        return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        problems.append(f"{label}: invalid JSON at line {err.lineno} column {err.colno}: "
-                        f"{err.msg}")
+        data = read_json(path, label)
+    except MetadataError as err:
+        problems.extend(err.problems)
         return None
     if not isinstance(data, list):
         problems.append(f"{label}: expected a JSON list of documents, got "

@@ -137,11 +137,6 @@ def constant_fields(model: type[BaseModel]) -> dict[str, str]:
     return found
 
 
-def regex_prefix(text: str) -> str:
-    """An anchored regex matching strings that start with ``text`` literally."""
-    return "^" + re.escape(text)
-
-
 class CountCoalescer:
     """Concurrent identical counts share one query: under load a page's ``total`` costs the
     database one count per filter at a time, not one per request. Nothing is kept once

@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from calipso.clique_choice import choose_clique_types, choose_constraints
 from calipso.cliques.graph import LinkGraph, walk
-from calipso.cliques.types import choose_clique_types, choose_constraints
 from calipso.inventory import CliqueWriter, Doc
 from calipso.links.base import LinkContext, log_info
 

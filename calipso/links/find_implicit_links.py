@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from calipso.cliques.types import choose_clique_types
+from calipso.clique_choice import choose_clique_types
 from calipso.inventory import Doc, LinkKey
 from calipso.links.base import DOWN, UP, FindLinks, log_info
 

@@ -11,7 +11,6 @@ is one line of a single ``MetadataError`` naming the file and the field.
 from __future__ import annotations
 
 import inspect
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from calipso.errors import MetadataError
+from calipso.json_file import read_json
 from calipso.plugins import import_class, snake_case, validation_problems
 
 
@@ -83,10 +83,4 @@ def parse_link_plan(data: Any, source: str) -> LinkFinderPlan:
 
 
 def load_link_plan(path: Path) -> LinkFinderPlan:
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as err:
-        raise MetadataError([f"{path}: cannot read: {err.strerror}"]) from None
-    except json.JSONDecodeError as err:
-        raise MetadataError([f"{path}: line {err.lineno}: {err.msg}"]) from None
-    return parse_link_plan(data, str(path))
+    return parse_link_plan(read_json(path), str(path))

@@ -9,7 +9,6 @@ one line per problem naming the place, e.g.
 from __future__ import annotations
 
 import inspect
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -18,13 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from calipso.errors import MetadataError
 from calipso.fetchers.base import Fetcher
+from calipso.json_file import read_json
 from calipso.plugins import import_class, snake_case, validation_problems
 
 CONDITION_KEYS = frozenset(
     {"mechanism_drivers", "type_drivers", "environment_type", "distribution",
      "distribution_version"}
 )
-SOURCE_PACKAGES = ("api", "cli", "db", "aci", "kube")
+SOURCE_PACKAGES = ("api", "cli", "db")
 
 
 class FolderSpec(BaseModel):
@@ -124,13 +124,7 @@ def parse_scanners(data: Any, source: str) -> ScannerTree:
 
 
 def load_scanners(path: Path) -> ScannerTree:
-    try:
-        data = json.loads(path.read_text())
-    except OSError as err:
-        raise MetadataError([f"{path}: cannot read: {err.strerror}"]) from None
-    except json.JSONDecodeError as err:
-        raise MetadataError([f"{path}: line {err.lineno}: {err.msg}"]) from None
-    return parse_scanners(data, str(path))
+    return parse_scanners(read_json(path), str(path))
 
 
 def condition_holds(conditions: tuple[dict[str, Any], ...], env: dict[str, Any]) -> bool:

@@ -6,7 +6,7 @@ import json
 
 from link_topology import env_config
 
-from calipso.cliques.types import choose_clique_types, choose_constraints, score
+from calipso.clique_choice import choose_clique_types, choose_constraints, score
 from calipso.config_paths import SHIPPED_CONFIG
 
 SEED_TYPES = json.loads((SHIPPED_CONFIG / "seed" / "clique_types.json").read_text())
