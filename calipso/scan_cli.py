@@ -13,7 +13,7 @@ from calipso.env_config import EnvironmentConfig, parse_environment
 from calipso.errors import ConfigError
 from calipso.metadata import load_metadata
 from calipso.scanners.context import ScanContext
-from calipso.scanners.lifecycle import EnvironmentBusy, ScanOptions, ScanRequests, ScanStatus
+from calipso.scanners.lifecycle import ScanOptions, ScanRequests, ScanStatus
 from calipso.scanners.runner import ScanAborted, run_claimed
 from calipso.scanners.scan import ScanResult, progress_doc
 from calipso.scanners.worker import load_environment
@@ -92,11 +92,9 @@ async def scan_command(settings: Settings, env_name: str | None, env_file: Path 
             assert env_name is not None
             env = await load_environment(db, env_name)
         requests = ScanRequests(db, settings.scan_lease, settings.scan_max_attempts)
-        try:
-            scan = await db.scans.find_one({"_id": await requests.start(
-                env.name, options, origin="cli")})
-        except EnvironmentBusy as err:
-            raise ConfigError(str(err)) from None
+        # EnvironmentBusy (exit 1) when a worker or another `calipso scan` runs one
+        scan = await db.scans.find_one({"_id": await requests.start(
+            env.name, options, origin="cli")})
         assert scan is not None
         progress = ProgressLine(sys.stderr)
         try:

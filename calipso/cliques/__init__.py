@@ -1,5 +1,5 @@
 """Cliques: the graph around each focal point, by clique types and constraints."""
 
-from calipso.cliques.finder import find_cliques
+from calipso.cliques.finder import find_cliques, rebuild_cliques_around
 
-__all__ = ["find_cliques"]
+__all__ = ["find_cliques", "rebuild_cliques_around"]

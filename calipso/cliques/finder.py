@@ -8,11 +8,12 @@ with one query per focal point type; cliques are written in bulk (``CliqueWriter
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from calipso.clique_choice import choose_clique_types, choose_constraints
 from calipso.cliques.graph import LinkGraph, walk
-from calipso.inventory import CliqueWriter, Doc
+from calipso.inventory import CliqueWriter, Doc, chunks
 from calipso.links.base import LinkContext, log_info
 
 _ID_CHUNK = 1000
@@ -104,8 +105,22 @@ async def find_cliques(ctx: LinkContext, focal_point_ids: list[str] | None = Non
         removed = await writer.remove([i for i in dict.fromkeys(focal_point_ids)
                                        if i not in built])
     await writer.flush()
+    ctx.count_written("cliques", writer.written)
     log_info(ctx.log, "cliques found", count=len(built), removed=removed, links=graph.size,
              written=writer.written, unchanged=writer.unchanged,
              write_ms=round(writer.write_seconds * 1000),
              duration_ms=round((time.perf_counter() - started) * 1000))
     return len(built)
+
+
+async def rebuild_cliques_around(ctx: LinkContext, object_ids: Iterable[str]) -> int:
+    """Rebuild the cliques that hold one of ``object_ids`` and those whose focal point is
+    one of them: after links of these objects changed, no other clique can have.
+    Returns how many of them exist now."""
+    ids = list(dict.fromkeys(object_ids))
+    focal: dict[str, None] = dict.fromkeys(ids)
+    for chunk in chunks(ids, _ID_CHUNK):
+        async for clique in ctx.db.cliques.find(
+                {"environment": ctx.env.name, "nodes": {"$in": chunk}}, {"focal_point_id": 1}):
+            focal[clique["focal_point_id"]] = None
+    return await find_cliques(ctx, list(focal))

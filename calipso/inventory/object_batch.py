@@ -48,7 +48,7 @@ class InventoryWriter(BatchWriter):
         super().__init__(db, env, scanned_at, batch_size)
         self._loaded = False
         self._existing: dict[str, Stored] = {}
-        self._handed: set[str] = set()
+        self._handed: dict[str, bytes] = {}
         self._rewritten: set[str] = set()
         self._patches: dict[str, Doc] = {}
         self.last_removed = Removed()
@@ -78,8 +78,11 @@ class InventoryWriter(BatchWriter):
             fingerprint = digest(fields, sorted(fields))
             object_id = fields["id"]
             known = self._existing.get(object_id)
-            again = object_id in self._handed
-            self._handed.add(object_id)
+            handed = self._handed.get(object_id)
+            self._handed[object_id] = fingerprint
+            if handed == fingerprint:
+                continue  # the same object handed twice (e.g. a folder two fetchers make)
+            again = handed is not None
             if known is not None and not known.stale and known.digest == fingerprint \
                     and not again:
                 self.unchanged += 1

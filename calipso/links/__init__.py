@@ -10,20 +10,24 @@ from __future__ import annotations
 import time
 
 from calipso.inventory import InventoryWriter, LinkWriter
-from calipso.links.base import FindLinks, LinkContext, log_info
+from calipso.links.base import FindLinks, LinkContext, LinkScope, log_info, scope_ids
 from calipso.links.plan import LinkFinderPlan, load_link_plan
 
-__all__ = ["FindLinks", "LinkContext", "LinkFinderPlan", "find_links", "load_link_plan"]
+__all__ = ["FindLinks", "LinkContext", "LinkFinderPlan", "LinkScope", "find_links",
+           "load_link_plan"]
 
 
 async def find_links(ctx: LinkContext, plan: LinkFinderPlan) -> int:
     """Run every finder of ``plan``; returns the number of links found in this run.
 
+    With ``ctx.scope`` only the links touching the scope's objects are found, and only
+    those are removed when not found again.
+
     A finder that fails is logged and skipped; the others still run, and then no link is
     removed (the failed finder's links from earlier runs stay until a clean run).
     """
     started = time.perf_counter()
-    links = LinkWriter(ctx.db, ctx.env.name, ctx.scanned_at)
+    links = LinkWriter(ctx.db, ctx.env.name, ctx.scanned_at, scope=await scope_ids(ctx))
     inventory = InventoryWriter(ctx.db, ctx.env.name, ctx.scanned_at)
     existing = await links.load_existing()
     failed: list[str] = []
@@ -50,6 +54,8 @@ async def find_links(ctx: LinkContext, plan: LinkFinderPlan) -> int:
                                extra={**(ctx.log.extra or {}), "failed": failed})
     else:
         removed = await links.remove_unseen()
+    ctx.count_written("links", links.written)
+    ctx.count_written("inventory", inventory.written)
     log_info(ctx.log, "links found", count=links.count, existing=existing, removed=removed,
              written=links.written, unchanged=links.unchanged,
              write_ms=round(links.write_seconds * 1000),

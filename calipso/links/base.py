@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,13 +23,44 @@ DOWN = "down"
 
 
 @dataclass(frozen=True, slots=True)
+class LinkScope:
+    """The part of an environment a run works on: the objects on one host, or a set of
+    objects. Only links that touch one of its objects are found, written or removed."""
+
+    host: str | None = None
+    object_ids: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.host is None) == (self.object_ids is None):
+            raise ValueError("a link scope is one host or a set of objects")
+
+
+@dataclass(frozen=True, slots=True)
 class LinkContext:
-    """One run of the link and clique finders over one environment."""
+    """One run of the link and clique finders over one environment (or a scope of it)."""
 
     db: AsyncDatabase
     env: EnvironmentConfig
     scanned_at: datetime
     log: logging.LoggerAdapter
+    scope: LinkScope | None = None
+    # documents written, by collection, over the run (for the scan's result)
+    written: dict[str, int] = field(default_factory=dict)
+
+    def count_written(self, collection: str, count: int) -> None:
+        self.written[collection] = self.written.get(collection, 0) + count
+
+
+async def scope_ids(ctx: LinkContext) -> set[str] | None:
+    """The ids of the objects in the run's scope; None for the whole environment."""
+    scope = ctx.scope
+    if scope is None:
+        return None
+    if scope.object_ids is not None:
+        return set(scope.object_ids)
+    cursor = ctx.db.inventory.find({"environment": ctx.env.name, "host": scope.host},
+                                   {"id": 1})
+    return {doc["id"] async for doc in cursor}
 
 
 def log_info(log: logging.LoggerAdapter, message: str, **fields: Any) -> None:
@@ -94,10 +125,16 @@ class FindLinks:
 
     async def objects(self, object_type: str, fields: Iterable[str],
                       query: Doc | None = None) -> list[Doc]:
-        """All objects of ``object_type`` in the environment, with ``_id``, ``id``, ``type``,
-        ``name``, ``host`` and ``fields`` only; ``[dot]`` keys decoded."""
+        """All objects of ``object_type`` in the environment (in a host's scope: on that
+        host or on none), with ``_id``, ``id``, ``type``, ``name``, ``host`` and ``fields``
+        only; ``[dot]`` keys decoded."""
         projection = dict.fromkeys(("_id", "id", "type", "name", "host", *fields), 1)
         flt: Doc = {"environment": self.env, "type": object_type, **(query or {})}
+        scope = self.ctx.scope
+        if scope is not None and scope.host is not None and "host" not in flt:
+            # one host's run: that host's objects and the objects of no host (networks,
+            # ports...), never another host's
+            flt["host"] = {"$in": [scope.host, None]}
         cursor = self.ctx.db.inventory.find(flt, projection)
         return [decode_keys(doc) async for doc in cursor]
 
@@ -130,7 +167,7 @@ class FindLinks:
     async def found_links(self, link_type: str) -> list[Doc]:
         """Links of ``link_type`` found earlier in this run; for a finder run on its own
         (nothing found yet), the stored ones."""
-        if self.links.count:
+        if self.links.count or self.ctx.scope is not None:
             return [link for link in self.links.found() if link["link_type"] == link_type]
         cursor = self.ctx.db.links.find({"environment": self.env, "link_type": link_type},
                                         {"source_id": 1, "target_id": 1, "attributes": 1})

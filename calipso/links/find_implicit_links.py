@@ -72,10 +72,15 @@ class FindImplicitLinks(FindLinks):
         return sorted(names)
 
     async def _explicit_links(self) -> list[Doc]:
-        if self.links.count:
+        """This run's explicit links; in a scoped run, with the stored ones outside the
+        scope (a chain through the scope may go on outside it)."""
+        if self.ctx.scope is None and self.links.count:
             return self.links.found()
         cursor = self.ctx.db.links.find({"environment": self.env, "implicit": {"$ne": True}})
-        return [doc async for doc in cursor]
+        stored = [doc async for doc in cursor]
+        if self.ctx.scope is None:
+            return stored
+        return [d for d in stored if not self.links.in_scope(d)] + self.links.found()
 
     def _join(self, first: Doc, second: Doc, constraints: list[str],
               known: set[LinkKey]) -> Doc | None:

@@ -47,6 +47,7 @@ class ScanResult:
     duration_s: float = 0.0
     db_write_s: float = 0.0
     source_calls: dict[str, int] = field(default_factory=dict)
+    written: dict[str, int] = field(default_factory=dict)
     phase_s: dict[str, float] = field(default_factory=dict)
 
     def to_doc(self) -> dict[str, Any]:
@@ -55,6 +56,7 @@ class ScanResult:
                 "cliques": self.cliques, "removed": self.removed, "stale": self.stale,
                 "duration_s": round(self.duration_s, 3), "db_write_s": round(self.db_write_s, 3),
                 "error_count": len(self.errors), "source_calls": self.source_calls,
+                "written": self.written,
                 "phase_s": {k: round(v, 3) for k, v in self.phase_s.items()}}
 
 
@@ -106,6 +108,9 @@ async def run_scan(
                                   "error": err.detail, "object_type": ""}]
                 await _record_failures(db, env.name, scan_id, result.errors)
                 result.duration_s = time.perf_counter() - started
+                ctx.state.phase = "done"
+                if progress is not None:
+                    progress(ctx)
                 return result
         if options.clear:
             only = options.only
@@ -116,8 +121,8 @@ async def run_scan(
         ctx.state.failures.extend(FetchFailure("", "", p.source, p.target, p.detail)
                                   for p in sources.problems)
         ticker = asyncio.create_task(_tick(ctx, progress), name=f"scan:{env.name}:progress")
+        link_ctx = LinkContext(db=db, env=env, scanned_at=scanned_at, log=adapter)
         try:
-            link_ctx = LinkContext(db=db, env=env, scanned_at=scanned_at, log=adapter)
             for phase in ("inventory", "links", "cliques"):
                 if options.only not in (None, phase):
                     continue
@@ -154,6 +159,9 @@ async def run_scan(
     result.status = ScanStatus.COMPLETED_WITH_ERRORS if result.errors else ScanStatus.COMPLETED
     result.duration_s = time.perf_counter() - started
     result.db_write_s = inventory.write_seconds
+    result.written = {"inventory": inventory.written + link_ctx.written.get("inventory", 0),
+                      "links": link_ctx.written.get("links", 0),
+                      "cliques": link_ctx.written.get("cliques", 0)}
     adapter.info("scan finished", extra={"status": result.status, "duration_ms": round(
         result.duration_s * 1000), "count": sum(result.counts.values())})
     return result
