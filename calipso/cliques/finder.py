@@ -105,7 +105,7 @@ async def find_cliques(ctx: LinkContext, focal_point_ids: list[str] | None = Non
         removed = await writer.remove([i for i in dict.fromkeys(focal_point_ids)
                                        if i not in built])
     await writer.flush()
-    ctx.count_written("cliques", writer.written)
+    ctx.count_written("cliques", writer.written, writer.write_seconds)
     log_info(ctx.log, "cliques found", count=len(built), removed=removed, links=graph.size,
              written=writer.written, unchanged=writer.unchanged,
              write_ms=round(writer.write_seconds * 1000),

@@ -54,8 +54,8 @@ async def find_links(ctx: LinkContext, plan: LinkFinderPlan) -> int:
                                extra={**(ctx.log.extra or {}), "failed": failed})
     else:
         removed = await links.remove_unseen()
-    ctx.count_written("links", links.written)
-    ctx.count_written("inventory", inventory.written)
+    ctx.count_written("links", links.written, links.write_seconds)
+    ctx.count_written("inventory", inventory.written, inventory.write_seconds)
     log_info(ctx.log, "links found", count=links.count, existing=existing, removed=removed,
              written=links.written, unchanged=links.unchanged,
              write_ms=round(links.write_seconds * 1000),

@@ -44,11 +44,13 @@ class LinkContext:
     scanned_at: datetime
     log: logging.LoggerAdapter
     scope: LinkScope | None = None
-    # documents written, by collection, over the run (for the scan's result)
+    # documents written and seconds spent writing, by collection, over the run
     written: dict[str, int] = field(default_factory=dict)
+    write_s: dict[str, float] = field(default_factory=dict)
 
-    def count_written(self, collection: str, count: int) -> None:
+    def count_written(self, collection: str, count: int, seconds: float) -> None:
         self.written[collection] = self.written.get(collection, 0) + count
+        self.write_s[collection] = self.write_s.get(collection, 0.0) + seconds
 
 
 async def scope_ids(ctx: LinkContext) -> set[str] | None:

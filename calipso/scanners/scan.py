@@ -48,6 +48,7 @@ class ScanResult:
     db_write_s: float = 0.0
     source_calls: dict[str, int] = field(default_factory=dict)
     written: dict[str, int] = field(default_factory=dict)
+    write_s: dict[str, float] = field(default_factory=dict)
     phase_s: dict[str, float] = field(default_factory=dict)
 
     def to_doc(self) -> dict[str, Any]:
@@ -57,6 +58,7 @@ class ScanResult:
                 "duration_s": round(self.duration_s, 3), "db_write_s": round(self.db_write_s, 3),
                 "error_count": len(self.errors), "source_calls": self.source_calls,
                 "written": self.written,
+                "write_s": {k: round(v, 3) for k, v in self.write_s.items()},
                 "phase_s": {k: round(v, 3) for k, v in self.phase_s.items()}}
 
 
@@ -158,7 +160,10 @@ async def run_scan(
     await _record_failures(db, env.name, scan_id, result.errors)
     result.status = ScanStatus.COMPLETED_WITH_ERRORS if result.errors else ScanStatus.COMPLETED
     result.duration_s = time.perf_counter() - started
-    result.db_write_s = inventory.write_seconds
+    result.write_s = {"inventory": inventory.write_seconds + link_ctx.write_s.get("inventory", 0),
+                      "links": link_ctx.write_s.get("links", 0.0),
+                      "cliques": link_ctx.write_s.get("cliques", 0.0)}
+    result.db_write_s = sum(result.write_s.values())
     result.written = {"inventory": inventory.written + link_ctx.written.get("inventory", 0),
                       "links": link_ctx.written.get("links", 0),
                       "cliques": link_ctx.written.get("cliques", 0)}
