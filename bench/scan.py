@@ -29,9 +29,9 @@ from calipso.db import ensure_indexes
 from calipso.embedded_db import EmbeddedServer
 from calipso.env_config import EnvironmentConfig
 from calipso.inventory import encode_keys
-from calipso.metadata import load_metadata
 from calipso.scanners.context import ScanContext
 from calipso.scanners.lifecycle import ScanOptions
+from calipso.scanners.metadata_files import load_metadata
 from calipso.scanners.scan import run_scan
 from calipso.seed import load_seed
 from calipso.settings import load_settings

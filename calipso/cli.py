@@ -47,7 +47,7 @@ async def _cmd_scan(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
     from calipso.config_paths import config_root
-    from calipso.metadata import load_metadata
+    from calipso.scanners.metadata_files import load_metadata
     from calipso.seed import default_seed_dir, read_seed
 
     problems: list[str] = []

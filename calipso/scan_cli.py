@@ -11,9 +11,9 @@ from typing import TextIO
 from calipso.db import open_database
 from calipso.env_config import EnvironmentConfig, parse_environment
 from calipso.errors import ConfigError
-from calipso.metadata import load_metadata
 from calipso.scanners.context import ScanContext
 from calipso.scanners.lifecycle import ScanOptions, ScanRequests, ScanStatus
+from calipso.scanners.metadata_files import load_metadata
 from calipso.scanners.runner import ScanAborted, run_claimed
 from calipso.scanners.scan import ScanResult, progress_doc
 from calipso.scanners.worker import load_environment

@@ -12,7 +12,7 @@ from calipso import __version__
 from calipso.api.app import make_app, open_site
 from calipso.api.routes import ROUTES
 from calipso.db import open_database
-from calipso.metadata import load_metadata
+from calipso.scanners.metadata_files import load_metadata
 from calipso.scanners.worker import ScanWorker
 from calipso.seed import database_is_empty, load_seed
 from calipso.service_context import ServiceContext

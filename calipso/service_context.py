@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from calipso.db import Database
-from calipso.metadata import Metadata
+from calipso.scanners.metadata_files import Metadata
 from calipso.settings import Settings
 from calipso.sources import SshPools
 from calipso.supervisor import Supervisor

@@ -23,11 +23,14 @@ from calipso.api.query import OneOf, PagedQuery, QueryModel, Text, validate
 from calipso.api.schemas import ERRORS, Message, list_or_document
 from calipso.env_config import SECRET_MASK, EnvironmentConfig, mask_secrets
 from calipso.errors import Conflict, InvalidInput, NotFound
+from calipso.inventory import clear_environment
+from calipso.scanners.lifecycle import ScanStatus
 
 FIELDS = ("name", "distribution", "distribution_version")
 BACKEND_FIELDS = ("scanned", "last_scanned", "operational", "monitoring_setup_done")
-ENV_DATA = ("inventory", "links", "cliques", "scans", "scheduled_scans", "messages",
-            "connection_tests", "monitoring_config")
+# what a purge deletes besides the discovered data (inventory, links, cliques)
+ENV_DATA = ("scans", "scheduled_scans", "messages", "connection_tests", "monitoring_config",
+            "ssh_host_keys", "scan_locks")
 NAME_PARAM = {"name": {"type": "string", "pattern": r"^[A-Za-z0-9_.-]{1,100}$"}}
 Mech = Annotated[str, OneOf("mechanism_drivers")]
 
@@ -184,14 +187,16 @@ async def delete_config(call: Call) -> object:
     if not await environment_exists(call.db, name):
         raise NotFound(f"no environment config {name}", field="name")
     busy = await call.db.scans.find_one(
-        {"environment": name, "status": {"$in": ["pending", "running"]}}, {"_id": 1})
+        {"environment": name,
+         "status": {"$in": [ScanStatus.PENDING.value, ScanStatus.RUNNING.value]}},
+        {"_id": 1})
     if busy is not None:
         raise Conflict(f"a scan of {name} is pending or running; cancel it first",
                        field="name")
     await call.db.environments_config.delete_one({"name": name})
     if q.purge:
-        for coll in ENV_DATA:
-            await call.db[coll].delete_many({"environment": name})
+        await clear_environment(call.db, name)
+        await clear_environment(call.db, name, ENV_DATA)
     return {"message": f"deleted environment_config for {name}"}
 
 

@@ -16,9 +16,9 @@ from typing import Any, Literal
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.env_config import EnvironmentConfig
-from calipso.metadata import Metadata
 from calipso.scanners.context import ScanContext
 from calipso.scanners.lifecycle import ScanOptions, ScanRequests, ScanStatus
+from calipso.scanners.metadata_files import Metadata
 from calipso.scanners.scan import ScanResult, progress_doc, run_scan
 from calipso.settings import Settings
 from calipso.sources import SshPools

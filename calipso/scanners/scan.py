@@ -23,10 +23,10 @@ from calipso.inventory import DISCOVERED, InventoryWriter, clear_environment, ro
 from calipso.links import find_links
 from calipso.links.base import LinkContext
 from calipso.log import ContextLogger
-from calipso.metadata import Metadata
 from calipso.scanners.context import ScanContext
 from calipso.scanners.lifecycle import ScanOptions, ScanStatus
 from calipso.scanners.metadata import ScannerTree
+from calipso.scanners.metadata_files import Metadata
 from calipso.scanners.object_scan import scan_one_object
 from calipso.scanners.walker import Walker
 from calipso.settings import Settings

@@ -18,8 +18,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.env_config import EnvironmentConfig, parse_environment
 from calipso.errors import CalipsoError
-from calipso.metadata import Metadata
 from calipso.scanners.lifecycle import SCAN_FLAGS, ScanRequests, ScanStatus
+from calipso.scanners.metadata_files import Metadata
 from calipso.scanners.runner import ScanAborted, run_claimed
 from calipso.settings import Settings
 from calipso.sources import SshPools

@@ -17,8 +17,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.db import ensure_indexes
 from calipso.embedded_db import free_port
-from calipso.metadata import Metadata, load_metadata
 from calipso.scanners.lifecycle import ScanOptions, ScanStatus, request_scan
+from calipso.scanners.metadata_files import Metadata, load_metadata
 from calipso.scanners.worker import ScanWorker
 from calipso.seed import load_seed
 from calipso.settings import Settings, load_settings

@@ -11,8 +11,8 @@ from scan_truth import link_differences, object_differences, stored_links, store
 from calipso.db import ensure_indexes
 from calipso.embedded_db import free_port
 from calipso.env_config import EnvironmentConfig
-from calipso.metadata import Metadata, load_metadata
 from calipso.scanners.lifecycle import ScanOptions
+from calipso.scanners.metadata_files import Metadata, load_metadata
 from calipso.scanners.scan import ScanResult, run_scan
 from calipso.seed import load_seed
 from calipso.settings import Settings, load_settings

@@ -13,9 +13,9 @@ import calipso.fetchers
 import calipso.links
 from calipso.config_paths import SHIPPED_CONFIG
 from calipso.errors import MetadataError
-from calipso.metadata import load_metadata
 from calipso.plugins import snake_case
 from calipso.scanners.metadata import load_scanners, parse_scanners
+from calipso.scanners.metadata_files import load_metadata
 
 SCANNERS = SHIPPED_CONFIG / "scanners.json"
 

@@ -16,8 +16,8 @@ from calipso.env_config import EnvironmentConfig
 from calipso.inventory import delete_object
 from calipso.links import LinkContext, LinkScope, find_links
 from calipso.log import ContextLogger
-from calipso.metadata import Metadata, load_metadata
 from calipso.scanners.lifecycle import ScanOptions
+from calipso.scanners.metadata_files import Metadata, load_metadata
 from calipso.scanners.scan import now_ms, run_scan
 from calipso.seed import load_seed
 from calipso.settings import load_settings

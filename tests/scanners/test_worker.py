@@ -10,8 +10,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.config_paths import SHIPPED_CONFIG
 from calipso.links.plan import load_link_plan
-from calipso.metadata import Metadata
 from calipso.scanners.metadata import parse_scanners
+from calipso.scanners.metadata_files import Metadata
 from calipso.scanners.worker import ScanWorker
 from calipso.settings import Settings, load_settings
 
