@@ -153,10 +153,12 @@ async def run_scan(
         }
     result.counts = ctx.state.counts()
     result.failed_hosts = sorted(ctx.state.failed_hosts)
-    result.errors = [
-        {"source": f.source, "target": f.target, "error": f.error, "object_type": f.object_type}
-        for f in ctx.state.failures
-    ]
+    # one command that failed for several objects (a host's instances) is one error
+    result.errors = list({
+        (f.source, f.target, f.error, f.object_type): {
+            "source": f.source, "target": f.target, "error": f.error,
+            "object_type": f.object_type}
+        for f in ctx.state.failures}.values())
     await _record_failures(db, env.name, scan_id, result.errors)
     result.status = ScanStatus.COMPLETED_WITH_ERRORS if result.errors else ScanStatus.COMPLETED
     result.duration_s = time.perf_counter() - started

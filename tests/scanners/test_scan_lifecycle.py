@@ -181,3 +181,26 @@ async def test_a_rescan_from_another_process_and_hash_seed_writes_nothing(
     assert second["result"]["written"] == {"inventory": 0, "links": 0, "cliques": 0}
     assert second["status"] == ScanStatus.COMPLETED
     assert second["progress"]["hosts_done"] == second["progress"]["hosts_total"] > 0
+
+
+async def test_unreadable_output_names_the_host_and_the_command(
+        seeded: AsyncDatabase, settings: Settings, metadata: Metadata) -> None:
+    db = seeded
+    spec = spec_from_flags(hosts=3, instances=4, networks=1, driver="ovs", seed=35)
+    async with SimCloud(spec, env_name="garbled") as sim:
+        await register(db, sim)
+        host = next(h.name for h in sim.cloud.compute_hosts()
+                    if sim.cloud.instances_on_host(h.name))
+        sim.ssh.fail_command("virsh list", exit_status=0, stdout="<<garbage>>\n",
+                             hosts=[host])
+        worker = ScanWorker(db, settings, metadata)
+        scan_id = await request_scan(db, "garbled", ScanOptions())
+        await worker.tick()
+        scan = await eventually(lambda: db.scans.find_one(
+            {"_id": scan_id, "status": {"$nin": ["pending", "running"]}}))
+    assert scan["status"] == ScanStatus.COMPLETED_WITH_ERRORS
+    [error] = scan["result"]["errors"]
+    assert error["target"] == f"{host}: virsh list"
+    assert error["error"].startswith("unreadable output")
+    message = await db.messages.find_one({"environment": "garbled"})
+    assert f"{host}: virsh list" in message["message"]
