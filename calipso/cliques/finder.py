@@ -17,6 +17,10 @@ from calipso.inventory import CliqueWriter, Doc, chunks
 from calipso.links.base import LinkContext, log_info
 
 _ID_CHUNK = 1000
+# A clique holds the structure of its links; their monitoring status is read from the links
+# themselves (a status change must not make every clique around a link stale).
+NOT_IN_CLIQUES = ("last_scanned", "status", "status_value", "status_text",
+                  "status_timestamp")
 
 
 async def load_graph(ctx: LinkContext, implicit: bool) -> LinkGraph:
@@ -25,7 +29,7 @@ async def load_graph(ctx: LinkContext, implicit: bool) -> LinkGraph:
     if not implicit:
         query["implicit"] = {"$ne": True}
     graph = LinkGraph()
-    async for link in ctx.db.links.find(query, {"last_scanned": 0}):
+    async for link in ctx.db.links.find(query, dict.fromkeys(NOT_IN_CLIQUES, 0)):
         graph.add(link)
     return graph
 

@@ -11,6 +11,7 @@ from calipso.inventory.encoding import (
     encode_keys,
 )
 from calipso.inventory.environment import DISCOVERED, clear_environment
+from calipso.inventory.freshness import derived_basis, forget_derived, mark_derived
 from calipso.inventory.link_batch import LINK_FIELDS, LinkWriter
 from calipso.inventory.object_batch import InventoryWriter
 from calipso.inventory.placement import place, root_parent
@@ -19,9 +20,33 @@ from calipso.inventory.statuses import Status, StatusChange, set_link_status, se
 from calipso.inventory.subtree import SubtreeWrite, delete_object, save_subtree
 
 __all__ = [
-    "CLIQUE_FIELDS", "DISCOVERED", "DOT", "LINK_FIELDS", "CliqueWriter", "Doc",
-    "InventoryWriter", "LinkKey", "LinkWriter", "Removed", "Status", "StatusChange",
-    "SubtreeWrite", "chunks", "clear_environment", "decode_keys", "delete_object", "digest",
-    "encode_keys", "place", "remove_objects", "root_parent", "save_subtree",
-    "set_link_status", "set_object_status", "subtree_ids",
+    "CLIQUE_FIELDS",
+    "DISCOVERED",
+    "DOT",
+    "LINK_FIELDS",
+    "CliqueWriter",
+    "Doc",
+    "InventoryWriter",
+    "LinkKey",
+    "LinkWriter",
+    "Removed",
+    "Status",
+    "StatusChange",
+    "SubtreeWrite",
+    "chunks",
+    "clear_environment",
+    "decode_keys",
+    "delete_object",
+    "derived_basis",
+    "digest",
+    "encode_keys",
+    "forget_derived",
+    "mark_derived",
+    "place",
+    "remove_objects",
+    "root_parent",
+    "save_subtree",
+    "set_link_status",
+    "set_object_status",
+    "subtree_ids",
 ]

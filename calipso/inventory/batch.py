@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from calipso.inventory.encoding import DUPLICATE_KEY, Doc
+from calipso.inventory.freshness import forget_derived
 
 
 class BatchWriter:
@@ -65,5 +66,6 @@ class BatchWriter:
                     ops[:0] = [inserts[e["index"]][1] for e in errors]
             for i in range(0, len(ops), self.batch_size):
                 await collection.bulk_write(ops[i:i + self.batch_size], ordered=True)
+            await forget_derived(self.db, self.env)
             self.write_seconds += time.perf_counter() - started
             self.written += len(inserts) + len(ops)

@@ -18,6 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.inventory.batch import BatchWriter
 from calipso.inventory.encoding import Doc, chunks, digest
+from calipso.inventory.freshness import forget_derived
 
 CLIQUE_FIELDS = ("focal_point", "focal_point_id", "focal_point_type", "links",
                  "links_detailed", "nodes", "constraints", "clique_type")
@@ -87,6 +88,7 @@ class CliqueWriter(BatchWriter):
     async def remove(self, focal_point_ids: list[str]) -> int:
         """Delete the cliques of these focal points (rebuilt to nothing, or gone)."""
         await self.flush()
+        await forget_derived(self.db, self.env)
         deleted = 0
         for chunk in chunks(focal_point_ids):
             result = await self.db.cliques.delete_many(
@@ -100,6 +102,8 @@ class CliqueWriter(BatchWriter):
         points (unless given a new clique) lose ``clique: true``."""
         await self.flush()
         stale, self._existing = list(self._existing.values()), {}
+        if stale:
+            await forget_derived(self.db, self.env)
         deleted = 0
         for chunk in chunks([oid for oid, _, _ in stale], 1000):
             result = await self.db.cliques.delete_many({"_id": {"$in": chunk}})

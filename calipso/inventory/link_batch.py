@@ -21,6 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.inventory.batch import BatchWriter
 from calipso.inventory.encoding import Doc, LinkKey, chunks, decode_keys, digest, encode_keys
+from calipso.inventory.freshness import forget_derived
 
 # The fields of a link that a finder decides; a link whose fields are unchanged is not
 # rewritten. Monitoring fields (status...) are not ours and not compared.
@@ -108,6 +109,8 @@ class LinkWriter(BatchWriter):
         """Delete the stored links (in scope) not handed over in this run; how many."""
         await self.flush()
         gone = [self._existing[key][0] for key in self.unseen()]
+        if gone:
+            await forget_derived(self.db, self.env)
         deleted = 0
         for chunk in chunks(gone, 1000):
             result = await self.db.links.delete_many({"_id": {"$in": chunk}})

@@ -25,6 +25,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.inventory.batch import BatchWriter
 from calipso.inventory.encoding import Doc, chunks, digest, encode_keys
+from calipso.inventory.freshness import forget_derived
 from calipso.inventory.removal import Removed, remove_objects
 
 
@@ -162,6 +163,8 @@ class InventoryWriter(BatchWriter):
                 drop.append(object_id)
             elif not stored.stale:
                 keep.append(object_id)
+        if keep:
+            await forget_derived(self.db, self.env)
         for chunk in chunks(keep, 5000):
             await self.db.inventory.update_many(
                 {"environment": self.env, "id": {"$in": chunk}}, {"$set": {"stale": True}})

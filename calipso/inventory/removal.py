@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.inventory.encoding import Doc, chunks
+from calipso.inventory.freshness import forget_derived
 
 _DELETE_CHUNK = 5000
 
@@ -32,6 +33,7 @@ async def remove_objects(db: AsyncDatabase, env: str, object_ids: list[str]) -> 
     removed = Removed(objects=list(object_ids))
     if not object_ids:
         return removed
+    await forget_derived(db, env)
     gone = set(object_ids)
     affected: dict[str, None] = {}
     for chunk in chunks(object_ids, _DELETE_CHUNK):

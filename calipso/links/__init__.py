@@ -46,6 +46,7 @@ async def find_links(ctx: LinkContext, plan: LinkFinderPlan) -> int:
         log_info(ctx.log, "link finder done", finder=finder_class.__name__,
                  count=links.count - before,
                  duration_ms=round((time.perf_counter() - finder_started) * 1000))
+    ctx.failed_finders.extend(failed)
     if failed:
         # Links a failed finder would have found again must not be taken for gone.
         await links.flush()

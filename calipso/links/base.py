@@ -47,6 +47,8 @@ class LinkContext:
     # documents written and seconds spent writing, by collection, over the run
     written: dict[str, int] = field(default_factory=dict)
     write_s: dict[str, float] = field(default_factory=dict)
+    # finders that failed in the run (their stale links were kept)
+    failed_finders: list[str] = field(default_factory=list)
 
     def count_written(self, collection: str, count: int, seconds: float) -> None:
         self.written[collection] = self.written.get(collection, 0) + count

@@ -16,10 +16,19 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from calipso import __version__
 from calipso.cliques.finder import find_cliques
 from calipso.env_config import EnvironmentConfig
 from calipso.errors import FetchError
-from calipso.inventory import DISCOVERED, InventoryWriter, clear_environment, root_parent
+from calipso.inventory import (
+    DISCOVERED,
+    InventoryWriter,
+    clear_environment,
+    derived_basis,
+    digest,
+    mark_derived,
+    root_parent,
+)
 from calipso.links import find_links
 from calipso.links.base import LinkContext
 from calipso.log import ContextLogger
@@ -133,6 +142,14 @@ async def run_scan(
                 phase_started = time.perf_counter()
                 if phase == "inventory":
                     await _inventory_phase(ctx, metadata.scanners, options, result)
+                    if not ctx.state.failures and await _derived_current(
+                            db, env, metadata, options, result, inventory):
+                        adapter.info("inventory unchanged: links and cliques kept as stored")
+                        result.links = await db.links.count_documents({"environment": env.name})
+                        result.cliques = await db.cliques.count_documents(
+                            {"environment": env.name})
+                        result.phase_s[phase] = time.perf_counter() - phase_started
+                        break
                 elif phase == "links":
                     result.links = await find_links(link_ctx, metadata.link_plan)
                 else:
@@ -142,6 +159,9 @@ async def run_scan(
             ticker.cancel()
             await asyncio.gather(ticker, return_exceptions=True)
             await inventory.finish()
+        if options.only is None and options.object_id is None and "cliques" in result.phase_s \
+                and not link_ctx.failed_finders and not ctx.state.failures:
+            await mark_derived(db, env.name, await _derivation_basis(db, env, metadata))
         ctx.state.phase = "done"
         ctx.state.hosts_done = ctx.state.hosts_total
         if progress is not None:
@@ -184,6 +204,33 @@ async def _inventory_phase(ctx: ScanContext, tree: ScannerTree, options: ScanOpt
     await ctx.inventory.finish()
     keep: list[tuple[str | None, str]] = [(f.object_type, f.scope) for f in ctx.state.failures]
     result.removed, result.stale = await ctx.inventory.remove_unseen(keep)
+
+
+async def _derivation_basis(db: AsyncDatabase, env: EnvironmentConfig,
+                             metadata: Metadata) -> bytes:
+    """What an environment's links and cliques follow from, besides its inventory."""
+    clique_types = await db.clique_types.find({}).sort("_id", 1).to_list(None)
+    constraints = await db.clique_constraints.find({}).sort("_id", 1).to_list(None)
+    return digest({
+        "calipso": __version__, "finders": list(metadata.link_plan.names),
+        "clique_types": clique_types, "clique_constraints": constraints,
+        "env": env.model_dump(mode="json", include={
+            "environment_type", "distribution", "distribution_version", "mechanism_drivers",
+            "type_drivers"}),
+    }, ["calipso", "finders", "clique_types", "clique_constraints", "env"])
+
+
+async def _derived_current(db: AsyncDatabase, env: EnvironmentConfig, metadata: Metadata,
+                           options: ScanOptions, result: ScanResult,
+                           inventory: InventoryWriter) -> bool:
+    """A whole scan whose inventory phase changed nothing, over links and cliques derived
+    from the same basis and untouched since: they would come out as stored."""
+    if options.only is not None or options.object_id is not None or options.clear:
+        return False
+    if inventory.written or result.removed or result.stale:
+        return False
+    stored = await derived_basis(db, env.name)
+    return stored is not None and stored == await _derivation_basis(db, env, metadata)
 
 
 async def _tick(ctx: ScanContext, progress: Progress | None) -> None:

@@ -17,8 +17,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.db import ensure_indexes
 from calipso.embedded_db import free_port
+from calipso.env_config import EnvironmentConfig
+from calipso.inventory import delete_object
 from calipso.scanners.lifecycle import ScanOptions, ScanStatus, request_scan
 from calipso.scanners.metadata_files import Metadata, load_metadata
+from calipso.scanners.scan import ScanResult, run_scan
 from calipso.scanners.worker import ScanWorker
 from calipso.seed import load_seed
 from calipso.settings import Settings, load_settings
@@ -204,3 +207,31 @@ async def test_unreadable_output_names_the_host_and_the_command(
     assert error["error"].startswith("unreadable output")
     message = await db.messages.find_one({"environment": "garbled"})
     assert f"{host}: virsh list" in message["message"]
+
+
+async def test_links_and_cliques_are_kept_only_while_nothing_they_follow_from_changed(
+        seeded: AsyncDatabase, settings: Settings, metadata: Metadata) -> None:
+    db = seeded
+    spec = spec_from_flags(hosts=3, instances=4, networks=2, driver="ovs", seed=36)
+    async with SimCloud(spec, env_name="kept") as sim:
+        env = EnvironmentConfig.model_validate(sim.env_config())
+
+        async def scan() -> ScanResult:
+            result = await run_scan(db, settings, env, metadata, ScanOptions(), "t")
+            assert result.status == ScanStatus.COMPLETED, result.errors
+            return result
+
+        first = await scan()
+        again = await scan()
+        assert "links" not in again.phase_s and "cliques" not in again.phase_s
+        assert (again.links, again.cliques) == (first.links, first.cliques)
+        # a clique type edited: the next scan derives links and cliques again
+        await db.clique_types.update_one({}, {"$set": {"name": "edited"}})
+        assert "cliques" in (await scan()).phase_s
+        # an object removed outside a scan: the scan puts it back, links and cliques too
+        vnic = await db.inventory.find_one({"environment": "kept", "type": "vnic"})
+        await delete_object(db, "kept", vnic["id"])
+        restored = await scan()
+        assert "links" in restored.phase_s
+        assert (restored.links, restored.cliques) == (first.links, first.cliques)
+        assert "links" not in (await scan()).phase_s
