@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     topo.add_argument("--networks", type=int, help="tenant networks")
     topo.add_argument("--driver", choices=("ovs", "lxb", "vpp"))
     topo.add_argument("--type-driver", choices=("vxlan", "vlan"))
-    topo.add_argument("--firewall", choices=("hybrid", "openvswitch"))
+    topo.add_argument("--firewall", choices=("hybrid", "openvswitch", "noop"))
     topo.add_argument("--seed", type=int)
     topo.add_argument("--keystone-versions", help="comma-separated: v3,v2.0 (default both)")
     chan = parser.add_argument_group("channels")

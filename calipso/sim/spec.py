@@ -22,7 +22,7 @@ DRIVER_LABELS = {"ovs": "OVS", "lxb": "LXB", "vpp": "VPP"}
 MechanismDriver = Literal["ovs", "lxb", "vpp"]
 TypeDriver = Literal["vxlan", "vlan"]
 NetworkType = Literal["vxlan", "vlan", "flat"]
-Firewall = Literal["hybrid", "openvswitch"]
+Firewall = Literal["hybrid", "openvswitch", "noop"]
 KeystoneVersion = Literal["v3", "v2.0"]
 
 
@@ -107,8 +107,8 @@ class TopologySpec(_Model):
             raise ValueError("hosts: at least one network (or combined) host")
         if self.instances and counts.computes == 0 and not self.all_in_one:
             raise ValueError("hosts: instances need a compute host")
-        if self.driver == "lxb" and self.firewall == "openvswitch":
-            raise ValueError("firewall: openvswitch needs driver ovs")
+        if self.driver != "ovs" and self.firewall != "hybrid":
+            raise ValueError(f"firewall: {self.firewall} needs driver ovs")
         return self
 
     def host_counts(self) -> HostCounts:
@@ -118,6 +118,12 @@ class TopologySpec(_Model):
         if self.hosts < 1:
             raise ValueError("hosts: at least 1")
         return HostCounts(controllers=0, networks=0, combined=1, computes=self.hosts - 1)
+
+    @property
+    def hybrid_plug(self) -> bool:
+        """OVS hybrid plug (tap in a qbr bridge); the openvswitch and noop firewalls plug
+        the tap straight into br-int."""
+        return self.driver == "ovs" and self.firewall == "hybrid"
 
     @property
     def all_in_one(self) -> bool:

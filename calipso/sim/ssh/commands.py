@@ -254,11 +254,15 @@ class HostTools:
         return result
 
     def ovs_vsctl(self, args: list[str]) -> Result:
+        columns = next((a.split("=", 1)[1].split(",") for a in args
+                        if a.startswith("--columns=")), ["name", "external_ids"])
         args = [a for a in args if not a.startswith("--")]
         wiring = self.wiring
         if not args or args[0] == "show":
             return Result(render_ovs.render_vsctl_show(wiring, legacy=self.ovs_legacy))
         command, rest = args[0], args[1:]
+        if command == "list" and rest[:1] == ["Interface"]:
+            return Result(render_ovs.render_list_interfaces(wiring, columns))
         if command == "list-br":
             return Result(render_ovs.render_list_br(wiring))
         if command in ("list-ports", "list-ifaces"):

@@ -70,6 +70,22 @@ def render_vsctl_show(wiring: HostWiring, *, legacy: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _atom_map(items: tuple[tuple[str, str], ...]) -> str:
+    return "{" + ", ".join(f"{k}={ovs_quote(v)}" for k, v in items) + "}"
+
+
+def render_list_interfaces(wiring: HostWiring, columns: list[str]) -> str:
+    """`ovs-vsctl --columns=name,external_ids list Interface`: one record per interface,
+    column names padded to 20, records apart by a blank line."""
+    records = []
+    for port in wiring.ovs_ports:
+        values = {"name": ovs_quote(port.name), "external_ids": _atom_map(port.external_ids),
+                  "type": ovs_quote(port.type or ""), "ofport": str(port.ofport),
+                  "mac_in_use": ovs_quote(port.mac or "")}
+        records.append("".join(f"{c:<20}: {values.get(c, '[]')}\n" for c in columns))
+    return "\n".join(records)
+
+
 def render_list_br(wiring: HostWiring) -> str:
     return "".join(name + "\n" for name in sorted(wiring.datapath_id))
 
