@@ -54,7 +54,7 @@ def _names_distribution(entry: Doc, cfg: EnvironmentConfig) -> bool:
     wanted = entry.get("environment") or {}
     versions = wanted.get("distribution_version")
     versions = versions if isinstance(versions, list) else [versions]
-    return (wanted.get("distribution") == cfg.distribution
+    return (cfg.distribution is not None and wanted.get("distribution") == cfg.distribution
             and cfg.distribution_version in versions)
 
 
