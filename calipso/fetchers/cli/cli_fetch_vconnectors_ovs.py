@@ -55,6 +55,7 @@ class CliFetchVconnectorsOvs(CliAccess):
         agent = await self._agents.of(name) or {}
         if (agent.get("configurations") or {}).get("ovs_hybrid_plug") is False:
             docs.extend(await self._ovs_bridges(name, ports))
+        mark_unrecognised(docs, known_bridges(agent), ("qbr",))
         return docs
 
     async def _ovs_bridges(self, host: str, ports: list[Doc]) -> list[Doc]:
@@ -67,6 +68,24 @@ class CliFetchVconnectorsOvs(CliAccess):
             dpid = datapath_id(link[0].mac_address if link else None)
             docs.append(shape_ovs_bridge(host, bridge, [bridge, *ifaces], dpid, ports, ids))
         return docs
+
+
+def known_bridges(agent: Doc) -> set[str]:
+    """The bridges the host's L2 agent names: integration, tunnel and provider bridges."""
+    conf = agent.get("configurations") or {}
+    mappings = conf.get("bridge_mappings")
+    names = {str(conf.get("integration_bridge") or "br-int"),
+             str(conf.get("tunnel_bridge") or "br-tun")}
+    return names | ({str(b) for b in mappings.values()} if isinstance(mappings, dict) else set())
+
+
+def mark_unrecognised(docs: list[Doc], known: set[str], prefixes: tuple[str, ...]) -> None:
+    """A bridge that Neutron did not make (``virbr0``, ``docker0``, an operator's own) is
+    still a vConnector, marked for the scan's summary."""
+    for doc in docs:
+        name = str(doc.get("bridge_name"))
+        if name not in known and not name.startswith(prefixes):
+            doc["unrecognised"] = [f"bridge {name!r}"]
 
 
 def datapath_id(mac: str | None) -> str:

@@ -19,7 +19,7 @@ from calipso.errors import ParseError
 from calipso.fetchers.cli.parse.ovs import parse_ovsdb_map, unquote
 
 _PARSER = "parse_ovs_vsctl_list"
-_LINE = re.compile(r"^(?P<column>[a-z_][a-z0-9_:-]*)\s*: ?(?P<value>.*)$")
+_LINE = re.compile(r"^(?P<column>[a-z_][a-z0-9_]*)\s*: ?(?P<value>.*)$")
 
 
 def parse_ovs_vsctl_list(text: str) -> list[dict[str, str]]:
