@@ -24,6 +24,7 @@ TypeDriver = Literal["vxlan", "vlan"]
 NetworkType = Literal["vxlan", "vlan", "flat"]
 Firewall = Literal["hybrid", "openvswitch", "noop"]
 KeystoneVersion = Literal["v3", "v2.0"]
+EndpointStyle = Literal["ports", "paths"]
 
 
 class _Model(BaseModel):
@@ -93,6 +94,12 @@ class TopologySpec(_Model):
     vni_range: tuple[int, int] = (1, 16_000_000)
     keystone_versions: list[KeystoneVersion] = Field(  # what the API channel serves
         default_factory=lambda: ["v3", "v2.0"], min_length=1)
+    # ports: each service on its own port (nova http://H:P2/v2.1); paths: all on one port
+    # under a path, as behind a web server (http://H:P/identity, /compute/v2.1, /networking)
+    endpoints: EndpointStyle = "ports"
+    # Nova services and Neutron agents know a host as `node-1` (their `host` option), while
+    # the hypervisor, `hostname` and `uname -n` say `node-1.cloud.local`
+    short_host_names: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> TopologySpec:

@@ -129,6 +129,36 @@ async def test_scans_of_other_seeds_and_sizes_equal_the_truth(
             assert router.gw_network_id in cliques[focal], router.name
 
 
+async def test_a_cloud_of_today_is_scanned_exactly(
+        seeded: AsyncDatabase, settings: Settings, metadata: Metadata) -> None:
+    """Issue 10's cloud: Keystone v3 only, every API on one port under a path
+    (``http://host/compute/v2.1``), Nova and Neutron naming hosts ``node-1`` while the
+    hypervisor and the host itself say ``node-1.cloud.local``, OVS with the noop
+    firewall, the empty ``brctl show`` of bridge-utils 1.7, and MySQL."""
+    db = seeded
+    spec = spec_from_flags(hosts=4, instances=8, networks=3, driver="ovs", firewall="noop",
+                           seed=17, keystone_versions=["v3"], endpoints="paths",
+                           short_host_names=True, ports_per_instance=2)
+    async with SimCloud(spec, env_name="today", mysql_uri=MYSQL) as sim:
+        catalog_urls = {url for (service, _), url in sim.cloud.endpoint_urls.items()
+                        if service == "nova"}
+        result = await scan(db, sim, settings, metadata)
+        truth = sim.truth()
+        hosts = list(sim.cloud.hosts.values())
+    assert all("/compute/v2.1" in url for url in catalog_urls), catalog_urls
+    assert result.status == "completed", result.errors
+    assert object_differences(truth, await stored_objects(db, "today")) == []
+    assert link_differences(truth, await stored_links(db, "today")) == []
+    assert await stored_cliques(db, "today") == clique_sets(truth["cliques"])
+    stored = await stored_objects(db, "today")
+    computes = [h for h in hosts if h.is_compute]
+    assert all("." not in h.name for h in hosts)
+    for host in computes:  # matched to its hypervisor despite the other name
+        assert stored[host.name]["os_id"] == str(host.hypervisor_id)
+    vconnectors = {d["bridge_name"] for d in stored.values() if d["type"] == "vconnector"}
+    assert vconnectors == {"br-int", "br-tun", "br-ex"}
+
+
 async def stored_without_stamps(db: AsyncDatabase, env: str) -> dict[str, list[dict]]:
     """Every stored object, link and clique of ``env``, minus ``last_scanned``."""
     return {name: await db[name].find({"environment": env}, {"last_scanned": 0}

@@ -67,7 +67,7 @@ class HostTools:
         if path == "/etc/os-release":
             return render_host.render_os_release(host.os)
         if path == "/etc/hostname":
-            return host.name + "\n"
+            return host.hypervisor_hostname + "\n"
         if path.startswith("/proc/net/bonding/"):
             name = path.rsplit("/", 1)[1]
             bond = next((b for b in host.bonds if b.name == name), None)
@@ -348,7 +348,7 @@ _TOOLS: dict[str, _Handler] = {
     "ls": HostTools.ls,
     "ethtool": HostTools.ethtool,
     "uname": HostTools.uname,
-    "hostname": lambda tools, args: Result(tools.host.name + "\n"),
+    "hostname": lambda tools, args: Result(tools.host.hypervisor_hostname + "\n"),
     "arch": lambda tools, args: Result(render_host.ARCH + "\n"),
     "brctl": HostTools.brctl,
     "bridge": HostTools.bridge,
