@@ -3,6 +3,8 @@ bridge-utils 1.7.1, iproute2 6.1): the captures in tests/captures (issue 10)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from captures import capture_text
 
@@ -29,7 +31,7 @@ def test_an_empty_brctl_show_is_no_bridge(host: str) -> None:
 @pytest.mark.parametrize("parser", [parse_brctl_show, parse_ovs_dpctl_show,
                                     parse_ip_netns_list, parse_sys_class_net,
                                     parse_ovs_vsctl_list])
-def test_listings_take_empty_output(parser) -> None:
+def test_listings_take_empty_output(parser: Callable[[str], list]) -> None:
     assert parser("") == [] and parser("\n") == []
 
 
