@@ -308,7 +308,8 @@ def _physical_links(h: _HostTruth) -> None:
     if otep is not None:
         pnic = _tunnel_pnic(h)
         h.link(otep, pnic, f"{host.name}pnic{pnic['name']}")
-        if h.driver == "lxb":  # the OTEP to every bridge holding one of its VXLAN devices
+        if h.driver != "vpp":  # the OTEP to every bridge holding one of its VXLAN ports
+            # (Linux bridge: brq bridges; OVS without hybrid plug: br-tun)
             for bridge in h.vconnectors.values():
                 if any(n.startswith("vxlan-") for n in bridge["interfaces_names"]):
                     h.link(otep, bridge, f"{otep['name']}-{bridge['name']}")
