@@ -19,8 +19,8 @@ import asyncio
 from calipso.errors import FetchError, ParseError
 from calipso.fetchers.api.base import ApiAccess
 from calipso.fetchers.api.cloud_hosts import (
-    L2_AGENT_TYPES,
     NETWORK_AGENT_TYPES,
+    ROLELESS_AGENT_TYPES,
     RegionHosts,
     fetch_region_hosts,
     regions_for,
@@ -62,7 +62,7 @@ def host_types(services: Doc, hypervisor: Doc | None, agents: list[Doc]) -> list
 def unrecognised(types: list[str], agents: list[Doc]) -> list[str]:
     """What a scan could not place on this host: agent types it does not know, and no
     role at all (none of its Nova services or Neutron agents says what it is)."""
-    known = NETWORK_AGENT_TYPES | L2_AGENT_TYPES
+    known = NETWORK_AGENT_TYPES | ROLELESS_AGENT_TYPES
     out = sorted({f"agent type {a.get('agent_type')!r}" for a in agents
                   if a.get("agent_type") not in known})
     if not types:

@@ -22,7 +22,7 @@ INTERNAL_ZONE = "internal"
 NETWORK_AGENT_TYPES = frozenset({
     "DHCP agent", "L3 agent", "Metadata agent", "OVN Controller Gateway agent",
     "BGP dynamic routing agent", "Metering agent", "VPN agent", "Loadbalancerv2 agent"})
-L2_AGENT_TYPES = frozenset({
+ROLELESS_AGENT_TYPES = frozenset({
     "Open vSwitch agent", "Linux bridge agent", "OVN Controller agent",
     "OVN Metadata agent", "NIC Switch agent", "MacVTap agent"})
 
