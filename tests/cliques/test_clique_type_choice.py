@@ -39,7 +39,7 @@ def test_configuration_bound_types_win_over_any() -> None:
 
 def test_every_driver_pair_has_instance_vservice_and_network_types() -> None:
     pairs = [(m, t) for m in ("OVS", "LXB", "VPP") for t in ("vxlan", "vlan", "flat")]
-    pairs += [("OVS", "gre"), ("LXB", "gre")]
+    pairs += [("OVS", "gre")]
     for mechanism, type_driver in pairs:
         env = env_config("e1", mechanism=mechanism, type_driver=type_driver).model_copy(
             update={"distribution": None, "distribution_version": None})
