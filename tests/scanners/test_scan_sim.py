@@ -145,6 +145,8 @@ async def test_a_cloud_of_today_is_scanned_exactly(
         result = await scan(db, sim, settings, metadata)
         truth = sim.truth()
         hosts = list(sim.cloud.hosts.values())
+        routers = [r for r in sim.cloud.routers.values() if r.gw_network_id]
+    assert routers
     assert all("/compute/v2.1" in url for url in catalog_urls), catalog_urls
     assert result.status == "completed", result.errors
     assert object_differences(truth, await stored_objects(db, "today")) == []
@@ -157,6 +159,12 @@ async def test_a_cloud_of_today_is_scanned_exactly(
         assert stored[host.name]["os_id"] == str(host.hypervisor_id)
     vconnectors = {d["bridge_name"] for d in stored.values() if d["type"] == "vconnector"}
     assert vconnectors == {"br-int", "br-tun", "br-ex"}
+    cliques = await stored_cliques(db, "today")
+    for router in routers:  # gateway port, br-int, vEdge, uplink NIC, br-ex, the network
+        nodes = cliques[f"{router.host}-qrouter-{router.id}"]
+        assert router.gw_network_id in nodes
+        assert any(stored[n]["type"] == "vconnector" and stored[n]["bridge_name"] == "br-ex"
+                   for n in nodes if n in stored)
 
 
 async def stored_without_stamps(db: AsyncDatabase, env: str) -> dict[str, list[dict]]:
