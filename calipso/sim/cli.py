@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from calipso.sim.server import SimCloud
 
 TOPOLOGY_FLAGS = ("hosts", "instances", "networks", "driver", "type_driver", "firewall", "seed",
-                  "keystone_versions", "endpoints", "short_host_names")
+                  "keystone_versions", "endpoints", "short_host_names", "ovs_datapath")
 DEFAULTS: dict[str, Any] = {"hosts": 2, "instances": 2, "networks": 1, "driver": "ovs",
                             "type_driver": "vxlan", "firewall": "hybrid", "seed": 0}
 
@@ -33,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     topo.add_argument("--driver", choices=("ovs", "lxb", "vpp"))
     topo.add_argument("--type-driver", choices=("vxlan", "vlan"))
     topo.add_argument("--firewall", choices=("hybrid", "openvswitch", "noop"))
+    topo.add_argument("--ovs-datapath", choices=("system", "netdev"),
+                      help="the kernel datapath (default) or the userspace one")
     topo.add_argument("--seed", type=int)
     topo.add_argument("--keystone-versions", help="comma-separated: v3,v2.0 (default both)")
     topo.add_argument("--endpoints", choices=("ports", "paths"),

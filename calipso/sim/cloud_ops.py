@@ -110,7 +110,7 @@ def vif_binding(spec: TopologySpec, device_owner: str, port_id: str, host: str,
         return "unbound", {}
     if spec.driver == "ovs":
         return "ovs", {
-            "bridge_name": "br-int", "connectivity": "l2", "datapath_type": "system",
+            "bridge_name": "br-int", "connectivity": "l2", "datapath_type": spec.ovs_datapath,
             "ovs_hybrid_plug": spec.firewall == "hybrid",
             "port_filter": spec.firewall != "noop",
         }

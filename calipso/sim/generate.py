@@ -147,7 +147,7 @@ def _agents(cloud: Cloud) -> None:
             if spec.driver == "ovs":
                 _agent(cloud, host, "neutron-openvswitch-agent", "Open vSwitch agent", "N/A", {
                     **common, "arp_responder_enabled": False, "bridge_mappings": mappings,
-                    "datapath_type": "system", "enable_distributed_routing": False,
+                    "datapath_type": spec.ovs_datapath, "enable_distributed_routing": False,
                     "in_distributed_mode": False, "integration_bridge": "br-int",
                     "log_agent_heartbeats": False, "ovs_hybrid_plug": spec.firewall == "hybrid",
                     "resource_provider_bandwidths": {},

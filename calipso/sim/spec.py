@@ -23,6 +23,7 @@ MechanismDriver = Literal["ovs", "lxb", "vpp"]
 TypeDriver = Literal["vxlan", "vlan"]
 NetworkType = Literal["vxlan", "vlan", "flat"]
 Firewall = Literal["hybrid", "openvswitch", "noop"]
+OvsDatapath = Literal["system", "netdev"]
 KeystoneVersion = Literal["v3", "v2.0"]
 EndpointStyle = Literal["ports", "paths"]
 
@@ -87,6 +88,9 @@ class TopologySpec(_Model):
     driver: MechanismDriver = "ovs"
     type_driver: TypeDriver = "vxlan"
     firewall: Firewall = "hybrid"
+    # system: the kernel datapath (`ovs-dpctl show`); netdev: the userspace one (DPDK, or
+    # hosts without the kernel module), seen only by `ovs-appctl dpctl/show`
+    ovs_datapath: OvsDatapath = "system"
     l2_population: bool = True
     bonds: int = Field(0, ge=0)  # number of network/compute hosts whose provider NIC is a bond
     mtu: int = Field(1500, ge=1280, le=9000)

@@ -134,11 +134,13 @@ async def test_a_cloud_of_today_is_scanned_exactly(
     """Issue 10's cloud: Keystone v3 only, every API on one port under a path
     (``http://host/compute/v2.1``), Nova and Neutron naming hosts ``node-1`` while the
     hypervisor and the host itself say ``node-1.cloud.local``, OVS with the noop
-    firewall, the empty ``brctl show`` of bridge-utils 1.7, and MySQL."""
+    firewall on the userspace datapath (only ``ovs-appctl dpctl/show`` lists it), the
+    empty ``brctl show`` of bridge-utils 1.7, and MySQL."""
     db = seeded
     spec = spec_from_flags(hosts=4, instances=8, networks=3, driver="ovs", firewall="noop",
                            seed=17, keystone_versions=["v3"], endpoints="paths",
-                           short_host_names=True, ports_per_instance=2)
+                           short_host_names=True, ports_per_instance=2,
+                           ovs_datapath="netdev")
     async with SimCloud(spec, env_name="today", mysql_uri=MYSQL) as sim:
         catalog_urls = {url for (service, _), url in sim.cloud.endpoint_urls.items()
                         if service == "nova"}

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from calipso.fetchers.cli.parse.brctl import parse_brctl_show
+from calipso.fetchers.cli.parse.ovs import parse_ovs_dpctl_show
 from calipso.fetchers.cli.parse.ovs_list import interface_ids, parse_ovs_vsctl_list
 from calipso.fetchers.cli.parse.virsh import parse_virsh_dumpxml
 from calipso.sim import Cloud, generate, spec_from_flags
@@ -80,3 +81,15 @@ async def test_endpoints_under_paths_on_one_port() -> None:
             assert len((await got.json())["hypervisors"]) == 1
         async with http.get(api.urls["keystone"] + "/v2.0/tokens") as got:
             assert got.status == 404  # Keystone v3 only
+
+
+def test_the_userspace_datapath_is_seen_by_ovs_appctl_only() -> None:
+    cloud = generate(spec_from_flags(hosts=2, instances=1, seed=2, firewall="noop",
+                                     ovs_datapath="netdev"))
+    host = next(h for h in cloud.hosts.values() if h.is_compute)
+    assert out(cloud, host.name, "ovs-dpctl show") == ""
+    ports = parse_ovs_dpctl_show(out(cloud, host.name, "ovs-appctl dpctl/show"))
+    assert {p.datapath for p in ports} == {"netdev@ovs-netdev"}
+    assert next(p for p in ports if p.name == "br-int").internal
+    agent = next(a for a in cloud.agents.values() if a.host == host.name)
+    assert agent.configurations["datapath_type"] == "netdev"

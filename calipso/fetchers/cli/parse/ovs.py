@@ -97,7 +97,8 @@ class DatapathPort:
 
     @property
     def internal(self) -> bool:
-        return self.type == "internal"
+        # the userspace datapath implements internal ports as tap devices: "(tap)"
+        return self.type in ("internal", "tap")
 
 
 def unquote(value: str) -> str:

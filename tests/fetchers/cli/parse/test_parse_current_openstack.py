@@ -55,7 +55,9 @@ def test_network_node_bridges_ports_and_tunnels() -> None:
     assert tags["qg-71dc81e9-a5"] == 3 and tags["tap3925bb9d-23"] == 1
     datapath = parse_ovs_dpctl_show(capture_text("ovs/cli/controller-1/ovs-dpctl_show.txt"))
     # userspace datapath: internal ports show as (tap), the VXLAN vport with its options
-    assert {p.name: p.type for p in datapath}["br-int"] == "tap"
+    by_name = {p.name: p for p in datapath}
+    assert by_name["br-int"].type == "tap" and by_name["br-int"].internal
+    assert by_name["qr-06aeca29-b5"].internal and not by_name["eth2"].internal
     assert next(p for p in datapath if p.name == "vxlan_sys_4789").options == {
         "packet_type": "ptap"}
     agent = {"id": "a1", "configurations": {"bridge_mappings": {"provider": "br-ex"}}}
