@@ -69,6 +69,24 @@ def choose_clique_types(clique_types: list[Doc], env: EnvironmentConfig) -> dict
     return {focal: doc for focal, (_, doc) in best.items()}
 
 
+def describe_choice(env: EnvironmentConfig, chosen: dict[str, Doc], *,
+                    known_distribution: bool = True) -> str:
+    """One line saying which clique types apply to ``env`` and why: for a scan's messages
+    and the environment's validation, when its distribution does not choose them."""
+    drivers = f"mechanism driver {'/'.join(env.mechanism_drivers)} and type driver " \
+              f"{env.type_drivers}"
+    if env.distribution is None:
+        why = "no distribution given"
+    elif not known_distribution:
+        why = f"distribution {env.distribution!r} is unknown"
+    else:
+        why = (f"distribution {env.distribution} {env.distribution_version or ''}".rstrip()
+               + " is not supported with these drivers")
+    names = ", ".join(f"{focal}: {doc.get('name', '?')}" for focal, doc in sorted(
+        chosen.items())) or "none"
+    return f"{why}: clique types chosen by {drivers} ({names})"
+
+
 def choose_constraints(docs: list[Doc], env: EnvironmentConfig) -> dict[str, list[str]]:
     """focal_point_type → the constraint attributes that apply to ``env``."""
     rank = {env.name: 3, "ANY": 2, None: 1}

@@ -181,8 +181,9 @@ class EnvironmentConfig(BaseModel):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
     type: Literal["environment"] = "environment"
     environment_type: Literal["OpenStack", "Kubernetes", "VMware", "Bare-metal"] = "OpenStack"
-    distribution: str = Field(min_length=1)
-    distribution_version: str = Field(min_length=1)
+    # optional: clique types then follow the mechanism and type drivers (env_support.py)
+    distribution: str | None = Field(None, min_length=1)
+    distribution_version: str | None = Field(None, min_length=1)
     mechanism_drivers: list[str] = Field(min_length=1)
     type_drivers: str = Field(min_length=1)
     app_path: str | None = None

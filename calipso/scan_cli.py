@@ -10,6 +10,7 @@ from typing import TextIO
 
 from calipso.db import open_database
 from calipso.env_config import EnvironmentConfig, parse_environment
+from calipso.env_support import check_environment_file
 from calipso.errors import ConfigError
 from calipso.scanners.context import ScanContext
 from calipso.scanners.lifecycle import ScanOptions, ScanRequests, ScanStatus
@@ -86,6 +87,8 @@ async def scan_command(settings: Settings, env_name: str | None, env_file: Path 
         db = database.db
         if env_file is not None:
             env = read_env_file(env_file)
+            for warning in await check_environment_file(db, env, f"--env-file {env_file}"):
+                print(f"warning: {warning}", file=sys.stderr)
             await db.environments_config.update_one(
                 {"name": env.name}, {"$set": env.to_doc(reveal=True)}, upsert=True)
         else:

@@ -54,7 +54,7 @@ SEED_KEYS: Mapping[str, SeedKey] = {
         "environment.distribution_version",
         "environment.mechanism_drivers",
         "environment.type_drivers",
-    )),
+    ), optional=frozenset({"environment.distribution", "environment.distribution_version"})),
     "monitoring_config_templates": SeedKey(("monitoring_system", "side", "type", "order")),
     "network_agent_types": SeedKey(("type",)),
     "attributes_for_hover_on_data": SeedKey(("type",)),

@@ -1,8 +1,9 @@
 """``/environment_configs``: the clouds Calipso knows — list, read, create, replace, delete.
 
 Bodies are validated by ``calipso.env_config.EnvironmentConfig`` plus what needs the
-database: values from the constant lists and a matching ``supported_environments``
-entry (scanning; monitoring for a Monitoring section; listening for an AMQP section).
+database, ``calipso.env_support.check_environment`` (the validation ``calipso scan
+--env-file`` runs too); its warnings (e.g. an unknown distribution and the clique types
+chosen instead) end the answer's message.
 Secrets are masked in every answer. A replacement may send the mask back for a secret,
 which keeps the stored value.
 """
@@ -22,6 +23,7 @@ from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_ope
 from calipso.api.query import OneOf, PagedQuery, QueryModel, Text, validate
 from calipso.api.schemas import ERRORS, Message, list_or_document
 from calipso.env_config import SECRET_MASK, EnvironmentConfig, mask_secrets
+from calipso.env_support import check_environment
 from calipso.errors import Conflict, InvalidInput, NotFound
 from calipso.inventory import clear_environment
 from calipso.scanners.lifecycle import ScanStatus
@@ -115,52 +117,22 @@ def restore_secrets(sections: Any, stored_sections: Any, where: str = "configura
                          f"{where}.{i}") for i, s in enumerate(sections)]
 
 
-async def check_supported(call: Call, cfg: EnvironmentConfig) -> None:
-    """Values from the constant lists, and a ``supported_environments`` entry that scans
-    this combination (and monitors / listens when those sections are given)."""
-    constants = call.constants
-    await constants.check_value("distributions", cfg.distribution, "distribution")
-    for i, mech in enumerate(cfg.mechanism_drivers):
-        await constants.check_value("mechanism_drivers", mech, f"mechanism_drivers.{i}")
-    await constants.check_value("type_drivers", cfg.type_drivers, "type_drivers")
-    await constants.check_value("environment_operational_status", cfg.operational,
-                                "operational")
-    await constants.check_value("environment_types", cfg.environment_type, "environment_type")
-    if cfg.environment_type != "OpenStack":
-        return
-    match = {"environment.distribution": cfg.distribution,
-             "environment.distribution_version": cfg.distribution_version,
-             "environment.type_drivers": cfg.type_drivers,
-             "environment.mechanism_drivers": {"$in": cfg.mechanism_drivers}}
-    supported = [d.get("features") or {} async for d in
-                 call.db.supported_environments.find(match, {"features": 1})]
-    if not any(f.get("scanning") for f in supported):
-        raise InvalidInput(
-            f"distribution: {cfg.distribution} {cfg.distribution_version} with "
-            f"{'/'.join(cfg.mechanism_drivers)} and {cfg.type_drivers} is not a supported "
-            "environment (see supported_environments)", field="distribution")
-    sections = {s.name for s in cfg.configuration}
-    for section, feature in (("Monitoring", "monitoring"), ("AMQP", "listening")):
-        if section in sections and not any(f.get(feature) for f in supported):
-            raise InvalidInput(f"configuration: {section} is not supported for this "
-                               f"environment ({feature})", field="configuration")
-
-
-async def _validated(call: Call, data: dict[str, Any]) -> dict[str, Any]:
+async def _validated(call: Call, data: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The document to store and the validation's warnings as a message suffix."""
     cfg = validate(EnvironmentConfig, _without_empty(data))
-    await check_supported(call, cfg)
-    return cfg.to_doc(reveal=True)
+    warnings = await check_environment(call.db, cfg)
+    return cfg.to_doc(reveal=True), "".join(f"; warning: {w}" for w in warnings)
 
 
 async def create_config(call: Call) -> Reply:
     data: dict[str, Any] = call.body
     reject_masks(data.get("configuration"), "configuration")
-    doc = await _validated(call, data)
+    doc, warnings = await _validated(call, data)
     try:
         await call.db.environments_config.insert_one(doc)
     except DuplicateKeyError:
         raise Conflict(f"environment {doc['name']} exists", field="name") from None
-    return Reply({"message": f"created environment_config for {doc['name']}"}, 201)
+    return Reply({"message": f"created environment_config for {doc['name']}{warnings}"}, 201)
 
 
 async def replace_config(call: Call) -> object:
@@ -176,9 +148,9 @@ async def replace_config(call: Call) -> object:
             data[key] = stored[key]
     data["configuration"] = restore_secrets(data.get("configuration"),
                                             stored.get("configuration"))
-    doc = await _validated(call, data)
+    doc, warnings = await _validated(call, data)
     await call.db.environments_config.replace_one({"_id": stored["_id"]}, doc)
-    return {"message": f"updated environment_config for {name}"}
+    return {"message": f"updated environment_config for {name}{warnings}"}
 
 
 async def delete_config(call: Call) -> object:

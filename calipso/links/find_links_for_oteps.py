@@ -1,6 +1,7 @@
 """vedge-otep, otep-vconnector, otep-host_pnic: each tunnel endpoint to its vEdge, to the
-bridge carrying its address (Linux bridge: every bridge holding a VXLAN device of its host)
-and to the host NIC holding that address."""
+bridge carrying its address, to every bridge holding a VXLAN port of its host (Linux
+bridge: the brq bridges; OVS without hybrid plug: br-tun, a vConnector there) and to the
+host NIC holding that address."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ class FindLinksForOteps(FindLinks):
         vconnector_by_id = index(vconnectors, "id")
         vconnector_by_name = index(vconnectors, "host", "name")
         vxlan_bridges: dict[str, list[Doc]] = defaultdict(list)
-        if "LXB" in self.mechanism_drivers:
+        if {"LXB", "OVS"} & set(self.mechanism_drivers):
             for vconnector in vconnectors:
                 if any(n.startswith("vxlan") for n in interface_names(vconnector)):
                     vxlan_bridges[vconnector.get("host", "")].append(vconnector)

@@ -81,14 +81,15 @@ async def run_claimed(requests: ScanRequests, scan: Doc, env: EnvironmentConfig,
     finally:
         keeper.cancel()
         await asyncio.gather(keeper, return_exceptions=True)
-    final = progress_doc(seen[0]) if seen else None
-    await requests.finish(scan, result.status, result=result.to_doc(),
-                          **({"progress": final} if final else {}))
+    # the environment first: whoever sees the scan ended sees the environment scanned
     if options.whole and result.status in (ScanStatus.COMPLETED,
                                            ScanStatus.COMPLETED_WITH_ERRORS):
         await db.environments_config.update_one(
             {"name": env.name},
             {"$set": {"scanned": True, "last_scanned": datetime.now(UTC)}})
+    final = progress_doc(seen[0]) if seen else None
+    await requests.finish(scan, result.status, result=result.to_doc(),
+                          **({"progress": final} if final else {}))
     return result
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from calipso.sim.server import SimCloud
 
 TOPOLOGY_FLAGS = ("hosts", "instances", "networks", "driver", "type_driver", "firewall", "seed",
-                  "keystone_versions")
+                  "keystone_versions", "endpoints", "short_host_names", "ovs_datapath")
 DEFAULTS: dict[str, Any] = {"hosts": 2, "instances": 2, "networks": 1, "driver": "ovs",
                             "type_driver": "vxlan", "firewall": "hybrid", "seed": 0}
 
@@ -32,9 +32,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     topo.add_argument("--networks", type=int, help="tenant networks")
     topo.add_argument("--driver", choices=("ovs", "lxb", "vpp"))
     topo.add_argument("--type-driver", choices=("vxlan", "vlan"))
-    topo.add_argument("--firewall", choices=("hybrid", "openvswitch"))
+    topo.add_argument("--firewall", choices=("hybrid", "openvswitch", "noop"))
+    topo.add_argument("--ovs-datapath", choices=("system", "netdev"),
+                      help="the kernel datapath (default) or the userspace one")
     topo.add_argument("--seed", type=int)
     topo.add_argument("--keystone-versions", help="comma-separated: v3,v2.0 (default both)")
+    topo.add_argument("--endpoints", choices=("ports", "paths"),
+                      help="each API on its own port (default), or all on one under paths")
+    topo.add_argument("--short-host-names", action="store_true", default=None,
+                      help="Nova and Neutron name hosts node-1, the hosts node-1.cloud.local")
     chan = parser.add_argument_group("channels")
     chan.add_argument("--env-name", default="sim", help="the environment's name (default sim)")
     chan.add_argument("--mysql-uri", help="mysql://user[:pwd]@host[:port]: also serve DB rows")
@@ -62,8 +68,9 @@ def build_spec(args: argparse.Namespace) -> Any:
     from calipso.sim.spec import TopologySpec, load_spec
 
     given = {k: getattr(args, k) for k in TOPOLOGY_FLAGS if getattr(args, k) is not None}
-    if "keystone_versions" in given:
-        given["keystone_versions"] = [v.strip() for v in given["keystone_versions"].split(",")]
+    for listed in ("keystone_versions",):
+        if listed in given:
+            given[listed] = [v.strip() for v in given[listed].split(",")]
     if args.spec is not None:
         if given:
             raise ConfigError(f"sim: give --spec or topology flags ({', '.join(given)}), "

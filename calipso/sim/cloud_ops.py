@@ -110,8 +110,9 @@ def vif_binding(spec: TopologySpec, device_owner: str, port_id: str, host: str,
         return "unbound", {}
     if spec.driver == "ovs":
         return "ovs", {
-            "bridge_name": "br-int", "connectivity": "l2", "datapath_type": "system",
-            "ovs_hybrid_plug": spec.firewall == "hybrid", "port_filter": True,
+            "bridge_name": "br-int", "connectivity": "l2", "datapath_type": spec.ovs_datapath,
+            "ovs_hybrid_plug": spec.firewall == "hybrid",
+            "port_filter": spec.firewall != "noop",
         }
     if spec.driver == "lxb":
         return "bridge", {"connectivity": "l2", "port_filter": True}

@@ -95,7 +95,8 @@ def _hosts(cloud: Cloud) -> None:
     bonds_left = spec.bonds
     compute_no = 0
     for i, roles in enumerate(_roles(spec)):
-        name = f"{spec.host_prefix}{i + 1}.{spec.domain}"
+        fqdn = f"{spec.host_prefix}{i + 1}.{spec.domain}"
+        name = fqdn.split(".", 1)[0] if spec.short_host_names else fqdn
         if "compute" in roles:
             zone = zones[compute_no % len(zones)]
             compute_no += 1
@@ -125,7 +126,7 @@ def _hosts(cloud: Cloud) -> None:
             hypervisor_id=compute_no if "compute" in roles else 0,
             hypervisor_uuid=cloud.new_uuid() if "compute" in roles else "",
             os=os_release, pnics=tuple(pnics), bonds=bonds, mgmt_iface="eth0",
-            tunnel_iface="eth1", provider_iface=provider,
+            tunnel_iface="eth1", provider_iface=provider, fqdn=fqdn,
         ))
 
 
@@ -146,7 +147,7 @@ def _agents(cloud: Cloud) -> None:
             if spec.driver == "ovs":
                 _agent(cloud, host, "neutron-openvswitch-agent", "Open vSwitch agent", "N/A", {
                     **common, "arp_responder_enabled": False, "bridge_mappings": mappings,
-                    "datapath_type": "system", "enable_distributed_routing": False,
+                    "datapath_type": spec.ovs_datapath, "enable_distributed_routing": False,
                     "in_distributed_mode": False, "integration_bridge": "br-int",
                     "log_agent_heartbeats": False, "ovs_hybrid_plug": spec.firewall == "hybrid",
                     "resource_provider_bandwidths": {},

@@ -128,6 +128,12 @@ class Host:
     provider_iface: str
     cpus: int = 32
     memory_mb: int = 262_144
+    fqdn: str = ""  # the host's own name when Nova and Neutron know it by a shorter one
+
+    @property
+    def hypervisor_hostname(self) -> str:
+        """What libvirt, ``hostname`` and ``uname -n`` say: the FQDN."""
+        return self.fqdn or self.name
 
     @property
     def is_compute(self) -> bool:

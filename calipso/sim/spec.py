@@ -22,8 +22,10 @@ DRIVER_LABELS = {"ovs": "OVS", "lxb": "LXB", "vpp": "VPP"}
 MechanismDriver = Literal["ovs", "lxb", "vpp"]
 TypeDriver = Literal["vxlan", "vlan"]
 NetworkType = Literal["vxlan", "vlan", "flat"]
-Firewall = Literal["hybrid", "openvswitch"]
+Firewall = Literal["hybrid", "openvswitch", "noop"]
+OvsDatapath = Literal["system", "netdev"]
 KeystoneVersion = Literal["v3", "v2.0"]
+EndpointStyle = Literal["ports", "paths"]
 
 
 class _Model(BaseModel):
@@ -86,6 +88,9 @@ class TopologySpec(_Model):
     driver: MechanismDriver = "ovs"
     type_driver: TypeDriver = "vxlan"
     firewall: Firewall = "hybrid"
+    # system: the kernel datapath (`ovs-dpctl show`); netdev: the userspace one (DPDK, or
+    # hosts without the kernel module), seen only by `ovs-appctl dpctl/show`
+    ovs_datapath: OvsDatapath = "system"
     l2_population: bool = True
     bonds: int = Field(0, ge=0)  # number of network/compute hosts whose provider NIC is a bond
     mtu: int = Field(1500, ge=1280, le=9000)
@@ -93,6 +98,12 @@ class TopologySpec(_Model):
     vni_range: tuple[int, int] = (1, 16_000_000)
     keystone_versions: list[KeystoneVersion] = Field(  # what the API channel serves
         default_factory=lambda: ["v3", "v2.0"], min_length=1)
+    # ports: each service on its own port (nova http://H:P2/v2.1); paths: all on one port
+    # under a path, as behind a web server (http://H:P/identity, /compute/v2.1, /networking)
+    endpoints: EndpointStyle = "ports"
+    # Nova services and Neutron agents know a host as `node-1` (their `host` option), while
+    # the hypervisor, `hostname` and `uname -n` say `node-1.cloud.local`
+    short_host_names: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> TopologySpec:
@@ -107,8 +118,8 @@ class TopologySpec(_Model):
             raise ValueError("hosts: at least one network (or combined) host")
         if self.instances and counts.computes == 0 and not self.all_in_one:
             raise ValueError("hosts: instances need a compute host")
-        if self.driver == "lxb" and self.firewall == "openvswitch":
-            raise ValueError("firewall: openvswitch needs driver ovs")
+        if self.driver != "ovs" and self.firewall != "hybrid":
+            raise ValueError(f"firewall: {self.firewall} needs driver ovs")
         return self
 
     def host_counts(self) -> HostCounts:
@@ -118,6 +129,12 @@ class TopologySpec(_Model):
         if self.hosts < 1:
             raise ValueError("hosts: at least 1")
         return HostCounts(controllers=0, networks=0, combined=1, computes=self.hosts - 1)
+
+    @property
+    def hybrid_plug(self) -> bool:
+        """OVS hybrid plug (tap in a qbr bridge); the openvswitch and noop firewalls plug
+        the tap straight into br-int."""
+        return self.driver == "ovs" and self.firewall == "hybrid"
 
     @property
     def all_in_one(self) -> bool:

@@ -11,7 +11,7 @@ from calipso.sim.model import OWNER_DHCP, Host, Port, ns_devname
 from calipso.sim.truth_builder import Doc, TruthBuilder, vnic_id
 from calipso.sim.views import network_info
 from calipso.sim.wiring import VPP_UPLINK, HostWiring, vpp_interfaces
-from calipso.sim.wiring_drivers import has_provider_bridge, has_tunnels
+from calipso.sim.wiring_drivers import PHYS_BRIDGE, has_provider_bridge, has_tunnels
 
 L2_BINARIES = ("neutron-openvswitch-agent", "neutron-linuxbridge-agent")
 VPP_VERSION = "vpp v24.02-release"
@@ -154,14 +154,16 @@ def _vconnectors(h: _HostTruth) -> None:
     for bridge in h.w.bridges.values():
         if bridge.kind == "vpp":
             ident, name = f"{host.name}-vconnector-{bridge.bridge_id}", bridge.name
-        elif bridge.kind == "linux" or bridge.name == "br-int":
-            if bridge.kind == "ovs" and h.cloud.spec.firewall == "hybrid":
-                continue  # hybrid plug: br-int is the vEdge only
+        elif bridge.kind == "linux" or not h.cloud.spec.hybrid_plug:
+            # hybrid plug: the OVS bridges are the vEdge only; without it br-int, br-tun
+            # and the provider bridge are vConnectors too
             ident, name = f"{host.name}-{bridge.name}-{bridge.bridge_id}", \
                 f"{host.name}-{bridge.name}"
         else:
             continue
-        network = _br_int_network(h) if bridge.kind == "ovs" else bridge.network_id
+        network = bridge.network_id
+        if bridge.kind == "ovs":
+            network = _br_int_network(h) if bridge.name == "br-int" else None
         doc = h.t.add("vconnector", ident, name, folder, host=host.name,
                       bridge_name=bridge.name, bridge_id=bridge.bridge_id,
                       connector_type="bridge", stp_enabled=False,
@@ -171,6 +173,9 @@ def _vconnectors(h: _HostTruth) -> None:
             h.bd_of_net[bridge.network_id] = doc
         h.link(doc, h.vedge, _vconnector_vedge_name(h, bridge.name, bridge.network_id),
                network)
+        if bridge.kind == "ovs" and bridge.name == PHYS_BRIDGE:
+            pnic = _provider_pnic(h)
+            h.link(doc, pnic, pnic["name"])
         net = h.cloud.networks.get(bridge.network_id or "")
         if net is not None and net.network_type != "vxlan" and h.driver in ("lxb", "vpp"):
             pnic = _provider_pnic(h)
@@ -178,7 +183,7 @@ def _vconnectors(h: _HostTruth) -> None:
 
 
 def _br_int_network(h: _HostTruth) -> str | None:
-    """br-int as a vConnector (openvswitch firewall) carries the networks of the instance
+    """br-int as a vConnector (no hybrid plug) carries the networks of the instance
     taps on it: its `network` is theirs when they all share one, else none."""
     nets = {h.cloud.ports[p].network_id for inst in h.cloud.instances_on_host(h.host.name)
             for p in inst.port_ids}
@@ -190,8 +195,9 @@ def _vconnector_vedge_name(h: _HostTruth, bridge: str, network_id: str | None) -
         port = h.w.ovs_port("qvo" + bridge[3:])
         if port is not None:
             return f"port-{port.dp_port}-{port.tag}"
-    if h.driver == "ovs":
-        return "port-1"
+    if h.driver == "ovs":  # the bridge's own internal port in the datapath
+        own = h.w.ovs_port(bridge)
+        return f"port-{own.dp_port if own else ''}"
     if h.driver == "vpp":  # the bridge domain's member port with the highest sw_if_index
         members = [i.index for i in vpp_interfaces(h.w)
                    if i.name in h.w.bridges[bridge].interfaces]
@@ -202,14 +208,14 @@ def _vconnector_vedge_name(h: _HostTruth, bridge: str, network_id: str | None) -
 
 def _bridge_of(h: _HostTruth, port: Port) -> Doc | None:
     if h.driver == "ovs":
-        name = "qbr" + port.id[:11] if h.cloud.spec.firewall == "hybrid" else "br-int"
+        name = "qbr" + port.id[:11] if h.cloud.spec.hybrid_plug else "br-int"
         return h.vconnectors.get(name)
     return h.bd_of_net.get(port.network_id)
 
 
 def _instances(h: _HostTruth) -> None:
     folder = h.t.folder("instances", f"{h.host.name}-instances", "Instances", h.hdoc)
-    nohybrid = h.driver == "ovs" and h.cloud.spec.firewall == "openvswitch"
+    nohybrid = h.driver == "ovs" and not h.cloud.spec.hybrid_plug
     for inst in h.cloud.instances_on_host(h.host.name):
         ports = [h.cloud.ports[p] for p in inst.port_ids]
         idoc = h.t.add(
@@ -302,7 +308,8 @@ def _physical_links(h: _HostTruth) -> None:
     if otep is not None:
         pnic = _tunnel_pnic(h)
         h.link(otep, pnic, f"{host.name}pnic{pnic['name']}")
-        if h.driver == "lxb":  # the OTEP to every bridge holding one of its VXLAN devices
+        if h.driver != "vpp":  # the OTEP to every bridge holding one of its VXLAN ports
+            # (Linux bridge: brq bridges; OVS without hybrid plug: br-tun)
             for bridge in h.vconnectors.values():
                 if any(n.startswith("vxlan-") for n in bridge["interfaces_names"]):
                     h.link(otep, bridge, f"{otep['name']}-{bridge['name']}")

@@ -250,7 +250,7 @@ def namespaces(cloud: CloudIndex, host: Host, ports: list[Port]) -> dict[str, Na
 
 
 def domains(cloud: CloudIndex, host: Host, wiring: HostWiring) -> Iterable[Domain]:
-    hybrid = cloud.spec.driver == "ovs" and cloud.spec.firewall == "hybrid"
+    hybrid = cloud.spec.hybrid_plug
     for inst in cloud.instances_on_host(host.name):
         ifaces = []
         for port_id in inst.port_ids:

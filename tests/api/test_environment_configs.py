@@ -63,15 +63,14 @@ def with_section(which: str, **changes: object) -> dict:
 
 @pytest.mark.parametrize(("doc", "field"), [
     (env_config(colour="red"), "colour"),
-    (env_config(distribution="Hal"), "distribution"),
     (env_config(mechanism_drivers=["OVS", "Quantum"]), "mechanism_drivers.1"),
     (env_config(type_drivers="string"), "type_drivers"),
     (env_config(operational="sleeping"), "operational"),
+    (env_config(mechanism_drivers=["SRIOV"]), "mechanism_drivers"),  # no such pair
     (env_config(listen="often"), "listen"),
     (env_config(name="bad name"), "name"),
     (env_config(distribution="Stratoscale", distribution_version="2.1.6",
                 type_drivers="vlan", listen=False), "configuration"),  # no listening there
-    (env_config(distribution_version="Zed"), "distribution"),  # not a supported env
     (drop("CLI"), "configuration"),
     (drop("AMQP"), "listen"),  # listen: true needs it
     (with_section("mysql", port="three"), "configuration.1.mysql.port"),
@@ -89,6 +88,25 @@ async def test_invalid_configs_are_400_naming_the_field(
     answer = await api.admin.post("/environment_configs", doc)
     assert answer.status == 400, answer.body
     assert answer.body["error"]["field"] == field, answer.body
+
+
+@pytest.mark.parametrize(("changes", "why"), [
+    ({"distribution": "Hal"}, "distribution 'Hal' is unknown"),
+    ({"distribution_version": "Zed"},
+     "distribution Mirantis Zed is not supported with these drivers"),
+    ({"distribution": None, "distribution_version": None}, "no distribution given"),
+])
+async def test_a_distribution_that_chooses_nothing_is_accepted_with_a_warning(
+        api: Api, changes: dict, why: str) -> None:
+    """Issue 10 / issue 9 item 6: distribution optional, an unknown one never silent."""
+    doc = {k: v for k, v in {**env_config(), **changes}.items() if v is not None}
+    answer = await api.admin.post("/environment_configs", doc)
+    assert answer.status == 201, answer.body
+    assert answer.body["message"] == (
+        f"created environment_config for {ENV}; warning: {why}: clique types chosen by "
+        "mechanism driver OVS and type driver vxlan (instance: ovs_vxlan_instance, "
+        "network: ovs_vxlan_network, switch_pnic: switch_pnic, "
+        "vservice: ovs_vxlan_vservice)")
 
 
 async def test_replace_keeps_a_secret_sent_back_masked(api: Api) -> None:

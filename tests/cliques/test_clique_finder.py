@@ -73,13 +73,15 @@ async def test_tap_on_br_int_clique_goes_on_past_empty_link_types(db: AsyncDatab
     assert {f"agent-0001-{COMPUTE}", TUNNEL_NIC, NET_A} <= set(clique["nodes"])
 
 
-async def test_any_clique_type_when_no_configuration_matches(db: AsyncDatabase) -> None:
+async def test_driver_clique_type_when_the_distribution_does_not_match(
+        db: AsyncDatabase) -> None:
     ctx = await _scan(db, distribution="Mirantis")
     clique = await _clique(db, ctx.env.name, "inst-net-a")
     clique_type = await db.clique_types.find_one({"_id": clique["clique_type"]})
-    assert clique_type["environment"] == "ANY"
-    # the ANY type goes instance → vnic → bridge → vedge → otep, no otep-host_pnic
-    assert {f"agent-0001-{COMPUTE}", f"{COMPUTE}-otep"} <= set(clique["nodes"])
+    # issue 10: the mechanism and type drivers choose, and the clique reaches the network
+    assert clique_type["name"] == "ovs_vxlan_instance"
+    assert {f"agent-0001-{COMPUTE}", f"{COMPUTE}-otep", TUNNEL_NIC, NET_A} <= set(
+        clique["nodes"])
 
 
 async def test_network_and_vservice_cliques(db: AsyncDatabase) -> None:

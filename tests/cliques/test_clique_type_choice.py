@@ -6,7 +6,12 @@ import json
 
 from link_topology import env_config
 
-from calipso.clique_choice import choose_clique_types, choose_constraints, score
+from calipso.clique_choice import (
+    choose_clique_types,
+    choose_constraints,
+    describe_choice,
+    score,
+)
 from calipso.config_paths import SHIPPED_CONFIG
 
 SEED_TYPES = json.loads((SHIPPED_CONFIG / "seed" / "clique_types.json").read_text())
@@ -26,8 +31,34 @@ def test_configuration_bound_types_win_over_any() -> None:
     assert _names({"mechanism": "VPP", "type_driver": "vlan"})["instance"] == \
         "vpp_vlan_instance"
     assert _names({"distribution": "Mercury"})["instance"] == "mercury_instance"
+    # issue 10: a distribution without types of its own gets the drivers' types
     mirantis = _names({"distribution": "Mirantis"})
-    assert mirantis["instance"] == "instance" and mirantis["switch_pnic"] == "switch_pnic"
+    assert mirantis["instance"] == "ovs_vxlan_instance"
+    assert mirantis["switch_pnic"] == "switch_pnic"
+
+
+def test_every_driver_pair_has_instance_vservice_and_network_types() -> None:
+    pairs = [(m, t) for m in ("OVS", "LXB", "VPP") for t in ("vxlan", "vlan", "flat")]
+    pairs += [("OVS", "gre")]
+    for mechanism, type_driver in pairs:
+        env = env_config("e1", mechanism=mechanism, type_driver=type_driver).model_copy(
+            update={"distribution": None, "distribution_version": None})
+        names = {f: d["name"] for f, d in choose_clique_types(SEED_TYPES, env).items()}
+        for focal in ("instance", "vservice", "network"):
+            assert names[focal].startswith(mechanism.lower() + "_"), (mechanism, type_driver)
+
+
+def test_the_choice_is_explained_when_no_distribution_chooses() -> None:
+    env = env_config("e1").model_copy(update={"distribution": None,
+                                               "distribution_version": None})
+    line = describe_choice(env, choose_clique_types(SEED_TYPES, env))
+    assert line.startswith("no distribution given: clique types chosen by mechanism "
+                           "driver OVS and type driver vxlan")
+    assert "instance: ovs_vxlan_instance" in line
+    stein = env_config("e1", distribution="Stein")
+    assert describe_choice(stein, choose_clique_types(SEED_TYPES, stein),
+                           known_distribution=False).startswith(
+        "distribution 'Stein' is unknown: clique types chosen by mechanism driver OVS")
 
 
 def test_scores() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pymongo import AsyncMongoClient
 
+from calipso.seed import load_seed
 from calipso.sim import spec_from_flags
 from calipso.sim.server import SimCloud
 
@@ -51,6 +52,31 @@ async def test_scan_from_an_env_file_prints_a_summary(
     assert (await db.environments_config.find_one({"name": "cli"}))["scanned"] is True
     statuses = [s["status"] async for s in db.scans.find({"environment": "cli"})]
     assert statuses == ["completed", "completed"]
+
+
+async def test_an_env_file_with_an_unknown_distribution_is_scanned_with_a_warning(
+        cli_env: dict[str, str], mongo_client: AsyncMongoClient, db_name: str,
+        tmp_path: Path) -> None:
+    """Issue 9 item 6: the CLI validates as the API does, and says which clique types."""
+    db = mongo_client[db_name]
+    await load_seed(db)
+    spec = spec_from_flags(hosts=3, instances=4, networks=2, driver="ovs", seed=4,
+                           firewall="noop")
+    async with SimCloud(spec, env_name="stein") as sim:
+        doc = {**sim.env_config(), "distribution": "Stein"}
+        doc.pop("distribution_version")
+        env_file = tmp_path / "env.json"
+        env_file.write_text(json.dumps(doc))
+        code, _, err = await run_cli(cli_env, "scan", "--env-file", str(env_file))
+        instances = [i.uuid for i in sim.cloud.instances.values()]
+    assert code == 0, err
+    assert ("warning: distribution 'Stein' is unknown: clique types chosen by mechanism "
+            "driver OVS and type driver vxlan (instance: ovs_vxlan_instance") in err
+    cliques = {c["focal_point_id"]: c async for c in db.cliques.find({"environment": "stein"})}
+    assert set(instances) <= set(cliques)
+    for uuid in instances:  # each instance's clique reaches past its vNIC to its network
+        assert any(node in cliques[uuid]["nodes"] for node in
+                   [n.id for n in sim.cloud.networks.values()])
 
 
 async def test_partial_scan_exits_3_and_lists_the_errors(

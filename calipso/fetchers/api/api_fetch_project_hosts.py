@@ -4,8 +4,10 @@ region's (under the admin project; other projects have none).
 Per region: one zone listing, one hypervisor listing (``os_id``, ``ip_address`` from
 ``host_ip``) and one Neutron agent listing (network hosts get ``Network`` and the
 agents' ``config``). ``host_type`` comes from what runs there: Nova conductor or
-scheduler (Controller), nova-compute or a hypervisor (Compute), DHCP, L3 or metadata
-agents (Network). The OS comes from ``/etc/os-release`` over SSH; a host that cannot be
+scheduler (Controller), nova-compute or a hypervisor (Compute), DHCP, L3, metadata or
+other network-service agents, or ML2/OVN's gateway chassis (Network). Agent types it does
+not know, and a host none of whose services gives a role, are listed in the host's
+``unrecognised``. The OS comes from ``/etc/os-release`` over SSH; a host that cannot be
 reached is still stored, without ``OS``, and the failure is recorded for the scan; each
 connection is released after its read (see ``_add_os``).
 """
@@ -18,6 +20,7 @@ from calipso.errors import FetchError, ParseError
 from calipso.fetchers.api.base import ApiAccess
 from calipso.fetchers.api.cloud_hosts import (
     NETWORK_AGENT_TYPES,
+    ROLELESS_AGENT_TYPES,
     RegionHosts,
     fetch_region_hosts,
     regions_for,
@@ -56,17 +59,32 @@ def host_types(services: Doc, hypervisor: Doc | None, agents: list[Doc]) -> list
     return types
 
 
+def unrecognised(types: list[str], agents: list[Doc]) -> list[str]:
+    """What a scan could not place on this host: agent types it does not know, and no
+    role at all (none of its Nova services or Neutron agents says what it is)."""
+    known = NETWORK_AGENT_TYPES | ROLELESS_AGENT_TYPES
+    out = sorted({f"agent type {a.get('agent_type')!r}" for a in agents
+                  if a.get("agent_type") not in known})
+    if not types:
+        out.append("host role: none of its services or agents gives one")
+    return out
+
+
 def host_doc(found: RegionHosts, name: str, hypervisor: Doc | None) -> Doc:
     agents = found.agents.get(name, [])
     services = found.services(name)
     zone = found.zone_of(name)
+    types = host_types(services, hypervisor, agents)
     doc: Doc = {
         "id": name, "name": name, "host": name, "zone": zone,
         "parent_id": zone, "parent_type": "availability_zone",
-        "host_type": host_types(services, hypervisor, agents), "services": services,
+        "host_type": types, "services": services,
         "os_id": str(hypervisor["id"]) if hypervisor else None,
         "ip_address": hypervisor.get("host_ip") if hypervisor else None,
     }
+    problems = unrecognised(types, agents)
+    if problems:  # the scan's summary lists these (calipso.fetchers.unrecognised)
+        doc["unrecognised"] = problems
     network_agents = [a for a in agents if a.get("agent_type") in NETWORK_AGENT_TYPES]
     if network_agents:
         config: Doc = {}
@@ -87,6 +105,10 @@ class ApiFetchProjectHosts(ApiAccess):
         regions = await regions_for(self, parent_id)
         per_region = await asyncio.gather(*(self._region(r) for r in regions))
         docs = [doc for found in per_region for doc in found]
+        for doc in docs:
+            if doc.get("unrecognised"):
+                self.ctx.log.warning("host not recognised", extra={
+                    "host": doc["id"], "unrecognised": doc["unrecognised"]})
         async with asyncio.TaskGroup() as group:
             for doc in docs:
                 group.create_task(self._add_os(doc), name=f"os-release:{doc['id']}")

@@ -16,7 +16,15 @@ from calipso.fetchers.api.base import ApiAccess
 from calipso.fetchers.base import Doc
 
 INTERNAL_ZONE = "internal"
-NETWORK_AGENT_TYPES = frozenset({"DHCP agent", "L3 agent", "Metadata agent"})
+# Neutron ``agent_type``s: network services and gateways make their host a Network host
+# (ML2/OVN's network node runs only the gateway flavour of ovn-controller); L2 agents run
+# wherever ports are bound and make no role of their own. Any other type is reported.
+NETWORK_AGENT_TYPES = frozenset({
+    "DHCP agent", "L3 agent", "Metadata agent", "OVN Controller Gateway agent",
+    "BGP dynamic routing agent", "Metering agent", "VPN agent", "Loadbalancerv2 agent"})
+ROLELESS_AGENT_TYPES = frozenset({
+    "Open vSwitch agent", "Linux bridge agent", "OVN Controller agent",
+    "OVN Metadata agent", "NIC Switch agent", "MacVTap agent"})
 
 
 @dataclass(slots=True)
@@ -78,6 +86,12 @@ async def fetch_region_hosts(access: ApiAccess, region: str) -> RegionHosts:
     zones, agents = await asyncio.gather(
         access.request("compute", "os-availability-zone/detail", region=region),
         _agents(access, region))
+    return region_hosts_of(region, zones, agents)
+
+
+def region_hosts_of(region: str, zones: Doc, agents: list[Doc]) -> RegionHosts:
+    """A region's hosts from its zone listing (``os-availability-zone/detail``) and its
+    Neutron agents."""
     out = RegionHosts(region)
     for zone in zones.get("availabilityZoneInfo", []):
         name = zone.get("zoneName")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from calipso.fetchers.base import Doc
 from calipso.fetchers.cli.cli_fetch_vconnectors_ovs import (
     CliFetchVconnectorsOvs,
+    known_bridges,
+    mark_unrecognised,
     shape_linux_bridges,
 )
 from calipso.fetchers.cli.parse.brctl import parse_brctl_show
@@ -27,4 +29,5 @@ class CliFetchVconnectorsLxb(CliFetchVconnectorsOvs):
         if agent is not None:
             for doc in docs:
                 doc["configurations"] = agent.get("configurations")
+        mark_unrecognised(docs, known_bridges(agent or {}), ("brq",))
         return docs

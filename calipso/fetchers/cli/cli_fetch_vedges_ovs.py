@@ -2,7 +2,8 @@
 
 The agent row comes from one Neutron ``/v2.0/agents`` listing per scan (every field of
 it, ``configurations`` included: ``tunneling_ip``, ``tunnel_types``, ``bridge_mappings``
-...). Per host, ``ovs-dpctl show`` gives the datapath ports (``ports``: name → ``id``
+...). Per host, ``ovs-dpctl show`` (``ovs-appctl dpctl/show`` for the userspace datapath
+the agent reports as ``datapath_type: netdev``) gives the datapath ports (``ports``: name → ``id``
 (port number), ``internal``, and the local VLAN ``tag`` that ``ovs-vsctl show`` prints)
 and ``ovs-vsctl show`` the tunnel ports of the tunnel bridge (``tunnel_ports``: name →
 ``interface``, ``type``, ``options``). For each bridge of ``bridge_mappings`` the physical
@@ -51,7 +52,7 @@ class CliFetchVedgesOvs(CliAccess):
         if agent.get("agent_type") == LXB_AGENT:
             return [shape_vedge_lxb(name, agent)]
         show = await self.read(name, "ovs-vsctl show", parse_ovs_vsctl_show)
-        datapath = await self.read(name, "ovs-dpctl show", parse_ovs_dpctl_show)
+        datapath = await self.read(name, datapath_command(agent), parse_ovs_dpctl_show)
         doc = shape_vedge_ovs(name, agent, show, datapath)
         pnics = {d["name"]: d for d in docs_on_host(self.ctx, "host_pnic", name)}
         uplinks = uplink_ports(agent, show)
@@ -61,6 +62,13 @@ class CliFetchVedgesOvs(CliAccess):
                 await self.ctx.patch(pnics[port.name]["id"],
                                    {"port_id": str(port.port_no)})
         return [doc]
+
+
+def datapath_command(agent: Doc) -> str:
+    """``ovs-dpctl`` sees kernel datapaths only: a userspace (``netdev``) one, as on DPDK
+    hosts, is listed by ovs-vswitchd itself."""
+    kind = (agent.get("configurations") or {}).get("datapath_type")
+    return "ovs-appctl dpctl/show" if kind == "netdev" else "ovs-dpctl show"
 
 
 def uplink_ports(agent: Doc, show: OvsShow) -> set[str]:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from calipso.errors import ApiRequestError, InvalidInput, NotFound
-from calipso.sim.api.state import SERVICE, STATE, ApiState, Token
+from calipso.sim.api.state import MOUNT, SERVICE, STATE, ApiState, Token
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,17 @@ def error_response(service: str, status: int, message: str,
     return reply(body, status, headers)
 
 
+def local_path(request: web.Request) -> str:
+    """The request's path below the service's mount (``/v2.1/servers`` of
+    ``/compute/v2.1/servers``)."""
+    return request.path.removeprefix(request.app.get(MOUNT, ""))
+
+
+def service_origin(request: web.Request) -> str:
+    """Scheme, host, port and mount: where the service's own paths start."""
+    return str(request.url.origin()) + request.app.get(MOUNT, "")
+
+
 # ---- the middleware ----------------------------------------------------------------------
 
 @web.middleware
@@ -118,7 +129,7 @@ async def sim_middleware(request: web.Request, handler: Handler) -> web.StreamRe
 async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     state = state_of(request)
     service = request.app[SERVICE]
-    is_admin_path = request.path.startswith("/sim/")
+    is_admin_path = local_path(request).startswith("/sim/")
     state.calls += 1
     if not is_admin_path:
         if state.faults.latency_ms > 0:

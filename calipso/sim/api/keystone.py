@@ -16,7 +16,15 @@ from typing import Any
 from aiohttp import web
 
 from calipso.errors import Forbidden, InvalidInput, NotFound, Unauthorized
-from calipso.sim.api.http import Handler, body_of, public, reply, state_of, token_of
+from calipso.sim.api.http import (
+    Handler,
+    body_of,
+    public,
+    reply,
+    service_origin,
+    state_of,
+    token_of,
+)
 from calipso.sim.api.state import ApiState, Token, iso
 from calipso.sim.model import Project, User
 
@@ -171,7 +179,7 @@ def _v3_project(base: str, project: Project) -> dict[str, Any]:
 
 
 def _base(request: web.Request) -> str:
-    return str(request.url.origin())
+    return service_origin(request)
 
 
 async def v3_projects(request: web.Request) -> web.Response:

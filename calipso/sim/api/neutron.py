@@ -15,7 +15,14 @@ from aiohttp import web
 
 from calipso.errors import InvalidInput, NotFound
 from calipso.sim.api import neutron_views as views
-from calipso.sim.api.http import body_of, public, reply, state_of, token_of
+from calipso.sim.api.http import (
+    body_of,
+    public,
+    reply,
+    service_origin,
+    state_of,
+    token_of,
+)
 from calipso.sim.api.neutron_lists import (
     RESOURCES,
     list_handler,
@@ -245,13 +252,13 @@ def delete_handler(collection: str) -> Callable[[web.Request], Any]:
 
 @public
 async def versions(request: web.Request) -> web.Response:
-    origin = str(request.url.origin())
+    origin = service_origin(request)
     return reply({"versions": [{"status": "CURRENT", "id": "v2.0",
                                 "links": [{"href": f"{origin}/v2.0/", "rel": "self"}]}]})
 
 
 async def resources(request: web.Request) -> web.Response:
-    origin = str(request.url.origin())
+    origin = service_origin(request)
     return reply({"resources": [
         {"name": res.singular, "collection": name,
          "links": [{"href": f"{origin}/v2.0/{name}", "rel": "self"}]}

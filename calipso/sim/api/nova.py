@@ -19,10 +19,12 @@ from calipso.sim.api.http import (
     Handler,
     body_of,
     int_param,
+    local_path,
     next_link,
     page,
     public,
     reply,
+    service_origin,
     state_of,
     token_of,
 )
@@ -48,7 +50,7 @@ class Ctx:
 
 
 def microversion(request: web.Request) -> Version:
-    if request.path.startswith("/v2/"):
+    if local_path(request).startswith("/v2/"):
         return MIN_VERSION
     raw = request.headers.get("OpenStack-API-Version", "")
     match = re.search(r"compute\s+(\S+)", raw)
@@ -69,8 +71,8 @@ def microversion(request: web.Request) -> Version:
 
 def ctx_of(request: web.Request) -> Ctx:
     token = token_of(request)
-    origin = str(request.url.origin())
-    version = request.path.split("/", 2)[1]
+    origin = service_origin(request)
+    version = local_path(request).split("/", 2)[1]
     project = request.match_info.get("project_id")
     base = f"{origin}/{version}" + (f"/{project}" if project else "")
     bookmark = origin + (f"/{project}" if project else "")
@@ -122,7 +124,7 @@ async def os_services(request: web.Request) -> web.Response:
 # ---- hypervisors -------------------------------------------------------------------------
 
 def _computes(cloud: Cloud, pattern: str | None) -> list[Host]:
-    return [h for h in cloud.compute_hosts() if not pattern or pattern in h.name]
+    return [h for h in cloud.compute_hosts() if not pattern or pattern in h.hypervisor_hostname]
 
 
 def _hypervisor_list(request: web.Request, detail: bool) -> web.Response:
@@ -198,7 +200,7 @@ async def hypervisor_servers(request: web.Request) -> web.Response:
 
 async def flavors(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
-    detail = request.path.endswith("/detail")
+    detail = local_path(request).endswith("/detail")
     items = []
     for flavor_id in _cloud(request).flavors:
         view = views.flavor_view(_cloud(request), flavor_id, ctx.base, ctx.bookmark)
@@ -361,7 +363,7 @@ async def server_delete(request: web.Request) -> web.Response:
 
 @public
 async def versions(request: web.Request) -> web.Response:
-    origin = str(request.url.origin())
+    origin = service_origin(request)
     return reply({"versions": [
         {"id": "v2.0", "status": "DEPRECATED", "version": "", "min_version": "",
          "updated": "2025-07-04T12:00:00Z", "links": [{"rel": "self", "href": f"{origin}/v2/"}]},

@@ -77,7 +77,7 @@ def hypervisor_id(host: Host, mv: Version) -> int | str:
 
 
 def hypervisor_summary(host: Host, mv: Version) -> dict[str, Any]:
-    return {"hypervisor_hostname": host.name, "id": hypervisor_id(host, mv),
+    return {"hypervisor_hostname": host.hypervisor_hostname, "id": hypervisor_id(host, mv),
             "state": "up", "status": "enabled"}
 
 
@@ -191,7 +191,7 @@ def server_view(cloud: Cloud, inst: Instance, *, base: str, bookmark: str, mv: V
     }
     if admin:
         out["OS-EXT-SRV-ATTR:host"] = inst.host
-        out["OS-EXT-SRV-ATTR:hypervisor_hostname"] = inst.host
+        out["OS-EXT-SRV-ATTR:hypervisor_hostname"] = cloud.host(inst.host).hypervisor_hostname
         out["OS-EXT-SRV-ATTR:instance_name"] = inst.libvirt_name
     if mv >= (2, 9):
         out["locked"] = False

@@ -2,7 +2,9 @@
 URLs in the cloud's catalog (`Cloud.set_endpoint_url`).
 
 `open_api(cloud, options)` is an async context manager yielding an `ApiChannel`:
-keystone `http://H:P1` (`/v3`, `/v2.0`), nova `http://H:P2/v2.1`, neutron `http://H:P3`.
+keystone `http://H:P1` (`/v3`, `/v2.0`), nova `http://H:P2/v2.1`, neutron `http://H:P3`;
+with the spec's `endpoints: paths` all three share one port under a path, as behind a web
+server: `http://H:P/identity`, `http://H:P/compute/v2.1`, `http://H:P/networking`.
 The keystone port also answers the simulator's own admin paths: `GET /sim/truth` (the
 truth JSON), `GET /sim/faults` and `PUT /sim/faults` (`{"latency_ms", "error_rate"}`).
 """
@@ -21,6 +23,7 @@ from calipso.errors import InvalidInput
 from calipso.sim.api import keystone, neutron, nova
 from calipso.sim.api.http import body_of, reply, sim_middleware, state_of
 from calipso.sim.api.state import (
+    MOUNT,
     SERVICE,
     STATE,
     ApiOptions,
@@ -34,6 +37,7 @@ from calipso.sim.truth import build_truth
 
 log = logging.getLogger(__name__)
 SERVICES = ("keystone", "nova", "neutron")
+MOUNTS = {"keystone": "/identity", "nova": "/compute", "neutron": "/networking"}
 INTERFACES = ("public", "internal", "admin")
 
 
@@ -85,10 +89,11 @@ async def sim_faults_put(request: web.Request) -> web.Response:
 
 # ---- apps and sites ----------------------------------------------------------------------
 
-def build_app(state: ApiState, service: str) -> web.Application:
+def build_app(state: ApiState, service: str, mount: str = "") -> web.Application:
     app = web.Application(middlewares=[sim_middleware], client_max_size=4 * 1024 * 1024)
     app[STATE] = state
     app[SERVICE] = service
+    app[MOUNT] = mount
     if service == "keystone":
         keystone.add_routes(app, state.keystone_versions)
         app.router.add_get("/sim/truth", sim_truth)
@@ -143,11 +148,20 @@ async def open_api(cloud: Cloud, options: ApiOptions | None = None, *,
               "neutron": options.neutron_port}
     async with AsyncExitStack() as stack:
         ports = {}
-        for service in SERVICES:
-            app = build_app(state, service)
-            ports[service] = await stack.enter_async_context(
-                _serve(app, options.host, wanted[service]))
-        base = {s: f"http://{options.host}:{p}" for s, p in ports.items()}
+        if cloud.spec.endpoints == "paths":
+            front = web.Application()
+            for service in SERVICES:
+                front.add_subapp(MOUNTS[service], build_app(state, service, MOUNTS[service]))
+            port = await stack.enter_async_context(
+                _serve(front, options.host, options.keystone_port))
+            ports = dict.fromkeys(SERVICES, port)
+            base = {s: f"http://{options.host}:{port}{MOUNTS[s]}" for s in SERVICES}
+        else:
+            for service in SERVICES:
+                app = build_app(state, service)
+                ports[service] = await stack.enter_async_context(
+                    _serve(app, options.host, wanted[service]))
+            base = {s: f"http://{options.host}:{p}" for s, p in ports.items()}
         urls = {"keystone": base["keystone"], "nova": base["nova"] + "/v2.1",
                 "neutron": base["neutron"]}
         state.urls.update(urls)

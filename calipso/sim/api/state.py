@@ -130,3 +130,5 @@ class ApiState:
 
 STATE = web.AppKey("sim_api_state", ApiState)
 SERVICE = web.AppKey("sim_api_service", str)  # keystone | nova | neutron
+# the path a service is mounted under when all share one port ("/compute"); "" on its own
+MOUNT = web.AppKey("sim_api_mount", str)

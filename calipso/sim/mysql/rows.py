@@ -90,7 +90,8 @@ class RowBuilder:
             db_time("2026-01-05T10:00:00Z"), updated_at, None, host.hypervisor_id,
             None, host.name, host.cpus, host.memory_mb, local_gb, vcpus_used, ram_used,
             disk_used, "QEMU", 8002000, cpu_info, local_gb - disk_used,
-            host.memory_mb - ram_used, local_gb - disk_used, 0, len(insts), host.name, 0,
+            host.memory_mb - ram_used, local_gb - disk_used, 0, len(insts),
+            host.hypervisor_hostname, 0,
             host.ip, '[["x86_64", "kvm", "hvm"]]', None, "{}", 16.0, 1.5, 1.0,
             host.hypervisor_uuid, 1,
         )

@@ -45,7 +45,7 @@ class HostTools:
         driver = cloud.spec.driver
         self.installed = set(_COMMON)
         if l2 and driver == "ovs":
-            self.installed |= {"ovs-vsctl", "ovs-dpctl"}
+            self.installed |= {"ovs-vsctl", "ovs-dpctl", "ovs-appctl"}
         if l2 and driver == "vpp":
             self.installed.add("vppctl")
         if self.host.is_compute:
@@ -67,7 +67,7 @@ class HostTools:
         if path == "/etc/os-release":
             return render_host.render_os_release(host.os)
         if path == "/etc/hostname":
-            return host.name + "\n"
+            return host.hypervisor_hostname + "\n"
         if path.startswith("/proc/net/bonding/"):
             name = path.rsplit("/", 1)[1]
             bond = next((b for b in host.bonds if b.name == name), None)
@@ -254,11 +254,16 @@ class HostTools:
         return result
 
     def ovs_vsctl(self, args: list[str]) -> Result:
+        columns = next((a.split("=", 1)[1].split(",") for a in args
+                        if a.startswith("--columns=")), ["name", "external_ids"])
         args = [a for a in args if not a.startswith("--")]
         wiring = self.wiring
         if not args or args[0] == "show":
-            return Result(render_ovs.render_vsctl_show(wiring, legacy=self.ovs_legacy))
+            return Result(render_ovs.render_vsctl_show(
+                wiring, legacy=self.ovs_legacy, datapath_type=self.cloud.spec.ovs_datapath))
         command, rest = args[0], args[1:]
+        if command == "list" and rest[:1] == ["Interface"]:
+            return Result(render_ovs.render_list_interfaces(wiring, columns))
         if command == "list-br":
             return Result(render_ovs.render_list_br(wiring))
         if command in ("list-ports", "list-ifaces"):
@@ -272,7 +277,16 @@ class HostTools:
     def ovs_dpctl(self, args: list[str]) -> Result:
         if args and args[0] != "show":
             return _error(f"ovs-dpctl: unknown command '{args[0]}'; use --help for help", 1)
+        if self.cloud.spec.ovs_datapath == "netdev":
+            return Result("")  # ovs-dpctl sees kernel datapaths only
         return Result(render_ovs.render_dpctl_show(self.wiring, legacy=self.ovs_legacy))
+
+    def ovs_appctl(self, args: list[str]) -> Result:
+        if args != ["dpctl/show"]:
+            return _error(f"\"{' '.join(args)}\" is not a valid command\n"
+                          "ovs-appctl: ovs-vswitchd: server returned an error", 2)
+        return Result(render_ovs.render_dpctl_show(
+            self.wiring, datapath_type=self.cloud.spec.ovs_datapath))
 
     def virsh(self, args: list[str]) -> Result:
         args = [a for a in args if a not in ("-q", "--quiet", "-c", "qemu:///system")]
@@ -344,12 +358,13 @@ _TOOLS: dict[str, _Handler] = {
     "ls": HostTools.ls,
     "ethtool": HostTools.ethtool,
     "uname": HostTools.uname,
-    "hostname": lambda tools, args: Result(tools.host.name + "\n"),
+    "hostname": lambda tools, args: Result(tools.host.hypervisor_hostname + "\n"),
     "arch": lambda tools, args: Result(render_host.ARCH + "\n"),
     "brctl": HostTools.brctl,
     "bridge": HostTools.bridge,
     "ovs-vsctl": HostTools.ovs_vsctl,
     "ovs-dpctl": HostTools.ovs_dpctl,
+    "ovs-appctl": HostTools.ovs_appctl,
     "virsh": HostTools.virsh,
     "vppctl": HostTools.vppctl,
 }

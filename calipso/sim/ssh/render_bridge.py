@@ -1,7 +1,8 @@
 """Linux bridge tools from a host's wiring: `brctl show` and `bridge fdb show`.
 
 Pure functions. `brctl show` uses bridge-utils' tab layout (header, one row per bridge with
-its first interface, further interfaces on tab-indented lines, names sorted as in sysfs).
+its first interface, further interfaces on tab-indented lines, names sorted as in sysfs);
+on a host without a Linux bridge it prints nothing at all, as bridge-utils 1.7 does.
 `bridge fdb show` lists each bridge port's own MAC and, on VXLAN devices, the l2population
 entries: an all-zero flood entry per remote VTEP and one entry per remote port MAC.
 """
@@ -16,8 +17,11 @@ _HEADER = "bridge name\tbridge id\t\tSTP enabled\tinterfaces"
 
 
 def render_brctl_show(wiring: HostWiring, only: str | None = None) -> str:
+    names = sorted(b.name for b in wiring.bridges.values() if b.kind == "linux")
+    if not names:
+        return ""
     lines = [_HEADER]
-    for name in sorted(b.name for b in wiring.bridges.values() if b.kind == "linux"):
+    for name in names:
         if only is not None and name != only:
             continue
         bridge = wiring.bridges[name]

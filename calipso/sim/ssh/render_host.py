@@ -194,7 +194,7 @@ def render_os_release(release: OsRelease) -> str:
 
 def render_uname(host: Host, flags: list[str]) -> str | None:
     """`uname [-n|-r|-m|-s|-a]`; None for an option uname does not know."""
-    words = {"-s": "Linux", "-n": host.name, "-r": KERNEL, "-m": ARCH, "-p": ARCH,
+    words = {"-s": "Linux", "-n": host.hypervisor_hostname, "-r": KERNEL, "-m": ARCH, "-p": ARCH,
              "-i": ARCH, "-o": "GNU/Linux",
              "-v": "#48-Ubuntu SMP PREEMPT_DYNAMIC Fri Sep 27 14:04:52 UTC 2024"}
     if not flags:

@@ -47,7 +47,8 @@ def _interface(port: OvsPort, legacy: bool) -> list[str]:
     return lines
 
 
-def render_vsctl_show(wiring: HostWiring, *, legacy: bool = False) -> str:
+def render_vsctl_show(wiring: HostWiring, *, legacy: bool = False,
+                      datapath_type: str = "system") -> str:
     lines = [system_uuid(wiring.host)]
     if not legacy:
         lines += ['    Manager "ptcp:6640:127.0.0.1"', "        is_connected: true"]
@@ -57,7 +58,7 @@ def render_vsctl_show(wiring: HostWiring, *, legacy: bool = False) -> str:
             lines += ['        Controller "tcp:127.0.0.1:6633"', "            is_connected: true"]
         lines.append("        fail_mode: secure")
         if not legacy:
-            lines.append("        datapath_type: system")
+            lines.append(f"        datapath_type: {datapath_type}")
         for port in wiring.ovs_ports:
             if port.bridge != name:
                 continue
@@ -68,6 +69,22 @@ def render_vsctl_show(wiring: HostWiring, *, legacy: bool = False) -> str:
     version = LEGACY_OVS_VERSION if legacy else OVS_VERSION
     lines.append(f'    ovs_version: "{version}"')
     return "\n".join(lines) + "\n"
+
+
+def _atom_map(items: tuple[tuple[str, str], ...]) -> str:
+    return "{" + ", ".join(f"{k}={ovs_quote(v)}" for k, v in items) + "}"
+
+
+def render_list_interfaces(wiring: HostWiring, columns: list[str]) -> str:
+    """`ovs-vsctl --columns=name,external_ids list Interface`: one record per interface,
+    column names padded to 20, records apart by a blank line."""
+    records = []
+    for port in wiring.ovs_ports:
+        values = {"name": ovs_quote(port.name), "external_ids": _atom_map(port.external_ids),
+                  "type": ovs_quote(port.type or ""), "ofport": str(port.ofport),
+                  "mac_in_use": ovs_quote(port.mac or "")}
+        records.append("".join(f"{c:<20}: {values.get(c, '[]')}\n" for c in columns))
+    return "\n".join(records)
 
 
 def render_list_br(wiring: HostWiring) -> str:
@@ -81,7 +98,12 @@ def render_list_ports(wiring: HostWiring, bridge: str) -> str:
     return "".join(name + "\n" for name in names)
 
 
-def render_dpctl_show(wiring: HostWiring, *, legacy: bool = False) -> str:
+def render_dpctl_show(wiring: HostWiring, *, legacy: bool = False,
+                      datapath_type: str = "system") -> str:
+    """The kernel datapath as `ovs-dpctl show` prints it, or the userspace one as
+    `ovs-appctl dpctl/show` does (`netdev@ovs-netdev`, internal ports as `(tap)`)."""
+    if datapath_type == "netdev":
+        return _netdev_dpctl_show(wiring)
     ports: dict[int, str] = {0: "ovs-system (internal)"}
     for port in wiring.ovs_ports:
         if port.dp_port is None or port.dp_port in ports:
@@ -103,3 +125,17 @@ def render_dpctl_show(wiring: HostWiring, *, legacy: bool = False) -> str:
                 "  caches:", "    masks-cache: size:256"]
         body = [f"  port {no}: {text}" for no, text in sorted(ports.items())]
     return "\n".join(head + body) + "\n"
+
+
+def _netdev_dpctl_show(wiring: HostWiring) -> str:
+    ports: dict[int, str] = {0: "ovs-netdev (tap)"}
+    for port in wiring.ovs_ports:
+        if port.dp_port is None or port.dp_port in ports:
+            continue
+        if port.type == "vxlan":
+            ports[port.dp_port] = "vxlan_sys_4789 (vxlan: packet_type=ptap)"
+        else:
+            ports[port.dp_port] = port.name + (" (tap)" if port.type == "internal" else "")
+    head = ["netdev@ovs-netdev:", "  lookups: hit:0 missed:0 lost:0", "  flows: 0"]
+    return "\n".join(head + [f"  port {no}: {text}" for no, text in sorted(ports.items())]
+                     ) + "\n"

@@ -15,12 +15,17 @@ from calipso.fetchers.cli.cli_fetch_host_pnics import shape_host_pnics
 from calipso.fetchers.cli.cli_fetch_host_vservices import shape_vservices
 from calipso.fetchers.cli.cli_fetch_instance_vnics import shape_instance_vnics
 from calipso.fetchers.cli.cli_fetch_oteps_lxb import shape_otep_lxb
-from calipso.fetchers.cli.cli_fetch_vconnectors_ovs import shape_linux_bridges
+from calipso.fetchers.cli.cli_fetch_vconnectors_ovs import (
+    known_bridges,
+    mark_unrecognised,
+    shape_linux_bridges,
+    shape_ovs_bridge,
+)
 from calipso.fetchers.cli.cli_fetch_vconnectors_vpp import shape_bridge_domains
 from calipso.fetchers.cli.cli_fetch_vedges_ovs import shape_vedge_ovs
 from calipso.fetchers.cli.cli_fetch_vedges_vpp import shape_vedge_vpp
 from calipso.fetchers.cli.cli_fetch_vservice_vnics import shape_vservice_vnics
-from calipso.fetchers.cli.parse.brctl import parse_brctl_show
+from calipso.fetchers.cli.parse.brctl import LinuxBridge, parse_brctl_show
 from calipso.fetchers.cli.parse.bridge_fdb import parse_bridge_fdb_show
 from calipso.fetchers.cli.parse.ethtool import parse_ethtool
 from calipso.fetchers.cli.parse.ip_address import parse_ip_address_show, parse_ip_link_show
@@ -40,6 +45,7 @@ from calipso.fetchers.cli.parse.vpp import (
 )
 from calipso.fetchers.cli.scope import PortIndex
 from calipso.fetchers.cli.tunnel_endpoint import interface_with_ip, shape_otep
+from calipso.fetchers.unrecognised import unrecognised_summary
 
 Text = Callable[..., str]
 RESULTS = "inventory/fetcher_results/"
@@ -231,3 +237,15 @@ def test_lxb_otep_from_the_captured_vxlan_device(fixture_text: Text) -> None:
         "compute1-otep", 8472, ["vxlan-267"], "compute1-eth0")
     assert got["interfaces"]["vxlan-267"]["bridge dst"] == ["172.16.0.21"]
     assert got["interfaces"]["vxlan-267"]["vni"] == 267
+
+
+def test_bridges_neutron_did_not_make_are_kept_and_listed() -> None:
+    agent = {"configurations": {"integration_bridge": "br-int",
+                                "bridge_mappings": {"provider": "br-ex"}}}
+    docs = [shape_ovs_bridge("cmp", name, [name], "0000aa", [])
+            for name in ("br-int", "br-tun", "br-ex", "br-lab")]
+    docs += shape_linux_bridges("cmp", [LinuxBridge("virbr0", "8000.1", "yes", ()),
+                                        LinuxBridge("qbr12345678-9a", "8000.2", "no", ())],
+                                [], [])
+    mark_unrecognised(docs, known_bridges(agent), ("qbr",))
+    assert unrecognised_summary(docs) == ["cmp: bridge 'br-lab'", "cmp: bridge 'virbr0'"]

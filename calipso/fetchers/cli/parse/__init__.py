@@ -4,10 +4,13 @@ One module per command family. Every parser takes the command's stdout as one st
 returns frozen, slotted dataclasses (documented in each module's docstring) or lists of
 them. Parsers do no I/O, no logging and read no settings; output they do not understand
 raises ``calipso.errors.ParseError(parser, line, reason)`` with ``parser`` the function's
-name. Outputs that legitimately list nothing (``ip netns list``, ``bridge fdb show``,
-``ovs-vsctl list-ifaces``, the physical NIC listing) give ``[]``; outputs that always
-print something (``ip address show``, ``ovs-vsctl show``, ``virsh list`` ...) raise on
-empty text.
+name. Outputs that legitimately list nothing give ``[]``, empty or header-only, whatever
+the tool's version prints for "nothing": ``ip netns list``, ``bridge fdb show``,
+``ovs-vsctl list-ifaces`` / ``list-br`` / ``list TABLE``, the physical NIC listing,
+``brctl show`` (bridge-utils 1.7 prints nothing at all, older versions the header),
+``ovs-dpctl show`` (nothing before a datapath exists), a header-only ``virsh list`` or
+``ovs-vsctl show``. Outputs that always print something (``ip address show``,
+``/etc/os-release``, ``ethtool``, ``ovs-vsctl show`` ...) raise on empty text.
 
 Index (module: functions -> records):
 
@@ -22,6 +25,8 @@ Index (module: functions -> records):
 - ``ovs``: ``parse_ovs_vsctl_show`` -> ``OvsShow`` (``OvsBridge``, ``OvsPort``,
   ``OvsInterface``); ``parse_ovs_dpctl_show`` -> ``list[DatapathPort]``;
   ``parse_ovs_vsctl_list_ifaces`` -> ``list[str]``; ``parse_ovsdb_map`` -> ``dict``
+- ``ovs_list``: ``parse_ovs_vsctl_list`` -> ``list[dict[str, str]]`` (OVSDB records);
+  ``interface_ids`` -> ``dict[str, str]`` (interface → ``external_ids:iface-id``)
 - ``netns``: ``parse_ip_netns_list`` -> ``list[Netns]``
 - ``virsh``: ``parse_virsh_list`` -> ``list[VirshDomain]``; ``parse_virsh_dumpxml`` ->
   ``Domain``; ``parse_virsh_interface_xml`` -> ``DomainInterface``

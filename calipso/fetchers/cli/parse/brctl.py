@@ -8,7 +8,8 @@ name.
 ``parse_brctl_show(text) -> list[LinuxBridge]``; ``LinuxBridge`` is a frozen slotted
 dataclass ``name``, ``bridge_id`` (``8000.005056acc9a2``), ``stp_enabled`` (``"yes"`` /
 ``"no"``, as printed) and ``interfaces`` (tuple of names, in printed order). A header
-alone (no bridges) gives ``[]``.
+alone (no bridges) gives ``[]``, and so does empty output: bridge-utils 1.7 prints
+nothing at all, not even the header, on a host without a Linux bridge.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from calipso.errors import ParseError
-from calipso.fetchers.cli.parse.text import require_text
+from calipso.fetchers.cli.parse.text import content_lines
 
 _PARSER = "parse_brctl_show"
 
@@ -30,7 +31,9 @@ class LinuxBridge:
 
 
 def parse_brctl_show(text: str) -> list[LinuxBridge]:
-    lines = require_text(text, _PARSER)
+    lines = content_lines(text)
+    if not lines:
+        return []
     if lines[0].split()[:2] != ["bridge", "name"]:
         raise ParseError(_PARSER, lines[0], "expected the 'bridge name ...' header")
     rows: list[tuple[str, str, str, list[str]]] = []

@@ -24,7 +24,7 @@ Records (frozen, slotted dataclasses):
 ``DatapathPort`` (``parse_ovs_dpctl_show``, one per ``port N: NAME [(TYPE[: OPTS])]``)
     ``datapath`` (``system@ovs-system``), ``port_no`` (int), ``name``, ``type`` (None for a
     plain netdev), ``options`` (dict from ``(vxlan: packet_type=ptap)``); property
-    ``internal``.
+    ``internal``. Empty output (no datapath created yet) gives ``[]``.
 
 ``parse_ovs_vsctl_list_ifaces(text) -> list[str]``: one interface name per line; empty
 output (a bridge without interfaces) gives ``[]``.
@@ -97,7 +97,8 @@ class DatapathPort:
 
     @property
     def internal(self) -> bool:
-        return self.type == "internal"
+        # the userspace datapath implements internal ports as tap devices: "(tap)"
+        return self.type in ("internal", "tap")
 
 
 def unquote(value: str) -> str:
@@ -248,7 +249,7 @@ def _name(node: _Node) -> str:
 def parse_ovs_dpctl_show(text: str) -> list[DatapathPort]:
     ports: list[DatapathPort] = []
     datapath: str | None = None
-    for line in require_text(text, _DPCTL):
+    for line in content_lines(text):
         stripped = line.strip()
         if not line[0].isspace():
             header = _DATAPATH.match(stripped)

@@ -25,6 +25,7 @@ from calipso.fetchers.cli.parse.ovs import (
     parse_ovs_vsctl_show,
     parse_ovsdb_map,
 )
+from calipso.fetchers.cli.parse.ovs_list import parse_ovs_vsctl_list
 from calipso.fetchers.cli.parse.sys_class_net import parse_sys_class_net
 from calipso.fetchers.cli.parse.virsh import (
     parse_virsh_dumpxml,
@@ -74,7 +75,6 @@ CASES: list[tuple[Callable[[str], Any], str, str]] = [
      "Ethernet Channel Bonding Driver"),
     (parse_proc_net_bonding, BOND_BANNER + "this is not a key value line\n", "Key: value"),
     (parse_proc_net_bonding, BOND_BANNER + "Slave Interface:\n", "slave without a name"),
-    (parse_brctl_show, "", "empty output"),
     (parse_brctl_show, "brctl: command not found\n", "header"),
     (parse_brctl_show, BRCTL_HEADER + "\t\ttap1\n", "one interface name"),
     (parse_brctl_show, BRCTL_HEADER + "br0 8000.1\n", "NAME ID STP"),
@@ -96,11 +96,12 @@ CASES: list[tuple[Callable[[str], Any], str, str]] = [
      "                options: {peer}\n", "malformed map entry"),
     (parse_ovs_vsctl_show, OVS_UUID + "    Bridge\n", "without a name"),
     (parse_ovsdb_map, "peer=patch-int", "map"),
-    (parse_ovs_dpctl_show, "", "empty output"),
     (parse_ovs_dpctl_show, "  port 0: ovs-system (internal)\n", "before a datapath header"),
     (parse_ovs_dpctl_show, "system@ovs-system:\n  port x: eth0\n", "port N: NAME"),
     (parse_ovs_dpctl_show, "ovs-dpctl: no datapaths exist\n", "datapath header"),
     (parse_ovs_vsctl_list_ifaces, "ovs-vsctl: no bridge named br-x\n", "not an interface name"),
+    (parse_ovs_vsctl_list, "ovs-vsctl: unknown table \"Interfac\"\n", "column : value"),
+    (parse_ovs_vsctl_list, "name : a\nname : b\n", "column given twice"),
     (parse_ip_netns_list, "qdhcp-1 (id: x)\n", "NAME (id: N)"),
     (parse_ip_netns_list, "qdhcp-1 extra words\n", "NAME (id: N)"),
     (parse_ip_netns_list, "(...)\n", "NAME (id: N)"),
