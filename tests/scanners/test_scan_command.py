@@ -74,4 +74,4 @@ async def test_bad_env_file_is_one_line(cli_env: dict[str, str], tmp_path: Path)
     assert err.strip().count("\n") == 0
     assert err.startswith(f"calipso: --env-file {env_file}:")
     code, _, err = await run_cli(cli_env, "scan", "no-such-env")
-    assert code == 1 and "no-such-env is not configured" in err
+    assert code == 2 and "no environment 'no-such-env' (configured: none yet)" in err
