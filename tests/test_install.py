@@ -44,7 +44,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALIPSO_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("CALIPSO_") and k != "PYTHONPATH"}  # only the install
     # secantusd-py (the embedded database) is a script of this test run's environment
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env | {"CALIPSO_DATA_DIR": str(tmp_path / "data")} | extra
