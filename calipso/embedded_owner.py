@@ -75,12 +75,12 @@ def _publish(data_dir: Path, owner: Owner) -> None:
     tmp.replace(data_dir / ADDRESS_FILE)
 
 
-def _refusal(data_dir: Path, owner: Owner, command: str) -> ConfigError:
+def _refusal(data_dir: Path, owner: Owner) -> ConfigError:
     if owner.command == SERVE:
         todo = "stop it first, or set another CALIPSO_DATA_DIR"
     else:
-        todo = (f"wait for it to end, or keep `calipso serve` running and run `calipso "
-                f"{command}` beside it")
+        todo = ("wait for it to end, or start `calipso serve` first: commands run beside it "
+                "use its database")
     return ConfigError(f"CALIPSO_DATA_DIR {data_dir} is in use by `calipso {owner.command}` "
                        f"(pid {owner.pid}): {todo}")
 
@@ -96,7 +96,7 @@ async def open_embedded(data_dir: Path, command: str
         owner = read_owner(data_dir)
         if owner is not None:
             if command == SERVE or owner.command != SERVE:
-                raise _refusal(data_dir, owner, command)
+                raise _refusal(data_dir, owner)
             log.info("using the embedded database of the running calipso serve",
                      extra={"pid": owner.pid, "port": owner.port})
             yield owner.uri, None
