@@ -166,6 +166,32 @@ async def test_scan_beside_serve_uses_its_database(tmp_path: Path, sim_env_file:
         serve.wait()
 
 
+async def test_serve_beside_a_running_scan_says_what_to_do(tmp_path: Path) -> None:
+    spec = spec_from_flags(hosts=3, instances=4, networks=1, driver="ovs", seed=8)
+    env = clean_env(tmp_path, CALIPSO_API_BIND=f"127.0.0.1:{free_port()}")
+    address = tmp_path / "data" / ADDRESS_FILE
+    async with SimCloud(spec, env_name="busy", ssh_latency_ms=400) as sim:
+        env_file = tmp_path / "env.json"
+        env_file.write_text(json.dumps(sim.env_config()))
+        scan = await asyncio.create_subprocess_exec(
+            CALIPSO, "scan", "--env-file", str(env_file), env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        try:
+            for _ in range(300):
+                if address.exists():
+                    break
+                await asyncio.sleep(0.1)
+            done = await asyncio.to_thread(calipso, env, "serve", timeout=30)
+        finally:
+            scan.terminate()
+            await scan.wait()
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"calipso: CALIPSO_DATA_DIR {tmp_path / 'data'} is in use by `calipso scan` "
+        f"(pid {scan.pid}): wait for it to end, or start `calipso serve` first: commands "
+        "run beside it use its database")
+
+
 def test_an_address_file_left_by_a_dead_calipso_is_replaced(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
