@@ -1,4 +1,5 @@
-"""``calipso scan``: one scan in the foreground, with a live progress line and a summary."""
+"""``calipso scan``: one scan in the foreground, with a progress bar and a summary (objects
+apart from the tree's folders, errors grouped per host)."""
 
 from __future__ import annotations
 
@@ -100,6 +101,7 @@ class ScanProgress:
 
 
 FOLDER_SUFFIX = "_folder"
+MAX_ERROR_LINES = 20
 
 
 def _count_table(title: str, counts: dict[str, int]) -> Table:
@@ -154,9 +156,6 @@ def print_summary(console: Console, result: ScanResult, env: str) -> None:
         if len(lines) > MAX_ERROR_LINES:
             console.print(f"  ... and {len(lines) - MAX_ERROR_LINES} more (GET /messages)",
                           markup=False)
-
-
-MAX_ERROR_LINES = 20
 
 
 async def known_environment(db: AsyncDatabase, name: str) -> None:
