@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -99,7 +99,7 @@ def test_importing_asyncssh_through_calipso_prints_no_warning() -> None:
 # --- the embedded database of a data folder -------------------------------------------
 
 @pytest.fixture
-async def sim_env_file(tmp_path: Path) -> Iterator[Path]:
+async def sim_env_file(tmp_path: Path) -> AsyncIterator[Path]:
     spec = spec_from_flags(hosts=3, instances=4, networks=1, driver="ovs", seed=5)
     async with SimCloud(spec, env_name="first-hour") as sim:
         path = tmp_path / "env.json"
