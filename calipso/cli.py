@@ -14,6 +14,7 @@ from calipso import __version__
 from calipso.errors import CalipsoError, ConfigError, MetadataError
 from calipso.log import configure_logging
 from calipso.settings import Settings, load_settings
+from calipso.terminal import report_error
 
 
 async def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -27,7 +28,7 @@ async def _cmd_db_init(settings: Settings, args: argparse.Namespace) -> int:
     from calipso.db import open_database
     from calipso.seed import load_seed
 
-    async with open_database(settings) as database:
+    async with open_database(settings, command="db init", seed=False) as database:
         report = await load_seed(database.db, config_dir=settings.config_dir, force=args.force)
     print(report)
     return 0
@@ -37,8 +38,6 @@ async def _cmd_scan(settings: Settings, args: argparse.Namespace) -> int:
     from calipso.scan_cli import scan_command
     from calipso.scanners.lifecycle import ScanOptions
 
-    if (args.env_name is None) == (args.env_file is None):
-        raise ConfigError("scan: give an environment name or --env-file, not both")
     only = next((k for k in ("inventory", "links", "cliques") if getattr(args, f"{k}_only")),
                 None)
     options = ScanOptions(clear=args.clear, only=only, object_id=args.object_id)
@@ -69,7 +68,18 @@ async def _cmd_sim(settings: Settings, args: argparse.Namespace) -> int:
     return await run_sim(args)
 
 
+def _check_scan(args: argparse.Namespace) -> str | None:
+    if args.env_name is None and args.env_file is None:
+        return ("which environment? give the name of a configured one (calipso scan NAME), "
+                "or --env-file FILE to register one and scan it")
+    if args.env_name is not None and args.env_file is not None:
+        return "give an environment name or --env-file, not both"
+    return None
+
+
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+# Checks of the arguments argparse cannot express: a problem is a usage error (exit 2).
+ArgumentCheck = Callable[[argparse.Namespace], str | None]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     only.add_argument("--inventory-only", action="store_true")
     only.add_argument("--links-only", action="store_true")
     only.add_argument("--cliques-only", action="store_true")
-    scan.set_defaults(run=_cmd_scan)
+    scan.set_defaults(run=_cmd_scan, check=_check_scan, parser=scan)
 
     check = sub.add_parser("check-config",
                            help="validate the metadata files (scanners, link finders, seed)")
@@ -123,26 +133,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check: ArgumentCheck | None = getattr(args, "check", None)
+    if check is not None:
+        problem = check(args)
+        if problem is not None:
+            args.parser.error(problem)  # usage and the problem on stderr, exit 2
     try:
         settings = load_settings()
     except ConfigError as err:
-        print(f"calipso: {err}", file=sys.stderr)
-        return 2
+        return report_error(err)
     configure_logging(settings.log_level, settings.log_format)
     run: Command = args.run
     try:
         return uvloop.run(run(settings, args))
-    except ConfigError as err:
-        print(f"calipso: {err}", file=sys.stderr)
-        return 2
-    except MetadataError as err:
-        for problem in err.problems:
-            print(f"calipso: {problem}", file=sys.stderr)
-        return 2
     except CalipsoError as err:
-        print(f"calipso: {err}", file=sys.stderr)
-        return 1
+        return report_error(err)
     except KeyboardInterrupt:
         return 130
 

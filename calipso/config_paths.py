@@ -1,12 +1,11 @@
-"""Where the metadata files live: ``CALIPSO_CONFIG_DIR``, else the ``config/`` shipped
-beside the package (an installed wheel without it sets ``CALIPSO_CONFIG_DIR``, as the
-Dockerfile does)."""
+"""Where the metadata files live: ``CALIPSO_CONFIG_DIR``, else ``calipso/config/``, shipped
+inside the package as package data (so a plain ``pip install .`` finds it too)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-SHIPPED_CONFIG = Path(__file__).resolve().parent.parent / "config"
+SHIPPED_CONFIG = Path(__file__).resolve().parent / "config"
 
 
 def config_root(config_dir: Path | None) -> Path:

@@ -13,7 +13,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConfigurationError, OperationFailure, PyMongoError
 
 from calipso.embedded_db import EmbeddedServer, check_writable_dir
+from calipso.embedded_owner import SERVE, open_embedded
 from calipso.errors import ConfigError, DatabaseUnavailable
+from calipso.seed import database_is_empty, load_seed
 from calipso.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -102,39 +104,38 @@ def make_client(uri: str, timeout: float) -> AsyncMongoClient:
 
 
 @contextlib.asynccontextmanager
-async def open_database(settings: Settings) -> AsyncIterator[Database]:
-    """Connect (starting the embedded server if no URI is set), create indexes, clean up."""
-    embedded: EmbeddedServer | None = None
-    if settings.mongo_uri is None:
-        data_dir = check_writable_dir(settings.data_dir, "CALIPSO_DATA_DIR")
-        embedded = EmbeddedServer(data_dir)
-        await embedded.start()
-        uri = embedded.uri
-    else:
-        uri = settings.mongo_uri.get_secret_value()
-    try:
+async def open_database(settings: Settings, *, command: str = SERVE,
+                        seed: bool = True) -> AsyncIterator[Database]:
+    """Connect, create indexes, seed an empty database (unless ``seed`` is off), clean up.
+
+    With no URI set, the embedded server of ``CALIPSO_DATA_DIR`` is used: started here, or,
+    for a ``command`` other than ``serve``, the one a running ``calipso serve`` runs.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+        embedded: EmbeddedServer | None = None
+        if settings.mongo_uri is None:
+            data_dir = check_writable_dir(settings.data_dir, "CALIPSO_DATA_DIR")
+            uri, embedded = await stack.enter_async_context(open_embedded(data_dir, command))
+        else:
+            uri = settings.mongo_uri.get_secret_value()
         try:
             client = make_client(uri, settings.mongo_timeout)
         except ConfigurationError as err:
             raise ConfigError(f"invalid setting CALIPSO_MONGO_URI: {err}") from None
+        stack.push_async_callback(client.close)
         database = Database(client, client[settings.db_name], embedded)
         try:
             await database.db.command("ping")
             await ensure_indexes(database.db)
         except OperationFailure as err:
-            await client.close()
             raise DatabaseUnavailable(f"MongoDB refused Calipso: {err.details or err}") from None
         except PyMongoError as err:
-            await client.close()
-            where = "the embedded database" if embedded else "CALIPSO_MONGO_URI"
+            where = "CALIPSO_MONGO_URI" if settings.mongo_uri else "the embedded database"
             raise DatabaseUnavailable(
                 f"cannot reach {where} within {settings.mongo_timeout:g}s: "
                 f"{type(err).__name__}"
             ) from None
-        try:
-            yield database
-        finally:
-            await client.close()
-    finally:
-        if embedded is not None:
-            await embedded.stop()
+        if seed and await database_is_empty(database.db):
+            report = await load_seed(database.db, config_dir=settings.config_dir)
+            log.info("seeded an empty database", extra={"summary": str(report)})
+        yield database

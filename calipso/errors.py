@@ -15,6 +15,10 @@ class ConfigError(CalipsoError):
     """A deployment setting or start-up condition is wrong; the message is one line."""
 
 
+class UsageError(ConfigError):
+    """The command line asks for something that does not exist; the message says what does."""
+
+
 class MetadataError(CalipsoError):
     """One or more metadata files (config/*.json) are invalid; one problem per line."""
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
+import socket
 from collections.abc import Callable
 
 from calipso import __version__
 from calipso.api.app import make_app, open_site
 from calipso.api.routes import ROUTES
 from calipso.db import open_database
+from calipso.errors import ConfigError
 from calipso.scanners.metadata_files import load_metadata
 from calipso.scanners.worker import ScanWorker
-from calipso.seed import database_is_empty, load_seed
 from calipso.service_context import ServiceContext
 from calipso.settings import Settings
 from calipso.sources import SshPools
@@ -47,6 +49,35 @@ def _scan_worker(ctx: ServiceContext) -> Part:
 PART_FACTORIES: tuple[PartFactory, ...] = (_embedded_watchdog, _scan_worker)
 
 
+def check_api_port_free(host: str, port: int) -> None:
+    """Fail at once if the API's address is taken: the site binds only after the database
+    was opened and seeded and the admin password written, too late for a clean refusal.
+    (A port taken in between is still refused by ``open_site``.)"""
+    if port == 0:
+        return
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                       flags=socket.AI_PASSIVE)
+    except socket.gaierror as err:
+        raise ConfigError(f"CALIPSO_API_BIND {host}:{port}: {err.strerror}") from None
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds
+            try:
+                probe.bind(address)
+            except OSError as err:
+                reason = ("address already in use" if err.errno == errno.EADDRINUSE
+                          else err.strerror)
+                raise ConfigError(f"CALIPSO_API_BIND {host}:{port}: cannot listen: "
+                                  f"{reason}") from None
+
+
+def _on_signal(sig: signal.Signals, stop: asyncio.Event, grace: float) -> None:
+    log.info("stop requested: a running scan gets grace_s seconds to finish, else it goes "
+             "back to pending for the next worker", extra={"signal": sig.name, "grace_s": grace})
+    stop.set()
+
+
 async def serve(
     settings: Settings,
     *,
@@ -58,11 +89,10 @@ async def serve(
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     metadata = await load_metadata(settings.config_dir)
+    host, port = settings.api_host_port
+    check_api_port_free(host, port)
     async with contextlib.AsyncExitStack() as stack:
         database = await stack.enter_async_context(open_database(settings))
-        if await database_is_empty(database.db):
-            report = await load_seed(database.db, config_dir=settings.config_dir)
-            log.info("seeded an empty database", extra={"summary": str(report)})
         if demo:
             from calipso.demo import open_demo
 
@@ -74,10 +104,9 @@ async def serve(
             part = factory(ctx)
             if part is not None:
                 supervisor.add(part)
-        host, port = settings.api_host_port
         bound = await stack.enter_async_context(open_site(make_app(ctx, ROUTES), host, port))
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, _on_signal, sig, stop, settings.shutdown_grace)
             stack.callback(loop.remove_signal_handler, sig)
         log.info("calipso serving", extra={"version": __version__, "port": bound})
         if on_ready is not None:

@@ -27,8 +27,8 @@ async def constant(db: AsyncDatabase, name: str) -> dict[Any, str]:
     return {item["value"]: item["label"] for item in doc["data"]}
 
 
-def test_shipped_seed_dir_is_the_repository_config() -> None:
-    assert SHIPPED == Path(__file__).resolve().parent.parent / "config" / "seed"
+def test_shipped_seed_dir_is_package_data() -> None:
+    assert SHIPPED == Path(__file__).resolve().parent.parent / "calipso" / "config" / "seed"
     assert {p.stem for p in SHIPPED.glob("*.json")} == set(SEED_COLLECTIONS)
     assert (SHIPPED / "README.md").is_file()
 

@@ -17,6 +17,7 @@ import pytest
 from calipso.api.app import SITE_SHUTDOWN_TIMEOUT
 from calipso.embedded_db import STOP_TIMEOUT, EmbeddedServer, free_port
 from calipso.errors import ConfigError, DatabaseUnavailable
+from calipso.seed import database_is_empty
 from calipso.settings import Settings
 
 pytestmark = pytest.mark.timeout(120)
@@ -114,6 +115,20 @@ async def test_port_taken_is_a_clear_error(start_service) -> None:
                 pass
 
 
+async def test_a_taken_port_is_refused_before_anything_is_written(
+        start_service, db, settings_env: dict[str, str]) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        with pytest.raises(ConfigError, match="address already in use"):
+            async with start_service(CALIPSO_API_BIND=f"127.0.0.1:{port}"):
+                pass
+    assert await database_is_empty(db)  # not seeded
+    assert await db.users.find_one({}) is None
+    assert not (Path(settings_env["CALIPSO_DATA_DIR"]) / "admin-password").exists()
+
+
 async def test_unreachable_mongo_uri_is_a_clear_error(start_service) -> None:
     with pytest.raises(DatabaseUnavailable, match="CALIPSO_MONGO_URI"):
         async with start_service(
@@ -185,6 +200,9 @@ def test_sigterm_stops_serve_within_ten_seconds_leaving_nothing(tmp_path: Path) 
         assert proc.wait(timeout=10) == 0
         assert time.monotonic() - started < 10
         assert _wait_gone(db_pid, 2), "secantusd-py left running"
+        assert ("stop requested: a running scan gets grace_s seconds to finish, else it goes "
+                "back to pending for the next worker [signal=SIGTERM grace_s=3.0]"
+                ) in proc.stderr.read()
     finally:
         proc.kill()
         proc.wait()

@@ -58,7 +58,7 @@ async def run_claimed(requests: ScanRequests, scan: Doc, env: EnvironmentConfig,
     keeper = asyncio.create_task(_keep_lease(requests, scan, task, seen))
     try:
         result = await task
-    except asyncio.CancelledError:
+    except asyncio.CancelledError as cancelled:
         keeper.cancel()
         me = asyncio.current_task()
         if me is not None and not me.cancelling():
@@ -72,7 +72,7 @@ async def run_claimed(requests: ScanRequests, scan: Doc, env: EnvironmentConfig,
             await asyncio.shield(requests.abandon(scan))
         else:
             await asyncio.shield(requests.finish(scan, ScanStatus.FAILED,
-                                                 error="interrupted by the user"))
+                                                 error=str(cancelled) or "interrupted"))
         raise
     except Exception as err:
         log.exception("scan crashed", extra={"env": env.name, "scan_id": str(scan["_id"])})

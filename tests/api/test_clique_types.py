@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from api_client import ENV, Api
+from shared_fixtures import shared_fixture
 
 pytestmark = pytest.mark.timeout(120)
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared/fixtures/inventory/calipso_api"
 
 
 def sample_type() -> dict:
-    return json.loads((SAMPLES / "POST_clique_types.request.json").read_text())
+    return json.loads(
+        shared_fixture("inventory/calipso_api/POST_clique_types.request.json").read_text())
 
 
 async def test_create_list_read_replace_delete(api: Api) -> None:

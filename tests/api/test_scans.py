@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from api_client import ENV, Api
+from shared_fixtures import shared_fixture
 
 pytestmark = pytest.mark.timeout(120)
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared/fixtures/inventory/calipso_api"
 
 
 def sample(name: str) -> dict:
-    return json.loads((SAMPLES / name).read_text())
+    return json.loads(shared_fixture(f"inventory/calipso_api/{name}").read_text())
 
 
 def _without_ignored(body: dict) -> dict:

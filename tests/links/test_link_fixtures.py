@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from bson import ObjectId
@@ -17,31 +16,31 @@ from link_topology import (
     want_implicit,
 )
 from pymongo.asynchronous.database import AsyncDatabase
+from shared_fixtures import shared_fixture
 
 from calipso.links.find_implicit_links import FindImplicitLinks
 from calipso.links.find_links_for_vedges import FindLinksForVedges
 from calipso.links.find_links_for_vservice_vnics import FindLinksForVserviceVnics
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "inventory"
-XIAOCONG = FIXTURES / "docs" / "Mirantis-Liberty-Xiaocong"
+XIAOCONG = "docs/Mirantis-Liberty-Xiaocong"
 SHAPE = ("link_type", "source_id", "target_id", "host", "link_name", "state",
          "source_label", "target_label", "link_weight", "attributes")
 
 
-def _load(path: Path) -> Any:
-    return json.loads(path.read_text())
+def _load(rel: str) -> Any:
+    return json.loads(shared_fixture(f"inventory/{rel}").read_text())
 
 
-def _doc(path: Path) -> dict[str, Any]:
-    doc = _load(path)
+def _doc(rel: str) -> dict[str, Any]:
+    doc = _load(rel)
     doc.pop("_id", None)
     return doc
 
 
 async def test_implicit_links_of_the_explicit_chain(db: AsyncDatabase) -> None:
     env = env_config(new_env_name())
-    chain = _load(FIXTURES / "links" / "explicit_links_chain.json")
-    expected = _load(FIXTURES / "links" / "implicit_links_expected.json")
+    chain = _load("links/explicit_links_chain.json")
+    expected = _load("links/implicit_links_expected.json")
     ids = {name: ObjectId() for link in chain for name in (link["source"], link["target"])}
     await db.links.insert_many([
         {**link, "environment": env.name, "implicit": False,
@@ -77,7 +76,7 @@ async def test_implicit_links_respect_constraints(db: AsyncDatabase) -> None:
 
 
 def _xiaocong_vnics(host_prefixed: bool) -> list[dict[str, Any]]:
-    vnics = _load(FIXTURES / "fetcher_results" / "cli_fetch_vservice_vnics.json")
+    vnics = _load("fetcher_results/cli_fetch_vservice_vnics.json")
     out = []
     for vnic in vnics:
         vnic = {k: v for k, v in vnic.items() if not k.startswith("master_")}
@@ -89,9 +88,9 @@ def _xiaocong_vnics(host_prefixed: bool) -> list[dict[str, Any]]:
 
 async def test_xiaocong_dhcp_vnic_links_to_its_namespace(db: AsyncDatabase) -> None:
     env = env_config(new_env_name())
-    docs = [_doc(XIAOCONG / "host" / "node-6.cisco.com.json"),
-            _doc(XIAOCONG / "vservice" / "qdhcp-8673c48a-f137-4497-b25d-08b7b218fd17.json"),
-            _doc(XIAOCONG / "network" / "8673c48a-f137-4497-b25d-08b7b218fd17.json"),
+    docs = [_doc(f"{XIAOCONG}/host/node-6.cisco.com.json"),
+            _doc(f"{XIAOCONG}/vservice/qdhcp-8673c48a-f137-4497-b25d-08b7b218fd17.json"),
+            _doc(f"{XIAOCONG}/network/8673c48a-f137-4497-b25d-08b7b218fd17.json"),
             *_xiaocong_vnics(host_prefixed=False)]
     await insert(db, env.name, docs)
     await FindLinksForVserviceVnics(link_context(db, env)).run()
@@ -105,7 +104,7 @@ async def test_xiaocong_dhcp_vnic_links_to_its_namespace(db: AsyncDatabase) -> N
 
 async def test_xiaocong_vedge_ports_link_namespace_vnics(db: AsyncDatabase) -> None:
     env = env_config(new_env_name())
-    vedge = _doc(XIAOCONG / "vedge" / "1764430c-c09e-4717-86fa-c04350b1fcbb.json")
+    vedge = _doc(f"{XIAOCONG}/vedge/1764430c-c09e-4717-86fa-c04350b1fcbb.json")
     await insert(db, env.name, [vedge, *_xiaocong_vnics(host_prefixed=True)])
     await FindLinksForVedges(link_context(db, env)).run()
     links = await links_of(db, env.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.timeout(180)
 
 async def run_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "calipso.cli", *args, env=env,
+        Path(sys.executable).parent / "calipso", *args, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await proc.communicate()
     return proc.returncode or 0, out.decode(), err.decode()
@@ -92,6 +93,27 @@ async def test_partial_scan_exits_3_and_lists_the_errors(
     assert "ethtool" in out and "exit status 75" in out
 
 
+async def test_summary_lists_folders_apart_and_a_dead_host_once(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    spec = spec_from_flags(hosts=4, instances=6, networks=1, driver="ovs", seed=4)
+    async with SimCloud(spec, env_name="cli-dead", dead_hosts=1) as sim:
+        [dead] = sim.ssh.dead_hosts
+        env_file = tmp_path / "env.json"
+        env_file.write_text(json.dumps(sim.env_config()))
+        code, out, _ = await run_cli(cli_env, "scan", "--env-file", str(env_file))
+    assert code == 3
+    objects, _, rest = out.partition("\nfolders (tree groupings)\n")
+    folders, _, errors = rest.partition("\nlinks ")
+    assert "_folder" not in objects and any(
+        line.split() == ["instance", "6"] for line in objects.splitlines())
+    assert any(line.startswith("instances_folder ") for line in folders.splitlines())
+    about_dead = [line for line in errors.splitlines() if dead in line]
+    assert about_dead[0] == f"hosts that could not be read: {dead}"
+    [grouped] = about_dead[1:]
+    assert re.fullmatch(rf"  ssh {re.escape(dead)}: cannot connect: .* \((\d+) commands\)",
+                        grouped), grouped
+
+
 async def test_bad_env_file_is_one_line(cli_env: dict[str, str], tmp_path: Path) -> None:
     env_file = tmp_path / "env.json"
     env_file.write_text(json.dumps({"name": "x", "distribution": "Devstack"}))
@@ -100,4 +122,4 @@ async def test_bad_env_file_is_one_line(cli_env: dict[str, str], tmp_path: Path)
     assert err.strip().count("\n") == 0
     assert err.startswith(f"calipso: --env-file {env_file}:")
     code, _, err = await run_cli(cli_env, "scan", "no-such-env")
-    assert code == 1 and "no-such-env is not configured" in err
+    assert code == 2 and "no environment 'no-such-env' (configured: none yet)" in err

@@ -11,11 +11,11 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aio_pika
 import pytest
+from shared_fixtures import shared_fixture
 
 from calipso.env_config import AmqpSection
 from calipso.errors import ConfigError
@@ -23,7 +23,6 @@ from calipso.sim import Cloud, generate, spec_from_flags
 from calipso.sim.amqp import AmqpChannel, open_amqp_channel
 
 URI = "amqp://guest:guest@127.0.0.1:5672/"
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "notifications"
 NOVA_UPDATE = "compute.instance.update"
 BOOT = [NOVA_UPDATE, "scheduler.select_destinations.start",
         "scheduler.select_destinations.end", NOVA_UPDATE, "compute.instance.create.start",
@@ -256,7 +255,8 @@ async def test_only_novas_versioned_notifications() -> None:
         assert end.routing_key == "versioned_notifications.info"
         assert end.message["publisher_id"] == f"nova-compute:{inst.host}"
         payload = end.message["payload"]
-        sample = json.loads((FIXTURES / "versioned" / "instance.create.end.json").read_text())
+        sample = json.loads(
+            shared_fixture("notifications/versioned/instance.create.end.json").read_text())
         assert payload["nova_object.name"] == sample["payload"]["nova_object.name"]
         data = payload["nova_object.data"]
         assert set(sample["payload"]["nova_object.data"]) <= set(data)

@@ -8,21 +8,19 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from shared_fixtures import shared_fixture
 
 from calipso.sim.api import ApiOptions
 from calipso.sim.server import SimCloud
 from calipso.sim.spec import spec_from_flags
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "openstack_api"
-
 
 def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text())
+    return json.loads(shared_fixture(f"openstack_api/{name}").read_text())
 
 
 def v3_body(user: str = "admin", password: str = "admin-secret",

@@ -8,16 +8,14 @@ for every driver. The libvirt XML is compared by element structure.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import xmltodict
+from shared_fixtures import shared_fixture
 
 from calipso.sim import Cloud, generate, spec_from_flags
 from calipso.sim.ssh.commands import HostTools
 from calipso.sim.ssh.shell import Shell
-
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "cli"
 
 _HEADER = (r"^\d+: [^\s:@]+(@[^\s:]+)?: <[A-Z_,]*> mtu \d+ qdisc \S+( master \S+)? "
            r"state [A-Z]+( mode DEFAULT)?( group default)?( qlen \d+)?$")
@@ -108,7 +106,7 @@ FAMILIES = {
 
 
 def capture_lines(rel: str) -> list[str]:
-    text = (FIXTURES / rel).read_text(encoding="utf-8")
+    text = shared_fixture(f"cli/{rel}").read_text(encoding="utf-8")
     if text.startswith("(...)\n"):  # editorial marker of published excerpts
         text = text.split("\n", 2)[2]
     return text.splitlines()
@@ -158,9 +156,9 @@ def _children(element: dict) -> set[str]:
 
 
 def test_domain_xml_has_the_captured_structure(clouds: dict[str, Cloud]) -> None:
-    capture = xmltodict.parse((FIXTURES / "generic/virsh_dumpxml_38.txt").read_text(),
+    capture = xmltodict.parse(shared_fixture("cli/generic/virsh_dumpxml_38.txt").read_text(),
                               force_list=("interface",))["domain"]
-    excerpts = [xmltodict.parse((FIXTURES / rel).read_text())["interface"] for rel in (
+    excerpts = [xmltodict.parse(shared_fixture(f"cli/{rel}").read_text())["interface"] for rel in (
         "lxb/virsh_dumpxml_3.interface_excerpt.txt",
         "ovs/virsh_dumpxml_1.interface_excerpt.compute_ovsfw.txt")]
     captured_iface = set().union(*(_children(i) for i in [*capture["devices"]["interface"],
