@@ -9,7 +9,7 @@ from aiohttp import web
 from pydantic import Field, SecretStr, model_validator
 from pymongo.errors import DuplicateKeyError
 
-from calipso.api.auth import ADMIN, AUTH, hash_password
+from calipso.api.auth import ADMIN, AUTH, hash_password, request_token
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
 from calipso.api.query import BodyModel, PagedQuery, read_page
 from calipso.api.schemas import ERRORS, ItemList, Message, TokenAnswer, UserItem
@@ -57,7 +57,7 @@ async def create_token(call: Call) -> Reply:
 
 
 async def delete_token(call: Call) -> web.Response:
-    token = call.request.headers.get("X-Auth-Token")
+    token = request_token(call.request)
     if not token:
         raise Unauthorized("Authentication required")
     authn = call.request.app[AUTH]
@@ -137,7 +137,7 @@ async def change_user(call: Call) -> object:
     if result.matched_count == 0:
         raise NotFound(f"no user {name}", field="name")
     # the user's other sessions end; the caller's own token stays valid
-    keep = call.request.headers.get("X-Auth-Token") if is_self else None
+    keep = request_token(call.request) if is_self else None
     await call.request.app[AUTH].forget_user(name, keep_token=keep)
     return {"message": f"updated user {name}"}
 
@@ -160,7 +160,7 @@ OPERATIONS = (
     Operation("POST", "/auth/tokens", create_token, "Create a token", "auth",
               role=Role.PUBLIC, body=TokenRequest,
               answers={201: Answer("the new token", TokenAnswer), **ERRORS}),
-    Operation("DELETE", "/auth/tokens", delete_token, "Revoke the X-Auth-Token token", "auth",
+    Operation("DELETE", "/auth/tokens", delete_token, "Revoke the caller's token", "auth",
               role=Role.PUBLIC, header_params={"X-Auth-Token": {"type": "string"}},
               answers={200: Answer("revoked"), **ERRORS}),
     Operation("GET", "/users", list_users, "List users", "auth", role=Role.ADMIN,

@@ -22,6 +22,8 @@ REF = "#/components/schemas/{model}"
 SECURITY_SCHEMES = {
     "token": {"type": "apiKey", "in": "header", "name": "X-Auth-Token",
               "description": "a token from POST /auth/tokens"},
+    "bearer": {"type": "http", "scheme": "bearer",
+               "description": "the same token as `Authorization: Bearer <token>`"},
     "basic": {"type": "http", "scheme": "basic"},
 }
 
@@ -140,7 +142,7 @@ def build_document(operations: list[Operation], constants: dict[str, list[Any]]
         "paths": paths,
         "components": {"schemas": dict(sorted(builder.components.items())),
                        "securitySchemes": SECURITY_SCHEMES},
-        "security": [{"token": []}, {"basic": []}],
+        "security": [{"token": []}, {"bearer": []}, {"basic": []}],
     }
 
 

@@ -112,6 +112,7 @@ class Operation:
     content_type: str = "application/json"
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
 OPERATIONS = web.AppKey("operations", list)
 ROUTE_OPERATIONS = web.AppKey("route_operations", dict)
 
@@ -126,7 +127,32 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         raise InvalidInput("the request body is not valid JSON", field="body") from None
     if not isinstance(data, dict):
         raise InvalidInput("the request body must be a JSON object", field="body")
+    where = lone_surrogate_at(data)
+    if where is not None:
+        raise InvalidInput(f"{where}: a lone UTF-16 surrogate (\\ud800-\\udfff) is no "
+                           "Unicode character", field=where)
     return data
+
+
+def lone_surrogate_at(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first key or string holding a lone surrogate: JSON's
+    ``\\ud877`` escape decodes to one, which no UTF-8 text (nor the database) can hold."""
+    if isinstance(value, str):
+        return path if SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        inner = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and SURROGATE.search(key):
+            return path or "body"
+        found = lone_surrogate_at(item, inner)
+        if found is not None:
+            return found
+    return None
 
 
 def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

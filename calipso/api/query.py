@@ -87,14 +87,34 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
+# pydantic's wording for a length names its own notions ("List", "Value", "after
+# validation"); a caller sends items and characters
+_LENGTH = {"too_short": "at least {min_length}", "too_long": "at most {max_length}"}
+_ITEMS = {"List", "Tuple", "Set", "Frozenset", "Dictionary"}
+_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def plain_message(error: Any) -> str:
+    """The message of one pydantic error in the API's words."""
+    msg = str(error.get("msg", "invalid"))
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind in _LENGTH:
+        bound = _LENGTH[kind].format(**ctx)
+        unit = "item" if ctx.get("field_type") in _ITEMS else "character"
+        count = ctx.get("min_length", ctx.get("max_length"))
+        return f"give {bound} {unit}{'' if count == 1 else 's'}"
+    for prefix in _PREFIXES:
+        msg = msg.removeprefix(prefix)
+    return msg
+
+
 def invalid(err: ValidationError, prefix: str = "") -> InvalidInput:
     """The first problem of a pydantic error as a 400 naming the field."""
     first = err.errors(include_url=False)[0]
     loc = tuple(first.get("loc", ()))
-    msg = str(first.get("msg", "invalid"))
+    msg = plain_message(first)
     kind = first.get("type", "")
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
     if not loc:
         head, sep, _ = msg.partition(":")
         field = head if sep and re.fullmatch(r"[A-Za-z_][\w.]*", head) else None
@@ -104,6 +124,9 @@ def invalid(err: ValidationError, prefix: str = "") -> InvalidInput:
         return InvalidInput(f"{field}: unknown key", field=field)
     if kind == "missing":
         return InvalidInput(f"{field}: missing mandatory key", field=field)
+    if msg.startswith(f"{loc[-1]}:"):
+        # a model's own check names its key already ("auth: give credentials or a token")
+        return InvalidInput(prefix + _field_of((*loc[:-1], msg)), field=field)
     return InvalidInput(f"{field}: {msg}", field=field)
 
 
