@@ -101,7 +101,9 @@ def make_app(ctx: ServiceContext, extra: tuple[RouteSetup, ...] = ()) -> web.App
                           client_max_size=4 * 1024 * 1024)
     app[SERVICE] = ctx
     app[AUTH] = Authenticator(ctx.settings, ctx.database.db)
-    app[CONSTANTS] = Constants(ctx.database.db)
+    tree = ctx.metadata.scanners.scanners.values()
+    app[CONSTANTS] = Constants(ctx.database.db,
+                               tree_types={entry.type for entries in tree for entry in entries})
     app[COUNTS] = CountCoalescer()
     app.cleanup_ctx.append(_auth_setup)
     health.setup(app)

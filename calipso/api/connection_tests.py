@@ -25,12 +25,24 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.api.connection_probes import run_probe
 from calipso.api.documents import list_body, list_item, public_doc
-from calipso.api.environment_configs import reject_masks, restore_secrets
+from calipso.api.environment_configs import (
+    has_section,
+    reject_masks,
+    restore_secrets,
+    section_rules,
+)
 from calipso.api.keys import SERVICE
 from calipso.api.listing import check_environment, object_id
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
-from calipso.api.query import BodyModel, EnvName, ObjectIdText, OneOf, PagedQuery, read_page
-from calipso.api.query import validate as validate_model
+from calipso.api.query import (
+    BodyModel,
+    EnvName,
+    ObjectIdText,
+    OneOf,
+    PagedQuery,
+    read_page,
+    validate_body,
+)
 from calipso.api.schemas import ERRORS, Message, list_or_document
 from calipso.env_config import Section, mask_secrets, section_to_doc
 from calipso.errors import InvalidInput, NotFound
@@ -154,7 +166,7 @@ async def create_test(call: Call) -> Reply:
             "targets_configuration")
     else:
         reject_masks(data.get("targets_configuration"), "targets_configuration")
-    body = validate_model(ConnectionTestRequest, data)
+    body = validate_body(ConnectionTestRequest, data)
     await call.constants.check(body)
     given = {s.name for s in body.targets_configuration}
     for target in body.test_targets:
@@ -171,6 +183,14 @@ async def create_test(call: Call) -> Reply:
     return Reply({"id": str(result.inserted_id),
                   "message": f"created new connection test for environment "
                              f"{body.environment}"}, 201)
+
+
+def _request_rules(lists: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Each tested target has its section (JSON Schema for the OpenAPI document)."""
+    return section_rules(lists) | {"ConnectionTestRequest": [{"anyOf": [
+        {"properties": {"test_targets": {"not": {"contains": {"const": target}}}}},
+        {"properties": {"targets_configuration": {"contains": has_section(target)}}}]}
+        for target in lists.get("configuration_targets", [])]}
 
 
 async def get_tests(call: Call) -> object:
@@ -221,7 +241,8 @@ OPERATIONS = (
     Operation("POST", "/connection_tests", create_test,
               "Test logins to an environment's targets (masked secrets: the stored ones)",
               "environments", role=Role.ADMIN, body=ConnectionTestRequest,
-              validate_body=False, answers={201: Answer("submitted", Message), **ERRORS}),
+              validate_body=False, body_rules=_request_rules,
+              answers={201: Answer("submitted", Message), **ERRORS}),
 )
 
 

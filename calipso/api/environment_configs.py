@@ -19,9 +19,9 @@ from calipso.api.documents import public_doc
 from calipso.api.listing import drop_none, page_of
 from calipso.api.lookups import environment_exists
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
-from calipso.api.query import OneOf, PagedQuery, QueryModel, Text, validate
+from calipso.api.query import OneOf, PagedQuery, QueryModel, Text, present, validate_body
 from calipso.api.schemas import ERRORS, Message, list_or_document
-from calipso.env_config import SECRET_MASK, EnvironmentConfig, mask_secrets
+from calipso.env_config import REQUIRED_SECTIONS, SECRET_MASK, EnvironmentConfig, mask_secrets
 from calipso.errors import Conflict, InvalidInput, NotFound
 
 FIELDS = ("name", "distribution", "distribution_version")
@@ -30,6 +30,11 @@ ENV_DATA = ("inventory", "links", "cliques", "scans", "scheduled_scans", "messag
             "connection_tests", "monitoring_config")
 NAME_PARAM = {"name": {"type": "string", "pattern": r"^[A-Za-z0-9_.-]{1,100}$"}}
 Mech = Annotated[str, OneOf("mechanism_drivers")]
+# keys of a configuration checked against a constant list
+CONSTANT_KEYS = {"distribution": "distributions", "mechanism_drivers": "mechanism_drivers",
+                 "type_drivers": "type_drivers",
+                 "operational": "environment_operational_status",
+                 "environment_type": "environment_types"}
 
 
 class EnvConfigsQuery(PagedQuery):
@@ -143,8 +148,67 @@ async def check_supported(call: Call, cfg: EnvironmentConfig) -> None:
                                f"environment ({feature})", field="configuration")
 
 
+def has_section(name: str) -> dict[str, Any]:
+    """JSON Schema of a configuration section named ``name``."""
+    return {"required": ["name"], "properties": {"name": {"const": name}}}
+
+
+def section_rules(lists: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:
+    """What the section models check beyond their keys' types."""
+    return {"CliSection": [{"anyOf": [present("pwd"), present("key")]}]}
+
+
+def _is_type(environment_type: str) -> dict[str, Any]:
+    """JSON Schema: the environment is of this type (``OpenStack`` when not given)."""
+    if environment_type == "OpenStack":
+        return {"properties": {"environment_type": {"const": environment_type}}}
+    return {"required": ["environment_type"],
+            "properties": {"environment_type": {"const": environment_type}}}
+
+
+def _supported(entry: dict[str, Any]) -> dict[str, Any]:
+    """JSON Schema: the configuration matches a ``supported_environments`` entry, whose
+    features also cover its Monitoring and AMQP sections."""
+    env, features = entry["environment"], entry.get("features") or {}
+    versions = env.get("distribution_version")
+    props: dict[str, Any] = {
+        "distribution": {"const": env.get("distribution")},
+        "distribution_version": {"enum": versions if isinstance(versions, list)
+                                 else [versions]},
+        "type_drivers": {"const": env.get("type_drivers")},
+        "mechanism_drivers": {"contains": {"const": env.get("mechanism_drivers")}},
+    }
+    unsupported = [has_section(section) for section, feature in
+                   (("Monitoring", "monitoring"), ("AMQP", "listening"))
+                   if not features.get(feature)]
+    if unsupported:
+        props["configuration"] = {"not": {"contains": {"anyOf": unsupported}}}
+    return {"properties": props}
+
+
+def config_rules(lists: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:
+    """What ``EnvironmentConfig`` and ``check_supported`` enforce beyond the keys' types,
+    as JSON Schema over the lists stored at the time (the OpenAPI document's rules)."""
+    rules: list[dict[str, Any]] = [
+        {"anyOf": [{"not": _is_type(environment_type)},
+                   {"properties": {"configuration": {"allOf": [
+                       {"contains": has_section(name)} for name in needed]}}}]}
+        for environment_type, needed in REQUIRED_SECTIONS.items()]
+    rules.append({"anyOf": [{"properties": {"listen": {"const": False}}},
+                            {"properties": {"configuration": {
+                                "contains": has_section("AMQP")}}}]})
+    constant = {key: lists.get(name) for key, name in CONSTANT_KEYS.items()}
+    rules.append({"properties": {
+        key: ({"type": "array", "items": {"enum": values}} if key == "mechanism_drivers"
+              else {"enum": values})
+        for key, values in constant.items() if values}})
+    rules.append({"anyOf": [{"not": _is_type("OpenStack")},
+                            *(_supported(e) for e in lists.get("supported_environments", []))]})
+    return section_rules(lists) | {"EnvironmentConfig": rules}
+
+
 async def _validated(call: Call, data: dict[str, Any]) -> dict[str, Any]:
-    cfg = validate(EnvironmentConfig, _without_empty(data))
+    cfg = validate_body(EnvironmentConfig, _without_empty(data))
     await check_supported(call, cfg)
     return cfg.to_doc(reveal=True)
 
@@ -167,7 +231,7 @@ async def replace_config(call: Call) -> object:
         raise NotFound(f"no environment config {name}", field="name")
     data: dict[str, Any] = dict(call.body)
     if data.setdefault("name", name) != name:
-        raise InvalidInput("name: an environment cannot be renamed", field="name")
+        raise Conflict(f"name: the environment is {name}; it cannot be renamed", field="name")
     for key in BACKEND_FIELDS:
         if key not in data and key in stored:
             data[key] = stored[key]
@@ -202,11 +266,12 @@ OPERATIONS = (
               answers={200: list_or_document("environment_configs"), **ERRORS}),
     Operation("POST", "/environment_configs", create_config, "Add an environment",
               "environments", role=Role.ADMIN, body=EnvironmentConfig, validate_body=False,
-              answers={201: Answer("created", Message), **ERRORS}),
+              body_rules=config_rules, answers={201: Answer("created", Message), **ERRORS}),
     Operation("PUT", "/environment_configs/{name}", replace_config,
               "Replace an environment's configuration (a masked secret keeps its value)",
               "environments", role=Role.ADMIN, body=EnvironmentConfig, validate_body=False,
-              path_params=NAME_PARAM, answers={200: Answer("replaced", Message), **ERRORS}),
+              body_rules=config_rules, path_params=NAME_PARAM,
+              answers={200: Answer("replaced", Message), **ERRORS}),
     Operation("DELETE", "/environment_configs/{name}", delete_config, "Delete an environment",
               "environments", role=Role.ADMIN, query=DeleteQuery, path_params=NAME_PARAM,
               answers={200: Answer("deleted", Message), **ERRORS}),

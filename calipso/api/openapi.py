@@ -1,7 +1,8 @@
 """``GET /openapi.json`` built from the operations' own models, and ``GET /docs`` rendering it.
 
 Fields that take a value from a constant list carry ``x-calipso-constant``; the document
-lists the values stored at the time of the request as ``enum``.
+lists the values stored at the time of the request as ``enum``. Rules a body's handler checks
+beyond its model (``Operation.body_rules``) are added to its schema as ``allOf``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class _Builder:
     def __init__(self, constants: dict[str, list[Any]]) -> None:
         self.constants = constants
         self.components: dict[str, Any] = {}
+        self.rules: dict[str, list[dict[str, Any]]] = {}
 
     def schema_of(self, model: type[BaseModel], mode: str) -> dict[str, Any]:
         schema = model.model_json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
@@ -104,7 +106,16 @@ class _Builder:
         if op.body is not None:
             doc["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": self.schema_of(op.body, "validation")}}}
+            if op.body_rules is not None:
+                self.rules |= op.body_rules(self.constants)
         return doc
+
+    def with_rules(self) -> dict[str, Any]:
+        """The components, each with the rules its operations check beyond its model."""
+        out = dict(self.components)
+        for name, rules in self.rules.items():
+            out[name] = {**out[name], "allOf": [*out[name].get("allOf", []), *rules]}
+        return dict(sorted(out.items()))
 
 
 def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
@@ -140,15 +151,19 @@ def build_document(operations: list[Operation], constants: dict[str, list[Any]]
                  "description": "Discovery of OpenStack virtual networking: inventory, "
                                 "links, cliques, scans and their configuration."},
         "paths": paths,
-        "components": {"schemas": dict(sorted(builder.components.items())),
+        "components": {"schemas": builder.with_rules(),
                        "securitySchemes": SECURITY_SCHEMES},
         "security": [{"token": []}, {"bearer": []}, {"basic": []}],
     }
 
 
 async def _document(call: Call) -> dict[str, Any]:
-    constants = await call.request.app[CONSTANTS].all()
-    return build_document(call.request.app[OPERATIONS], constants)
+    lists = await call.request.app[CONSTANTS].all()
+    supported = [d async for d in call.db.supported_environments.find(
+        {"features.scanning": True}, {"_id": 0, "environment": 1, "features": 1})
+        if isinstance(d.get("environment"), dict)]
+    return build_document(call.request.app[OPERATIONS],
+                          lists | {"supported_environments": supported})
 
 
 async def get_openapi(call: Call) -> object:

@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from calipso.api.documents import json_reply
 from calipso.api.keys import SERVICE
 from calipso.api.lookups import CONSTANTS, Constants
-from calipso.api.query import constant_fields, query_dict, validate
+from calipso.api.query import constant_fields, query_dict, validate, validate_body
 from calipso.errors import InvalidInput
 from calipso.service_context import ServiceContext
 
@@ -83,6 +83,9 @@ class Reply:
 
 
 Handler = Callable[[Call], Awaitable[object]]
+# What a handler checks beyond its body model, as JSON Schema for the OpenAPI document:
+# from the lists stored at the time (constants, environments, ...) to rules per component
+SchemaRules = Callable[[dict[str, list[Any]]], dict[str, list[dict[str, Any]]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,7 @@ class Operation:
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     validate_body: bool = True  # False: the handler validates the raw JSON object itself
+    body_rules: SchemaRules | None = None
     answers: dict[int, Answer] = field(default_factory=dict)
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     header_params: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -174,7 +178,7 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
         if op.body is not None:
             data = await read_json_object(request)
             if op.validate_body:
-                body = validate(op.body, data)
+                body = validate_body(op.body, data)
                 await constants.check(body, body_constants)
             else:
                 body = data

@@ -29,12 +29,14 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 from pymongo.asynchronous.collection import AsyncCollection
 
+from calipso.api.documents import dumps
 from calipso.errors import InvalidInput
 
 OBJECT_ID_PATTERN = r"^[0-9a-fA-F]{24}$"
 ObjectIdText = Annotated[str, Field(pattern=OBJECT_ID_PATTERN, description="a 24-hex ObjectId")]
 MAX_PAGE_SIZE = 10000
 MAX_PAGE = 1_000_000
+NUMERIC_OFFSET = re.compile(r"(T[\d:.]+[+-]\d\d)(\d\d)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,23 @@ class BodyModel(BaseModel):
     """Base of every request body model: unknown keys are refused."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def present(key: str) -> dict[str, Any]:
+    """JSON Schema: ``key`` is given and not null (for a body model's cross-key rules)."""
+    return {"required": [key], "properties": {key: {"not": {"type": "null"}}}}
+
+
+def absent(key: str) -> dict[str, Any]:
+    """JSON Schema: ``key`` is left out or null."""
+    return {"properties": {key: {"type": "null"}}}
+
+
+def with_rules(*rules: dict[str, Any]) -> ConfigDict:
+    """A body model's config whose JSON schema states its cross-key checks (each rule must
+    hold), so the OpenAPI document says what the model's validators enforce."""
+    return ConfigDict(extra="forbid", str_strip_whitespace=True,
+                      json_schema_extra={"allOf": list(rules)})
 
 
 def query_dict(request: web.Request, *, passthrough: re.Pattern[str] | None = None
@@ -138,6 +157,15 @@ def validate(model: type[M], data: object, prefix: str = "") -> M:
         return model.model_validate(data)
     except ValidationError as err:
         raise invalid(err, prefix) from None
+
+
+def validate_body(model: type[M], data: dict[str, Any]) -> M:
+    """A JSON body, by JSON's types as the schema states them: ``0`` is no boolean and
+    ``"5"`` no number (query strings, all text, are converted by ``validate``)."""
+    try:
+        return model.model_validate_json(dumps(data), strict=True)
+    except ValidationError as err:
+        raise invalid(err) from None
 
 
 def _one_of(items: tuple[Any, ...]) -> str | None:
@@ -215,9 +243,17 @@ async def read_page(
     return docs, total
 
 
-def _plus_for_space(value: object) -> object:
-    # a "+" in a query string arrives as a space
-    return value.replace(" ", "+") if isinstance(value, str) else value
+def _iso_time(value: object) -> object:
+    """ISO 8601 text as a datetime. A "+" in a query string arrives as a space; the
+    original's clients write the offset without a colon (``+0000``). Other text is left to
+    pydantic (which refuses it in a body)."""
+    if not isinstance(value, str):
+        return value
+    text = NUMERIC_OFFSET.sub(r"\1:\2", value.replace(" ", "+"))
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return value
 
 
 def _utc(value: datetime) -> datetime:
@@ -225,7 +261,7 @@ def _utc(value: datetime) -> datetime:
 
 
 Timestamp = Annotated[
-    datetime, BeforeValidator(_plus_for_space), AfterValidator(_utc),
+    datetime, BeforeValidator(_iso_time), AfterValidator(_utc),
     Field(description="ISO 8601, e.g. 2017-07-24T12:45:03.784+00:00"),
 ]
 EnvName = Annotated[str, Field(min_length=1, max_length=100, description="environment name")]

@@ -25,15 +25,14 @@ Freq = Annotated[str, OneOf("scan_freq")]
 
 
 class SchedulesQuery(PagedQuery):
-    environment: EnvName | None = Field(None, description="the original's key")
+    environment: EnvName | None = Field(
+        None, description="the original's key (default: every environment's schedules)")
     env_name: EnvName | None = Field(None, description="the same, named as elsewhere")
     id: ObjectIdText | None = None
     freq: Freq | None = None
 
     @model_validator(mode="after")
     def _one_environment(self) -> SchedulesQuery:
-        if self.environment is None and self.env_name is None:
-            raise ValueError("environment: missing mandatory key (or env_name)")
         if self.environment and self.env_name and self.environment != self.env_name:
             raise ValueError("env_name: differs from environment")
         return self
@@ -50,7 +49,7 @@ async def get_schedules(call: Call) -> object:
     q: SchedulesQuery = call.query
     env = q.environment or q.env_name
     key = "environment" if q.environment else "env_name"
-    filt = {"environment": env} | drop_none(freq=q.freq)
+    filt = drop_none(environment=env, freq=q.freq)
     return await one_or_page(call, call.db.scheduled_scans, filt, q.id, what="scheduled scan",
                              plural="scheduled_scans", fields=FIELDS, env=env,
                              env_field=key, sort=[("_id", 1)])

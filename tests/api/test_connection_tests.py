@@ -212,7 +212,7 @@ async def test_invalid_connection_tests_are_400(api: Api, body: dict, field: str
 async def test_connection_test_queries(api: Api) -> None:
     a = api.admin
     assert (await a.get("/connection_tests")).body["error"]["field"] == "env_name"
-    assert (await a.get("/connection_tests", env_name="Nowhere")).status == 400
+    assert (await a.get("/connection_tests", env_name="Nowhere")).status == 404
     assert (await a.get("/connection_tests", env_name=ENV, status="x")).status == 400
     await api.add_env()
     assert (await a.get("/connection_tests", env_name=ENV, id="c" * 24)).status == 404

@@ -115,7 +115,7 @@ async def test_replace_errors(api: Api) -> None:
     await api.db.environments_config.update_one({"name": ENV}, {"$set": {"scanned": True}})
     a = api.admin
     renamed = await a.put(f"/environment_configs/{ENV}", env_config("Other"))
-    assert renamed.status == 400 and renamed.body["error"]["field"] == "name"
+    assert renamed.status == 409 and renamed.body["error"]["field"] == "name"
     assert (await a.put("/environment_configs/Nowhere", env_config("Nowhere"))).status == 404
     doc = env_config()
     doc["configuration"].append({"name": "ACI", "host": "10.1.1.1", "user": "u", "pwd": MASK})
