@@ -54,12 +54,6 @@ class CliqueTypesQuery(PagedQuery):
     link_type: LinkType | list[LinkType] | None = None
     name: Text | None = None
 
-    @model_validator(mode="after")
-    def _version_needs_distribution(self) -> CliqueTypesQuery:
-        if self.distribution_version is not None and self.distribution is None:
-            raise ValueError("distribution_version: needs distribution")
-        return self
-
 
 CONFIGURATION_KEYS = ("distribution", "mechanism_drivers", "type_drivers")
 

@@ -185,12 +185,12 @@ async def create_test(call: Call) -> Reply:
                              f"{body.environment}"}, 201)
 
 
-def _request_rules(lists: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:
+def _request_rules(lists: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
     """Each tested target has its section (JSON Schema for the OpenAPI document)."""
-    return section_rules(lists) | {"ConnectionTestRequest": [{"anyOf": [
-        {"properties": {"test_targets": {"not": {"contains": {"const": target}}}}},
+    return section_rules(lists) | {"ConnectionTestRequest": {"allOf": [{"anyOf": [
+        {"properties": {"test_targets": {"items": {"not": {"const": target}}}}},
         {"properties": {"targets_configuration": {"contains": has_section(target)}}}]}
-        for target in lists.get("configuration_targets", [])]}
+        for target in lists.get("configuration_targets", [])]}}
 
 
 async def get_tests(call: Call) -> object:

@@ -30,6 +30,15 @@ ENV_DATA = ("inventory", "links", "cliques", "scans", "scheduled_scans", "messag
             "connection_tests", "monitoring_config")
 NAME_PARAM = {"name": {"type": "string", "pattern": r"^[A-Za-z0-9_.-]{1,100}$"}}
 Mech = Annotated[str, OneOf("mechanism_drivers")]
+EMPTY_MEANS_UNSET = ("last_scanned", "environment_type")  # the original accepted ""
+
+
+class EnvironmentReplacement(EnvironmentConfig):
+    """The body of a replacement: its name may be left out (the path names it)."""
+
+    name: str | None = Field(None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
 # keys of a configuration checked against a constant list
 CONSTANT_KEYS = {"distribution": "distributions", "mechanism_drivers": "mechanism_drivers",
                  "type_drivers": "type_drivers",
@@ -76,9 +85,7 @@ async def get_configs(call: Call) -> object:
 
 
 def _without_empty(data: dict[str, Any]) -> dict[str, Any]:
-    # the original accepted "" for these; it means "not set"
-    return {k: v for k, v in data.items()
-            if not (k in ("last_scanned", "environment_type") and v == "")}
+    return {k: v for k, v in data.items() if not (k in EMPTY_MEANS_UNSET and v == "")}
 
 
 def reject_masks(value: Any, where: str) -> None:
@@ -153,17 +160,23 @@ def has_section(name: str) -> dict[str, Any]:
     return {"required": ["name"], "properties": {"name": {"const": name}}}
 
 
-def section_rules(lists: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:
+def section_rules(lists: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
     """What the section models check beyond their keys' types."""
-    return {"CliSection": [{"anyOf": [present("pwd"), present("key")]}]}
+    return {"CliSection": {"allOf": [{"anyOf": [present("pwd"), present("key")]}]}}
 
 
-def _is_type(environment_type: str) -> dict[str, Any]:
-    """JSON Schema: the environment is of this type (``OpenStack`` when not given)."""
+def _not_type(environment_type: str) -> dict[str, Any]:
+    """JSON Schema: the environment is of another type (``OpenStack`` when not given)."""
     if environment_type == "OpenStack":
-        return {"properties": {"environment_type": {"const": environment_type}}}
-    return {"required": ["environment_type"],
-            "properties": {"environment_type": {"const": environment_type}}}
+        return {"required": ["environment_type"], "properties": {
+            "environment_type": {"not": {"enum": ["OpenStack", ""]}}}}
+    return {"properties": {"environment_type": {"not": {"const": environment_type}}}}
+
+
+def _empty_allowed(key: str) -> dict[str, Any]:
+    """A key of ``EnvironmentConfig`` that may also be "" (not set, as the original took)."""
+    base = EnvironmentConfig.model_json_schema()["properties"][key]
+    return {"anyOf": [base, {"const": ""}]}
 
 
 def _supported(entry: dict[str, Any]) -> dict[str, Any]:
@@ -178,33 +191,36 @@ def _supported(entry: dict[str, Any]) -> dict[str, Any]:
         "type_drivers": {"const": env.get("type_drivers")},
         "mechanism_drivers": {"contains": {"const": env.get("mechanism_drivers")}},
     }
-    unsupported = [has_section(section) for section, feature in
+    unsupported = [section for section, feature in
                    (("Monitoring", "monitoring"), ("AMQP", "listening"))
                    if not features.get(feature)]
     if unsupported:
-        props["configuration"] = {"not": {"contains": {"anyOf": unsupported}}}
+        props["configuration"] = {"items": {"properties": {
+            "name": {"not": {"enum": unsupported}}}}}
     return {"properties": props}
 
 
-def config_rules(lists: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:
+def config_rules(lists: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
     """What ``EnvironmentConfig`` and ``check_supported`` enforce beyond the keys' types,
     as JSON Schema over the lists stored at the time (the OpenAPI document's rules)."""
     rules: list[dict[str, Any]] = [
-        {"anyOf": [{"not": _is_type(environment_type)},
+        {"anyOf": [_not_type(environment_type),
                    {"properties": {"configuration": {"allOf": [
                        {"contains": has_section(name)} for name in needed]}}}]}
         for environment_type, needed in REQUIRED_SECTIONS.items()]
     rules.append({"anyOf": [{"properties": {"listen": {"const": False}}},
                             {"properties": {"configuration": {
                                 "contains": has_section("AMQP")}}}]})
-    constant = {key: lists.get(name) for key, name in CONSTANT_KEYS.items()}
+    constant = {key: list(lists.get(name) or []) for key, name in CONSTANT_KEYS.items()}
+    constant["environment_type"].append("")
     rules.append({"properties": {
         key: ({"type": "array", "items": {"enum": values}} if key == "mechanism_drivers"
               else {"enum": values})
         for key, values in constant.items() if values}})
-    rules.append({"anyOf": [{"not": _is_type("OpenStack")},
+    rules.append({"anyOf": [_not_type("OpenStack"),
                             *(_supported(e) for e in lists.get("supported_environments", []))]})
-    return section_rules(lists) | {"EnvironmentConfig": rules}
+    patch = {"allOf": rules, "properties": {key: _empty_allowed(key) for key in EMPTY_MEANS_UNSET}}
+    return section_rules(lists) | {"EnvironmentConfig": patch, "EnvironmentReplacement": patch}
 
 
 async def _validated(call: Call, data: dict[str, Any]) -> dict[str, Any]:
@@ -269,8 +285,8 @@ OPERATIONS = (
               body_rules=config_rules, answers={201: Answer("created", Message), **ERRORS}),
     Operation("PUT", "/environment_configs/{name}", replace_config,
               "Replace an environment's configuration (a masked secret keeps its value)",
-              "environments", role=Role.ADMIN, body=EnvironmentConfig, validate_body=False,
-              body_rules=config_rules, path_params=NAME_PARAM,
+              "environments", role=Role.ADMIN, body=EnvironmentReplacement,
+              validate_body=False, body_rules=config_rules, path_params=NAME_PARAM,
               answers={200: Answer("replaced", Message), **ERRORS}),
     Operation("DELETE", "/environment_configs/{name}", delete_config, "Delete an environment",
               "environments", role=Role.ADMIN, query=DeleteQuery, path_params=NAME_PARAM,

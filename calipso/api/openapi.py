@@ -2,7 +2,7 @@
 
 Fields that take a value from a constant list carry ``x-calipso-constant``; the document
 lists the values stored at the time of the request as ``enum``. Rules a body's handler checks
-beyond its model (``Operation.body_rules``) are added to its schema as ``allOf``.
+beyond its model (``Operation.body_rules``) are patched into its schema.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class _Builder:
     def __init__(self, constants: dict[str, list[Any]]) -> None:
         self.constants = constants
         self.components: dict[str, Any] = {}
-        self.rules: dict[str, list[dict[str, Any]]] = {}
+        self.patches: dict[str, dict[str, Any]] = {}
 
     def schema_of(self, model: type[BaseModel], mode: str) -> dict[str, Any]:
         schema = model.model_json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
@@ -107,14 +107,18 @@ class _Builder:
             doc["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": self.schema_of(op.body, "validation")}}}
             if op.body_rules is not None:
-                self.rules |= op.body_rules(self.constants)
+                self.patches |= op.body_rules(self.constants)
         return doc
 
-    def with_rules(self) -> dict[str, Any]:
-        """The components, each with the rules its operations check beyond its model."""
+    def patched(self) -> dict[str, Any]:
+        """The components, each with what its operations check beyond its model."""
         out = dict(self.components)
-        for name, rules in self.rules.items():
-            out[name] = {**out[name], "allOf": [*out[name].get("allOf", []), *rules]}
+        for name, patch in self.patches.items():
+            schema = dict(out[name])
+            schema["allOf"] = [*schema.get("allOf", []), *patch.get("allOf", [])]
+            schema["properties"] = {**schema.get("properties", {}),
+                                    **patch.get("properties", {})}
+            out[name] = schema
         return dict(sorted(out.items()))
 
 
@@ -151,7 +155,7 @@ def build_document(operations: list[Operation], constants: dict[str, list[Any]]
                  "description": "Discovery of OpenStack virtual networking: inventory, "
                                 "links, cliques, scans and their configuration."},
         "paths": paths,
-        "components": {"schemas": builder.with_rules(),
+        "components": {"schemas": builder.patched(),
                        "securitySchemes": SECURITY_SCHEMES},
         "security": [{"token": []}, {"bearer": []}, {"basic": []}],
     }

@@ -83,9 +83,10 @@ class Reply:
 
 
 Handler = Callable[[Call], Awaitable[object]]
-# What a handler checks beyond its body model, as JSON Schema for the OpenAPI document:
-# from the lists stored at the time (constants, environments, ...) to rules per component
-SchemaRules = Callable[[dict[str, list[Any]]], dict[str, list[dict[str, Any]]]]
+# What a handler checks beyond its body model, for the OpenAPI document: from the lists
+# stored at the time (constants, supported environments) to a patch per component schema
+# (``allOf``: rules that must hold too; ``properties``: a key's schema as the handler takes it)
+SchemaRules = Callable[[dict[str, list[Any]]], dict[str, dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
