@@ -165,12 +165,25 @@ def section_rules(lists: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
     return {"CliSection": {"allOf": [{"anyOf": [present("pwd"), present("key")]}]}}
 
 
-def _not_type(environment_type: str) -> dict[str, Any]:
-    """JSON Schema: the environment is of another type (``OpenStack`` when not given)."""
+def _of_type(environment_type: str) -> dict[str, Any]:
+    """JSON Schema: the environment is of this type (``OpenStack`` when not given or "")."""
     if environment_type == "OpenStack":
-        return {"required": ["environment_type"], "properties": {
-            "environment_type": {"not": {"enum": ["OpenStack", ""]}}}}
-    return {"properties": {"environment_type": {"not": {"const": environment_type}}}}
+        return {"properties": {"environment_type": {"enum": ["OpenStack", ""]}}}
+    return {"required": ["environment_type"],
+            "properties": {"environment_type": {"const": environment_type}}}
+
+
+def _per_type(environment_type: str, supported: list[dict[str, Any]]) -> dict[str, Any]:
+    """JSON Schema: what an environment of this type needs (its sections; for OpenStack a
+    ``supported_environments`` entry that scans it)."""
+    needs = [_of_type(environment_type)]
+    sections = REQUIRED_SECTIONS.get(environment_type, ())
+    if sections:
+        needs.append({"properties": {"configuration": {"allOf": [
+            {"contains": has_section(name)} for name in sections]}}})
+    if environment_type == "OpenStack":
+        needs.append({"anyOf": [_supported(e) for e in supported]})
+    return {"allOf": needs}
 
 
 def _empty_allowed(key: str) -> dict[str, Any]:
@@ -203,11 +216,16 @@ def _supported(entry: dict[str, Any]) -> dict[str, Any]:
 def config_rules(lists: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
     """What ``EnvironmentConfig`` and ``check_supported`` enforce beyond the keys' types,
     as JSON Schema over the lists stored at the time (the OpenAPI document's rules)."""
-    rules: list[dict[str, Any]] = [
-        {"anyOf": [_not_type(environment_type),
-                   {"properties": {"configuration": {"allOf": [
-                       {"contains": has_section(name)} for name in needed]}}}]}
-        for environment_type, needed in REQUIRED_SECTIONS.items()]
+    # one rule per environment type, as alternatives: rules that each branch multiply the
+    # cases a generator has to consider
+    model = EnvironmentConfig.model_json_schema()["properties"]
+    types = model["environment_type"]["enum"]
+    supported = lists.get("supported_environments", [])
+    rules: list[dict[str, Any]] = [{"anyOf": [_per_type(t, supported) for t in types]}]
+    # each section at most once
+    rules.append({"properties": {"configuration": {"allOf": [
+        {"contains": has_section(name), "minContains": 0, "maxContains": 1}
+        for name in model["configuration"]["items"]["discriminator"]["mapping"]]}}})
     rules.append({"anyOf": [{"properties": {"listen": {"const": False}}},
                             {"properties": {"configuration": {
                                 "contains": has_section("AMQP")}}}]})
@@ -217,8 +235,6 @@ def config_rules(lists: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
         key: ({"type": "array", "items": {"enum": values}} if key == "mechanism_drivers"
               else {"enum": values})
         for key, values in constant.items() if values}})
-    rules.append({"anyOf": [_not_type("OpenStack"),
-                            *(_supported(e) for e in lists.get("supported_environments", []))]})
     patch = {"allOf": rules, "properties": {key: _empty_allowed(key) for key in EMPTY_MEANS_UNSET}}
     return section_rules(lists) | {"EnvironmentConfig": patch, "EnvironmentReplacement": patch}
 
