@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from calipso import __version__
 from calipso.api.docs_page import render_docs
+from calipso.api.documents import dumps
 from calipso.api.lookups import CONSTANTS
 from calipso.api.operations import OPERATIONS, Answer, Call, Operation, Role, add_operations
 from calipso.api.schemas import ERRORS
@@ -37,9 +38,11 @@ class _Builder:
 
     def schema_of(self, model: type[BaseModel], mode: str) -> dict[str, Any]:
         schema = model.model_json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
+        # a body is read as its models read it (text stripped) and must be storable
+        shaped = as_body if mode == "validation" else _same
         for name, sub in schema.pop("$defs", {}).items():
-            self.components[name] = self.with_enums(sub)
-        self.components[model.__name__] = self.with_enums(schema)
+            self.components[name] = shaped(self.with_enums(sub))
+        self.components[model.__name__] = shaped(self.with_enums(schema))
         return {"$ref": REF.format(model=model.__name__)}
 
     def with_enums(self, value: Any) -> Any:
@@ -122,6 +125,26 @@ class _Builder:
         return dict(sorted(out.items()))
 
 
+def _same(schema: Any) -> Any:
+    return schema
+
+
+def as_body(schema: Any) -> Any:
+    """A body model's schema as the API reads a body: a mandatory text is stripped of
+    spaces first, so it holds a non-space; a key of a map holds no NUL (BSON ends keys with
+    it)."""
+    if isinstance(schema, list):
+        return [as_body(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: as_body(v) for k, v in schema.items()}
+    if out.get("type") == "string" and out.get("minLength", 0) > 0 and "pattern" not in out:
+        out["pattern"] = r"\S"
+    if out.get("type") == "object" and isinstance(out.get("additionalProperties"), dict):
+        out["propertyNames"] = {"pattern": r"^[^\x00]*$"}
+    return out
+
+
 def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
     options = prop.get("anyOf")
     if not options:
@@ -161,13 +184,32 @@ def build_document(operations: list[Operation], constants: dict[str, list[Any]]
     }
 
 
+class DocumentCache:
+    """The last document built, kept while the lists it was built from are the same:
+    building it generates every model's schema, which takes a while."""
+
+    def __init__(self) -> None:
+        self._key = ""
+        self._document: dict[str, Any] = {}
+
+    def get(self, operations: list[Operation], lists: dict[str, list[Any]]
+            ) -> dict[str, Any]:
+        key = dumps(lists)
+        if key != self._key:
+            self._document, self._key = build_document(operations, lists), key
+        return self._document
+
+
+DOCUMENT = web.AppKey("openapi_document", DocumentCache)
+
+
 async def _document(call: Call) -> dict[str, Any]:
     lists = await call.request.app[CONSTANTS].all()
     supported = [d async for d in call.db.supported_environments.find(
         {"features.scanning": True}, {"_id": 0, "environment": 1, "features": 1})
         if isinstance(d.get("environment"), dict)]
-    return build_document(call.request.app[OPERATIONS],
-                          lists | {"supported_environments": supported})
+    return call.request.app[DOCUMENT].get(call.request.app[OPERATIONS],
+                                          lists | {"supported_environments": supported})
 
 
 async def get_openapi(call: Call) -> object:
@@ -189,4 +231,5 @@ META_OPERATIONS = (
 
 
 def setup(app: web.Application) -> None:
+    app[DOCUMENT] = DocumentCache()
     add_operations(app, META_OPERATIONS)

@@ -132,18 +132,23 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         raise InvalidInput("the request body is not valid JSON", field="body") from None
     if not isinstance(data, dict):
         raise InvalidInput("the request body must be a JSON object", field="body")
-    where = lone_surrogate_at(data)
-    if where is not None:
-        raise InvalidInput(f"{where}: a lone UTF-16 surrogate (\\ud800-\\udfff) is no "
-                           "Unicode character", field=where)
+    found = unstorable_at(data)
+    if found is not None:
+        where, problem = found
+        raise InvalidInput(f"{where}: {problem}", field=where)
     return data
 
 
-def lone_surrogate_at(value: Any, path: str = "") -> str | None:
-    """The dotted path of the first key or string holding a lone surrogate: JSON's
-    ``\\ud877`` escape decodes to one, which no UTF-8 text (nor the database) can hold."""
+LONE_SURROGATE = "a lone UTF-16 surrogate (\\ud800-\\udfff) is no Unicode character"
+NUL_KEY = "a key may not hold the NUL character"
+
+
+def unstorable_at(value: Any, path: str = "") -> tuple[str, str] | None:
+    """The dotted path of the first text the database cannot store, and why: a lone
+    surrogate (JSON's ``\\ud877`` escape decodes to one, which no UTF-8 text holds) or a
+    NUL in a key (BSON ends keys with it)."""
     if isinstance(value, str):
-        return path if SURROGATE.search(value) else None
+        return (path, LONE_SURROGATE) if SURROGATE.search(value) else None
     if isinstance(value, dict):
         items: Iterable[tuple[Any, Any]] = value.items()
     elif isinstance(value, list):
@@ -151,10 +156,11 @@ def lone_surrogate_at(value: Any, path: str = "") -> str | None:
     else:
         return None
     for key, item in items:
-        inner = f"{path}.{key}" if path else str(key)
         if isinstance(key, str) and SURROGATE.search(key):
-            return path or "body"
-        found = lone_surrogate_at(item, inner)
+            return (path or "body", LONE_SURROGATE)
+        if isinstance(key, str) and "\0" in key:
+            return (path or "body", NUL_KEY)
+        found = unstorable_at(item, f"{path}.{key}" if path else str(key))
         if found is not None:
             return found
     return None

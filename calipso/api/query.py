@@ -159,11 +159,22 @@ def validate(model: type[M], data: object, prefix: str = "") -> M:
         raise invalid(err, prefix) from None
 
 
+def _whole(value: Any) -> Any:
+    """``1.0`` as ``1``: JSON Schema counts a whole number as an integer, however written."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    return value
+
+
 def validate_body(model: type[M], data: dict[str, Any]) -> M:
     """A JSON body, by JSON's types as the schema states them: ``0`` is no boolean and
     ``"5"`` no number (query strings, all text, are converted by ``validate``)."""
     try:
-        return model.model_validate_json(dumps(data), strict=True)
+        return model.model_validate_json(dumps(_whole(data)), strict=True)
     except ValidationError as err:
         raise invalid(err) from None
 

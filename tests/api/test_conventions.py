@@ -88,3 +88,17 @@ async def test_unusual_text_in_a_connection_test_is_never_a_server_error(api: Ap
         assert answer.status in (201, 400), (text, answer.status, answer.text)
         if "\\ud877\\ude70" != text and "\\u0000" != text:
             assert answer.status == 400 and "surrogate" in answer.body["error"]["message"]
+
+
+async def test_a_key_with_a_nul_is_400_not_a_server_error(api: Api) -> None:
+    section = {"name": "CLI", "host": "h", "user": "u", "pwd": "p",
+               "hosts": {"node\u0000-1": {"host": "10.0.0.1"}}}
+    answer = await api.admin.post("/environment_configs", env_config(
+        configuration=[*env_config()["configuration"][:1], section]))
+    assert answer.status == 400
+    assert answer.body["error"] == {
+        "code": 400, "title": "Bad Request", "field": "configuration.1.hosts",
+        "message": "configuration.1.hosts: a key may not hold the NUL character"}
+    doc = (await api.admin.get("/openapi.json")).body
+    hosts = doc["components"]["schemas"]["CliSection"]["properties"]["hosts"]
+    assert hosts["propertyNames"] == {"pattern": "^[^\\x00]*$"}
