@@ -216,8 +216,8 @@ def _supported(entry: dict[str, Any]) -> dict[str, Any]:
 def config_rules(lists: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
     """What ``EnvironmentConfig`` and ``check_supported`` enforce beyond the keys' types,
     as JSON Schema over the lists stored at the time (the OpenAPI document's rules)."""
-    # one rule per environment type, as alternatives: rules that each branch multiply the
-    # cases a generator has to consider
+    # the needs of every environment type as one rule of alternatives: separate rules with
+    # alternatives each would multiply the cases a generator has to consider
     model = EnvironmentConfig.model_json_schema()["properties"]
     types = model["environment_type"]["enum"]
     supported = lists.get("supported_environments", [])
@@ -262,7 +262,9 @@ async def replace_config(call: Call) -> object:
     if stored is None:
         raise NotFound(f"no environment config {name}", field="name")
     data: dict[str, Any] = dict(call.body)
-    if data.setdefault("name", name) != name:
+    if data.get("name") is None:
+        data["name"] = name
+    if data["name"] != name:
         raise Conflict(f"name: the environment is {name}; it cannot be renamed", field="name")
     for key in BACKEND_FIELDS:
         if key not in data and key in stored:

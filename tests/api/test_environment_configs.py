@@ -122,6 +122,9 @@ async def test_replace_errors(api: Api) -> None:
     no_stored = await a.put(f"/environment_configs/{ENV}", doc)
     assert no_stored.status == 400 and no_stored.body["error"]["field"] == \
         "configuration.5.pwd"
+    nameless = env_config()
+    del nameless["name"], nameless["scanned"]
+    assert (await a.put(f"/environment_configs/{ENV}", nameless)).status == 200
     doc = env_config()
     del doc["scanned"]
     assert (await a.put(f"/environment_configs/{ENV}", doc)).status == 200
