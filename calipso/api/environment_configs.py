@@ -120,8 +120,14 @@ def restore_secrets(sections: Any, stored_sections: Any, where: str = "configura
     if not isinstance(sections, list):
         return sections
     by_name = {s.get("name"): s for s in stored_sections or [] if isinstance(s, dict)}
-    return [_keep_masked(s, by_name.get(s.get("name")) if isinstance(s, dict) else None,
-                         f"{where}.{i}") for i, s in enumerate(sections)]
+    return [_keep_masked(s, by_name.get(_name_of(s)), f"{where}.{i}")
+            for i, s in enumerate(sections)]
+
+
+def _name_of(section: Any) -> str | None:
+    """A given section's name, if it has a usable one (validation reports the others)."""
+    name = section.get("name") if isinstance(section, dict) else None
+    return name if isinstance(name, str) else None
 
 
 async def check_supported(call: Call, cfg: EnvironmentConfig) -> None:

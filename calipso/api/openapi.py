@@ -1,7 +1,8 @@
 """``GET /openapi.json`` built from the operations' own models, and ``GET /docs`` rendering it.
 
 Fields that take a value from a constant list carry ``x-calipso-constant``; the document
-lists the values stored at the time of the request as ``enum``. Rules a body's handler checks
+lists the values stored at the time of the request as ``enum``. Fields naming an environment
+(``x-calipso-names``) get the stored names as ``examples``. Rules a body's handler checks
 beyond its model (``Operation.body_rules``) are patched into its schema.
 """
 
@@ -51,6 +52,9 @@ class _Builder:
             name = out.get("x-calipso-constant")
             if name in self.constants and self.constants[name] and out.get("type") == "string":
                 out["enum"] = [str(v) for v in self.constants[name]]
+            names = self.constants.get(out.get("x-calipso-names", ""))
+            if names:
+                out["examples"] = names
             return out
         if isinstance(value, list):
             return [self.with_enums(v) for v in value]
@@ -208,8 +212,9 @@ async def _document(call: Call) -> dict[str, Any]:
     supported = [d async for d in call.db.supported_environments.find(
         {"features.scanning": True}, {"_id": 0, "environment": 1, "features": 1})
         if isinstance(d.get("environment"), dict)]
-    return call.request.app[DOCUMENT].get(call.request.app[OPERATIONS],
-                                          lists | {"supported_environments": supported})
+    environments = sorted(await call.db.environments_config.distinct("name"))
+    return call.request.app[DOCUMENT].get(call.request.app[OPERATIONS], lists | {
+        "supported_environments": supported, "environments": environments})
 
 
 async def get_openapi(call: Call) -> object:

@@ -53,6 +53,21 @@ class OneOf:
         return json_schema
 
 
+@dataclass(frozen=True, slots=True)
+class Named:
+    """Marks a field naming a stored object (an environment): the OpenAPI document gives
+    the names stored at the time as ``examples`` (not an ``enum``: the set changes)."""
+
+    kind: str
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["x-calipso-names"] = self.kind
+        return json_schema
+
+
 class QueryModel(BaseModel):
     """Base of every query-string model: unknown keys are refused."""
 
@@ -275,5 +290,6 @@ Timestamp = Annotated[
     datetime, BeforeValidator(_iso_time), AfterValidator(_utc),
     Field(description="ISO 8601, e.g. 2017-07-24T12:45:03.784+00:00"),
 ]
-EnvName = Annotated[str, Field(min_length=1, max_length=100, description="environment name")]
+EnvName = Annotated[str, Field(min_length=1, max_length=100, description="environment name"),
+                    Named("environments")]
 Text = Annotated[str, Field(min_length=1, max_length=500)]

@@ -122,6 +122,10 @@ async def test_replace_errors(api: Api) -> None:
     no_stored = await a.put(f"/environment_configs/{ENV}", doc)
     assert no_stored.status == 400 and no_stored.body["error"]["field"] == \
         "configuration.5.pwd"
+    odd = env_config(configuration=[{"name": {}, "host": "h"}])
+    odd_answer = await a.put(f"/environment_configs/{ENV}", odd)  # was a server error
+    assert odd_answer.status == 400
+    assert odd_answer.body["error"]["field"].startswith("configuration.0")
     nameless = env_config()
     del nameless["name"], nameless["scanned"]
     assert (await a.put(f"/environment_configs/{ENV}", nameless)).status == 200
