@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import model_validator
+from pydantic import Field
 
 from calipso.api.listing import check_environment
 from calipso.api.operations import Answer, Call, Operation, add_operations
@@ -16,13 +16,8 @@ from calipso.api.schemas import ERRORS, Open
 
 class AggregatesQuery(QueryModel):
     type: Literal["environment", "message", "constant"]
-    env_name: EnvName | None = None
-
-    @model_validator(mode="after")
-    def _env_for_environment(self) -> AggregatesQuery:
-        if self.type == "environment" and self.env_name is None:
-            raise ValueError("env_name: mandatory for type environment")
-        return self
+    env_name: EnvName | None = Field(
+        None, description="with type environment: this one (default: all environments)")
 
 
 async def _count_by(call: Call, coll: str, key: str, match: dict[str, Any]) -> dict[str, int]:
@@ -34,8 +29,8 @@ async def _count_by(call: Call, coll: str, key: str, match: dict[str, Any]) -> d
 async def get_aggregates(call: Call) -> object:
     q: AggregatesQuery = call.query
     if q.type == "environment":
-        assert q.env_name is not None
-        counts = await _count_by(call, "inventory", "type", {"environment": q.env_name})
+        scope = {} if q.env_name is None else {"environment": q.env_name}
+        counts = await _count_by(call, "inventory", "type", scope)
         if not counts:
             await check_environment(call, q.env_name)
         return {"type": "environment", "env_name": q.env_name,

@@ -1,4 +1,5 @@
-"""The aiohttp application: error shape, request logging, health, and the route modules."""
+"""The aiohttp application: error shape, request logging, authentication, ``/health`` and
+the route modules."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
+from calipso.api import health
 from calipso.api.auth import AUTH, Authenticator
 from calipso.api.keys import SERVICE
 from calipso.api.lookups import CONSTANTS, Constants
@@ -45,6 +47,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as err:
         if err.status < 400:
             raise
+        if isinstance(err, web.HTTPMethodNotAllowed):
+            allowed = ", ".join(sorted(err.allowed_methods))
+            response = error_response(405, err.reason,
+                                      f"{request.method} is not allowed here; use {allowed}")
+            response.headers["Allow"] = allowed  # RFC 9110 requires it on a 405
+            return response
         return error_response(err.status, err.reason, err.text or err.reason)
     except Exception:
         log.exception("request failed", extra={"method": request.method, "path": request.path})
@@ -64,8 +72,9 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every matched route but /health needs a caller whose role covers the operation's."""
-    if request.match_info.http_exception is not None or request.path == "/health":
+    """Every matched route but the public ones (/health, /auth/tokens) needs a caller whose
+    role covers the operation's."""
+    if request.match_info.http_exception is not None:
         return await handler(request)
     op = operation_of(request)
     needed = op.role if op is not None else Role.VIEWER
@@ -74,37 +83,13 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             principal = await request.app[AUTH].authenticate(request)
         except Unauthorized as err:
             response = error_response(err.status, err.title, err.message)
-            response.headers["WWW-Authenticate"] = 'Basic realm="calipso"'
+            response.headers["WWW-Authenticate"] = 'Basic realm="calipso", Bearer realm="calipso"'
             return response
         if not principal.may(needed):
             raise Forbidden(f"this needs the {needed} role; {principal.name} is "
                             f"{principal.role}")
         request[PRINCIPAL] = principal
     return await handler(request)
-
-
-async def health(request: web.Request) -> web.Response:
-    ctx = request.app[SERVICE]
-    database = ctx.database
-    reachable = await database.ping()
-    db_doc: dict[str, object] = {"reachable": reachable, "embedded": database.embedded is not None}
-    if database.embedded is not None:
-        db_doc.update(
-            server_running=database.embedded.running,
-            server_pid=database.embedded.pid,
-            server_restarts=database.embedded.restarts,
-        )
-    parts = {"api": {"status": "running"}} | {
-        name: state.to_doc() for name, state in ctx.supervisor.states.items()
-    }
-    body = {
-        "status": "ok" if reachable else "degraded",
-        "version": ctx.version,
-        "uptime_s": round(time.time() - ctx.started_at, 1),
-        "database": db_doc,
-        "parts": parts,
-    }
-    return web.json_response(body, status=200 if reachable else 503)
 
 
 # Route modules add themselves here: each is ``setup(app)`` adding its routes.
@@ -116,10 +101,12 @@ def make_app(ctx: ServiceContext, extra: tuple[RouteSetup, ...] = ()) -> web.App
                           client_max_size=4 * 1024 * 1024)
     app[SERVICE] = ctx
     app[AUTH] = Authenticator(ctx.settings, ctx.database.db)
-    app[CONSTANTS] = Constants(ctx.database.db)
+    tree = ctx.metadata.scanners.scanners.values()
+    app[CONSTANTS] = Constants(ctx.database.db,
+                               tree_types={entry.type for entries in tree for entry in entries})
     app[COUNTS] = CountCoalescer()
     app.cleanup_ctx.append(_auth_setup)
-    app.router.add_get("/health", health)
+    health.setup(app)
     for setup in extra:
         setup(app)
     return app

@@ -74,6 +74,15 @@ async def verify_password(password: str, stored: str) -> bool:
 _DUMMY_HASH = "scrypt$16384$8$1$" + _b64(b"\0" * 16) + "$" + _b64(b"\0" * 32)
 
 
+def request_token(request: web.Request) -> str | None:
+    """The token of a request: ``X-Auth-Token``, or ``Authorization: Bearer <token>``."""
+    token = request.headers.get("X-Auth-Token")
+    if token:
+        return token
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -160,14 +169,13 @@ class Authenticator:
     async def authenticate(self, request: web.Request) -> Principal:
         if not self.enabled:
             return Principal("anonymous", Role.ADMIN, "none")
-        token = request.headers.get("X-Auth-Token")
+        token = request_token(request)
         if token:
             principal = await self.principal_for_token(token)
             if principal is None:
                 raise Unauthorized("the token is unknown or expired")
             return principal
-        header = request.headers.get("Authorization", "")
-        scheme, _, value = header.partition(" ")
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "basic" and value:
             try:
                 user, sep, password = base64.b64decode(value.strip()).decode().partition(":")

@@ -9,9 +9,9 @@ from aiohttp import web
 from pydantic import Field, SecretStr, model_validator
 from pymongo.errors import DuplicateKeyError
 
-from calipso.api.auth import ADMIN, AUTH, hash_password
+from calipso.api.auth import ADMIN, AUTH, hash_password, request_token
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
-from calipso.api.query import BodyModel, PagedQuery, read_page
+from calipso.api.query import BodyModel, PagedQuery, present, read_page, with_rules
 from calipso.api.schemas import ERRORS, ItemList, Message, TokenAnswer, UserItem
 from calipso.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
@@ -24,6 +24,13 @@ class Credentials(BodyModel):
 
 
 class AuthSpec(BodyModel):
+    # a method given with its data: credentials, or a token
+    model_config = with_rules({"anyOf": [
+        {**present(method), "properties": {
+            method: {"not": {"type": "null"}},
+            "methods": {"contains": {"const": method}}}}
+        for method in ("credentials", "token")]})
+
     methods: list[Literal["credentials", "token"]] = Field(min_length=1)
     credentials: Credentials | None = None
     token: str | None = Field(None, min_length=1, max_length=256)
@@ -57,7 +64,7 @@ async def create_token(call: Call) -> Reply:
 
 
 async def delete_token(call: Call) -> web.Response:
-    token = call.request.headers.get("X-Auth-Token")
+    token = request_token(call.request)
     if not token:
         raise Unauthorized("Authentication required")
     authn = call.request.app[AUTH]
@@ -67,21 +74,24 @@ async def delete_token(call: Call) -> web.Response:
 
 
 class NewUser(BodyModel):
+    model_config = with_rules({"anyOf": [present("password"), {
+        "required": ["source"], "properties": {"source": {"const": "ldap"}}}]})
+
     name: str = Field(pattern=USER_NAME)
     password: SecretStr | None = Field(None, min_length=8, max_length=1024)
-    role: Role = Role.VIEWER
+    role: Literal["admin", "viewer"] = "viewer"
     source: Literal["local", "ldap"] = "local"
 
     @model_validator(mode="after")
     def _password_if_local(self) -> NewUser:
-        if self.role is Role.PUBLIC:
-            raise ValueError("role: must be admin or viewer")
         if self.source == "local" and self.password is None:
             raise ValueError("password: a local user needs a password")
         return self
 
 
 class UserChange(BodyModel):
+    model_config = with_rules({"anyOf": [present("password"), present("role")]})
+
     password: SecretStr | None = Field(None, min_length=8, max_length=1024)
     role: Literal["admin", "viewer"] | None = None
 
@@ -137,7 +147,7 @@ async def change_user(call: Call) -> object:
     if result.matched_count == 0:
         raise NotFound(f"no user {name}", field="name")
     # the user's other sessions end; the caller's own token stays valid
-    keep = call.request.headers.get("X-Auth-Token") if is_self else None
+    keep = request_token(call.request) if is_self else None
     await call.request.app[AUTH].forget_user(name, keep_token=keep)
     return {"message": f"updated user {name}"}
 
@@ -160,7 +170,7 @@ OPERATIONS = (
     Operation("POST", "/auth/tokens", create_token, "Create a token", "auth",
               role=Role.PUBLIC, body=TokenRequest,
               answers={201: Answer("the new token", TokenAnswer), **ERRORS}),
-    Operation("DELETE", "/auth/tokens", delete_token, "Revoke the X-Auth-Token token", "auth",
+    Operation("DELETE", "/auth/tokens", delete_token, "Revoke the caller's token", "auth",
               role=Role.PUBLIC, header_params={"X-Auth-Token": {"type": "string"}},
               answers={200: Answer("revoked"), **ERRORS}),
     Operation("GET", "/users", list_users, "List users", "auth", role=Role.ADMIN,

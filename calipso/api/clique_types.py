@@ -23,7 +23,17 @@ from calipso.api.listing import (
 )
 from calipso.api.lookups import require_environment
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
-from calipso.api.query import BodyModel, EnvName, ObjectIdText, OneOf, PagedQuery, Text
+from calipso.api.query import (
+    BodyModel,
+    EnvName,
+    ObjectIdText,
+    OneOf,
+    PagedQuery,
+    Text,
+    absent,
+    present,
+    with_rules,
+)
 from calipso.api.schemas import ERRORS, Message, list_or_document
 from calipso.errors import Conflict, NotFound
 
@@ -44,18 +54,21 @@ class CliqueTypesQuery(PagedQuery):
     link_type: LinkType | list[LinkType] | None = None
     name: Text | None = None
 
-    @model_validator(mode="after")
-    def _version_needs_distribution(self) -> CliqueTypesQuery:
-        if self.distribution_version is not None and self.distribution is None:
-            raise ValueError("distribution_version: needs distribution")
-        return self
+
+CONFIGURATION_KEYS = ("distribution", "mechanism_drivers", "type_drivers")
 
 
 class CliqueType(BodyModel):
+    model_config = with_rules(
+        {"oneOf": [present("environment"),
+                   {"anyOf": [present(key) for key in CONFIGURATION_KEYS]}]},
+        {"anyOf": [absent("distribution_version"), present("distribution")]},
+        {"properties": {"environment": {"not": {"const": "ANY"}}}})
+
     focal_point_type: Annotated[str, OneOf("object_types")]
     link_types: list[LinkType] = Field(min_length=1, max_length=100)
     name: str = Field(min_length=1, max_length=200)
-    environment: str | None = Field(None, min_length=1, max_length=100)
+    environment: EnvName | None = None
     distribution: Annotated[str, OneOf("distributions")] | None = None
     distribution_version: Annotated[str, OneOf("distribution_versions")] | None = None
     mechanism_drivers: Annotated[str, OneOf("mechanism_drivers")] | None = None
@@ -66,8 +79,7 @@ class CliqueType(BodyModel):
     def _environment_or_configuration(self) -> CliqueType:
         if self.distribution_version is not None and self.distribution is None:
             raise ValueError("distribution_version: needs distribution")
-        configured = any(v is not None for v in (
-            self.distribution, self.mechanism_drivers, self.type_drivers))
+        configured = any(getattr(self, key) is not None for key in CONFIGURATION_KEYS)
         if self.environment is not None and configured:
             raise ValueError("environment: give an environment or a configuration, not both")
         if self.environment is None and not configured:

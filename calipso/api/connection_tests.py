@@ -3,8 +3,9 @@ tests each one and writes the results and timings into the document.
 
 The runner is a task of the app (started and cancelled by its cleanup context); at most
 ``CALIPSO_MAX_CONNECTION_TESTS`` tests run at a time. A test is claimed with an atomic
-update, so with several processes each test runs once. Secrets are needed only while a
-test runs: afterwards the stored ``targets_configuration`` is masked.
+update, so with several processes each test runs once. A target without a section in
+``targets_configuration`` fails with that reason, like any other failure. Secrets are needed
+only while a test runs: afterwards the stored ``targets_configuration`` is masked.
 """
 
 from __future__ import annotations
@@ -23,17 +24,24 @@ from pydantic import Field, TypeAdapter
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.api.connection_probes import run_probe
+from calipso.api.connection_probes import ProbeResult, run_probe
 from calipso.api.documents import list_body, list_item, public_doc
-from calipso.api.environment_configs import reject_masks, restore_secrets
+from calipso.api.environment_configs import reject_masks, restore_secrets, section_rules
 from calipso.api.keys import SERVICE
 from calipso.api.listing import check_environment, object_id
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
-from calipso.api.query import BodyModel, EnvName, ObjectIdText, OneOf, PagedQuery, read_page
-from calipso.api.query import validate as validate_model
+from calipso.api.query import (
+    BodyModel,
+    EnvName,
+    ObjectIdText,
+    OneOf,
+    PagedQuery,
+    read_page,
+    validate_body,
+)
 from calipso.api.schemas import ERRORS, Message, list_or_document
 from calipso.env_config import Section, mask_secrets, section_to_doc
-from calipso.errors import InvalidInput, NotFound
+from calipso.errors import NotFound
 from calipso.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -110,8 +118,7 @@ class ConnectionTester:
         started = time.perf_counter()
         sections = {s.get("name"): s for s in doc.get("targets_configuration", [])}
         targets: list[str] = list(doc.get("test_targets", []))
-        results = await asyncio.gather(*(
-            run_probe(t, SECTION.validate_python(sections[t]), self._timeout) for t in targets))
+        results = await asyncio.gather(*(self._probe(t, sections.get(t)) for t in targets))
         details = {t: r.to_doc() for t, r in zip(targets, results, strict=True)}
         failed = [t for t, r in zip(targets, results, strict=True) if not r.ok]
         summary = "all targets answered" if not failed else "failed: " + ", ".join(failed)
@@ -127,6 +134,12 @@ class ConnectionTester:
         log.info("connection test done", extra={"test_id": str(doc["_id"]),
                                                 "env": doc.get("environment"),
                                                 "failed": ",".join(failed)})
+
+
+    async def _probe(self, target: str, section: dict[str, Any] | None) -> ProbeResult:
+        if section is None:  # a result like any other failure, not a refused request
+            return ProbeResult(False, f"no {target} section was given", 0.0)
+        return await run_probe(target, SECTION.validate_python(section), self._timeout)
 
 
 TESTER = web.AppKey("connection_tester", ConnectionTester)
@@ -154,13 +167,8 @@ async def create_test(call: Call) -> Reply:
             "targets_configuration")
     else:
         reject_masks(data.get("targets_configuration"), "targets_configuration")
-    body = validate_model(ConnectionTestRequest, data)
+    body = validate_body(ConnectionTestRequest, data)
     await call.constants.check(body)
-    given = {s.name for s in body.targets_configuration}
-    for target in body.test_targets:
-        if target not in given:
-            raise InvalidInput(f"targets_configuration: no section for target {target}",
-                               field="targets_configuration")
     doc = {"environment": body.environment, "test_targets": list(dict.fromkeys(
         body.test_targets)),
         "targets_configuration": [section_to_doc(s, reveal=True)
@@ -221,7 +229,8 @@ OPERATIONS = (
     Operation("POST", "/connection_tests", create_test,
               "Test logins to an environment's targets (masked secrets: the stored ones)",
               "environments", role=Role.ADMIN, body=ConnectionTestRequest,
-              validate_body=False, answers={201: Answer("submitted", Message), **ERRORS}),
+              validate_body=False, body_rules=section_rules,
+              answers={201: Answer("submitted", Message), **ERRORS}),
 )
 
 

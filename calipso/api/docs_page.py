@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -15,6 +16,14 @@ code,.path{font-family:monospace} table{border-collapse:collapse;margin:.4em 0}
 td,th{border:1px solid #ddd;padding:.2em .6em;text-align:left;vertical-align:top}
 .note{color:#666}
 """
+
+
+CODE = re.compile(r"`([^`]+)`")
+
+
+def prose(text: object) -> str:
+    """Escaped text whose `backticked` parts (Markdown's inline code) become <code>."""
+    return CODE.sub(r"<code>\1</code>", escape(str(text)))
 
 
 def _ref_name(ref: str) -> str:
@@ -48,16 +57,16 @@ def _parameters(params: list[dict[str, Any]]) -> str:
     rows = "".join(
         f"<tr><td><code>{escape(p['name'])}</code></td><td>{escape(p['in'])}</td>"
         f"<td>{'yes' if p.get('required') else ''}</td><td>{type_text(p.get('schema', {}))}"
-        f"</td><td>{escape(p.get('description', ''))}</td></tr>" for p in params)
+        f"</td><td>{prose(p.get('description', ''))}</td></tr>" for p in params)
     return ("<table><tr><th>parameter</th><th>in</th><th>required</th><th>type</th>"
             f"<th>meaning</th></tr>{rows}</table>")
 
 
 def _operation(path: str, method: str, op: dict[str, Any]) -> str:
     parts = [f'<div class="op"><span class="m {method.upper()}">{method.upper()}</span>'
-             f'<span class="path">{escape(path)}</span> — {escape(op.get("summary", ""))}']
+             f'<span class="path">{escape(path)}</span> — {prose(op.get("summary", ""))}']
     if op.get("description"):
-        parts.append(f'<div class="note">{escape(op["description"])}</div>')
+        parts.append(f'<div class="note">{prose(op["description"])}</div>')
     parts.append(_parameters(op.get("parameters", [])))
     body = op.get("requestBody", {}).get("content", {}).get("application/json")
     if body:
@@ -66,7 +75,7 @@ def _operation(path: str, method: str, op: dict[str, Any]) -> str:
     for status, answer in op.get("responses", {}).items():
         content = answer.get("content", {}).get("application/json")
         shape = f" — {type_text(content['schema'])}" if content else ""
-        answers.append(f"<li><b>{escape(status)}</b> {escape(answer['description'])}"
+        answers.append(f"<li><b>{escape(status)}</b> {prose(answer['description'])}"
                        f"{shape}</li>")
     parts.append(f"<ul>{''.join(answers)}</ul></div>")
     return "".join(parts)
@@ -77,7 +86,7 @@ def _model(name: str, schema: dict[str, Any]) -> str:
     required = set(schema.get("required", []))
     rows = "".join(
         f"<tr><td><code>{escape(k)}</code></td><td>{'yes' if k in required else ''}</td>"
-        f"<td>{type_text(v)}</td><td>{escape(str(v.get('description', '')))}</td></tr>"
+        f"<td>{type_text(v)}</td><td>{prose(v.get('description', ''))}</td></tr>"
         for k, v in props.items())
     extra = " (more keys allowed)" if schema.get("additionalProperties") is not False else ""
     table = ("<table><tr><th>key</th><th>required</th><th>type</th><th>meaning</th></tr>"
@@ -100,9 +109,10 @@ def render_docs(document: dict[str, Any]) -> str:
         f"<!doctype html><html><head><meta charset=\"utf-8\"><title>"
         f"{escape(info.get('title', 'API'))}</title><style>{STYLE}</style></head><body>"
         f"<h1>{escape(info.get('title', 'API'))} {escape(str(info.get('version', '')))}</h1>"
-        f"<p>{escape(info.get('description', ''))}</p>"
-        "<p>Authenticate with <code>X-Auth-Token</code> (from <code>POST /auth/tokens</code>)"
-        " or HTTP Basic. The machine-readable document is <a href=\"/openapi.json\">"
+        f"<p>{prose(info.get('description', ''))}</p>"
+        "<p>Authenticate with a token from <code>POST /auth/tokens</code> (in"
+        " <code>X-Auth-Token</code> or <code>Authorization: Bearer</code>) or HTTP Basic."
+        " The machine-readable document is <a href=\"/openapi.json\">"
         "/openapi.json</a>.</p>"
         f"{sections}<h2>Models</h2>{models}</body></html>"
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 from aiohttp import web
 from pydantic import Field
 
 from calipso.api.listing import drop_none, one_document, page_of
 from calipso.api.operations import Call, Operation, add_operations
-from calipso.api.query import EnvName, PagedQuery, Text
+from calipso.api.query import EnvName, OneOf, PagedQuery, Text
 from calipso.api.schemas import ERRORS, list_or_document
 
 FIELDS = ("id", "name", "name_path")
@@ -24,7 +25,8 @@ class InventoryQuery(PagedQuery):
         None, description="an id_path: its direct children (or, with sub_tree, the whole "
                           "subtree including the object itself)")
     sub_tree: bool = False
-    type: Text | None = Field(None, description="only objects of this type")
+    type: Annotated[str, OneOf("inventory_types")] | None = Field(
+        None, description="only objects of this type")
 
 
 def path_filter(parent_path: str, sub_tree: bool) -> dict[str, str]:

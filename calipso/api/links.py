@@ -1,9 +1,10 @@
-"""``GET /links``: the links of an environment, filtered by their fields and attributes."""
+"""``GET /links``: the links of an environment, filtered by their fields and attributes; each
+carries the names of its two ends."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from aiohttp import web
 
@@ -13,7 +14,8 @@ from calipso.api.query import EnvName, ObjectIdText, OneOf, PagedQuery, Text
 from calipso.api.schemas import ERRORS, list_or_document
 from calipso.errors import InvalidInput
 
-FIELDS = ("id", "link_name", "link_type", "environment", "host")
+FIELDS = ("id", "link_name", "link_type", "environment", "host", "state", "source_id",
+          "target_id")
 ATTRIBUTE_KEY = re.compile(r"^attributes:\w+$")
 
 
@@ -37,8 +39,21 @@ async def get_links(call: Call) -> object:
         if isinstance(value, list):
             raise InvalidInput(f"{key}: give it once", field=key)
         filt["attributes." + key.split(":", 1)[1]] = value
-    return await one_or_page(call, call.db.links, filt, q.id, what="link", plural="links",
-                             fields=FIELDS, env=q.env_name)
+    answer = await one_or_page(call, call.db.links, filt, q.id, what="link", plural="links",
+                               fields=FIELDS, env=q.env_name)
+    await with_end_names(call, q.env_name, answer.get("links", [answer]))
+    return answer
+
+
+async def with_end_names(call: Call, env: str, links: list[dict[str, Any]]) -> None:
+    """Set ``source_name`` and ``target_name`` on each link: its ends' names, read at once."""
+    ids = {link.get(end) for link in links for end in ("source_id", "target_id")}
+    docs = call.db.inventory.find({"environment": env, "id": {"$in": list(ids - {None})}},
+                                  {"id": 1, "name": 1, "object_name": 1})
+    names = {d["id"]: d.get("object_name") or d.get("name") async for d in docs}
+    for link in links:
+        link["source_name"] = names.get(link.get("source_id"))
+        link["target_name"] = names.get(link.get("target_id"))
 
 
 OPERATIONS = (

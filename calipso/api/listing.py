@@ -1,5 +1,6 @@
 """The original's GET pattern, shared by the resources: a page of projected documents, or the
-whole document when the resource's key is given; an unknown environment is a 400."""
+whole document when the resource's key is given; an unknown environment is a 404 (it names
+an object that does not exist, which no schema can state in advance)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def id_or_text(text: str) -> dict[str, Any]:
 
 async def check_environment(call: Call, env: str | None, field: str = "env_name") -> None:
     if env is not None and not await environment_exists(call.db, env):
-        raise InvalidInput(f"unknown environment: {env}", field=field)
+        raise NotFound(f"unknown environment: {env}", field=field)
 
 
 async def one_document(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
@@ -10,17 +11,23 @@ from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.api.query import constant_fields
-from calipso.errors import InvalidInput
+from calipso.errors import InvalidInput, NotFound
 
 CONSTANTS_TTL = 5.0
 
 
 class Constants:
-    """The ``constants`` collection as name → allowed values, re-read every few seconds."""
+    """The ``constants`` collection as name → allowed values, re-read every few seconds.
 
-    def __init__(self, db: AsyncDatabase, ttl: float = CONSTANTS_TTL) -> None:
+    One list is derived: ``inventory_types``, the ``object_types`` plus the types the
+    scanner tree places (folders, ``host_ref``): what ``type=`` may name in the inventory.
+    """
+
+    def __init__(self, db: AsyncDatabase, ttl: float = CONSTANTS_TTL,
+                 tree_types: Iterable[str] = ()) -> None:
         self._db = db
         self._ttl = ttl
+        self._tree_types = frozenset(tree_types)
         self._values: dict[str, list[Any]] = {}
         self._read_at = float("-inf")
 
@@ -32,6 +39,8 @@ class Constants:
                 values[str(doc.get("name"))] = [
                     d.get("value") for d in data if isinstance(d, dict)
                 ]
+            values["inventory_types"] = sorted(
+                {str(v) for v in values.get("object_types", [])} | self._tree_types)
             self._values = values
             self._read_at = time.monotonic()
         return self._values
@@ -42,7 +51,8 @@ class Constants:
     async def check_value(self, name: str, value: object, field: str) -> None:
         allowed = await self.values(name)
         if str(value) not in {str(v) for v in allowed}:
-            raise InvalidInput(f"{field}: {value!r} is not one of constants {name}", field=field)
+            raise InvalidInput(f"{field}: {value!r} is not one of the {name}: "
+                               f"{', '.join(str(v) for v in allowed)}", field=field)
 
     async def check(self, model: BaseModel, fields: dict[str, str] | None = None,
                     prefix: str = "") -> None:
@@ -69,4 +79,4 @@ async def environment_exists(db: AsyncDatabase, name: str) -> bool:
 
 async def require_environment(db: AsyncDatabase, name: str, field: str) -> None:
     if not await environment_exists(db, name):
-        raise InvalidInput(f"unknown environment: {name}", field=field)
+        raise NotFound(f"unknown environment: {name}", field=field)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aiohttp import web
+from pydantic import Field
 
 from calipso.api.listing import drop_none, one_or_page
 from calipso.api.operations import Call, Operation, add_operations
@@ -12,11 +13,12 @@ from calipso.api.query import ObjectIdText, OneOf, PagedQuery, Text
 from calipso.api.schemas import ERRORS, list_or_document
 
 FIELDS = ("id", "side", "type")
+MAX_ORDER = 2**31 - 1  # the database holds 64-bit integers; orders are small
 
 
 class TemplatesQuery(PagedQuery):
     id: ObjectIdText | None = None
-    order: int | None = None
+    order: int | None = Field(None, ge=0, le=MAX_ORDER)
     side: Annotated[str, OneOf("monitoring_sides")] | None = None
     type: Text | None = None
 

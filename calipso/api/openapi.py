@@ -1,7 +1,9 @@
 """``GET /openapi.json`` built from the operations' own models, and ``GET /docs`` rendering it.
 
 Fields that take a value from a constant list carry ``x-calipso-constant``; the document
-lists the values stored at the time of the request as ``enum``.
+lists the values stored at the time of the request as ``enum``. Fields naming an environment
+(``x-calipso-names``) get the stored names as ``examples``. Rules a body's handler checks
+beyond its model (``Operation.body_rules``) are patched into its schema.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pydantic import BaseModel
 
 from calipso import __version__
 from calipso.api.docs_page import render_docs
+from calipso.api.documents import dumps
 from calipso.api.lookups import CONSTANTS
 from calipso.api.operations import OPERATIONS, Answer, Call, Operation, Role, add_operations
 from calipso.api.schemas import ERRORS
@@ -22,6 +25,8 @@ REF = "#/components/schemas/{model}"
 SECURITY_SCHEMES = {
     "token": {"type": "apiKey", "in": "header", "name": "X-Auth-Token",
               "description": "a token from POST /auth/tokens"},
+    "bearer": {"type": "http", "scheme": "bearer",
+               "description": "the same token as `Authorization: Bearer <token>`"},
     "basic": {"type": "http", "scheme": "basic"},
 }
 
@@ -30,12 +35,15 @@ class _Builder:
     def __init__(self, constants: dict[str, list[Any]]) -> None:
         self.constants = constants
         self.components: dict[str, Any] = {}
+        self.patches: dict[str, dict[str, Any]] = {}
 
     def schema_of(self, model: type[BaseModel], mode: str) -> dict[str, Any]:
         schema = model.model_json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
+        # a body is read as its models read it (text stripped) and must be storable
+        shaped = as_body if mode == "validation" else _same
         for name, sub in schema.pop("$defs", {}).items():
-            self.components[name] = self.with_enums(sub)
-        self.components[model.__name__] = self.with_enums(schema)
+            self.components[name] = shaped(self.with_enums(sub))
+        self.components[model.__name__] = shaped(self.with_enums(schema))
         return {"$ref": REF.format(model=model.__name__)}
 
     def with_enums(self, value: Any) -> Any:
@@ -44,6 +52,9 @@ class _Builder:
             name = out.get("x-calipso-constant")
             if name in self.constants and self.constants[name] and out.get("type") == "string":
                 out["enum"] = [str(v) for v in self.constants[name]]
+            names = self.constants.get(out.get("x-calipso-names", ""))
+            if names:
+                out["examples"] = names
             return out
         if isinstance(value, list):
             return [self.with_enums(v) for v in value]
@@ -102,7 +113,40 @@ class _Builder:
         if op.body is not None:
             doc["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": self.schema_of(op.body, "validation")}}}
+            if op.body_rules is not None:
+                self.patches |= op.body_rules(self.constants)
         return doc
+
+    def patched(self) -> dict[str, Any]:
+        """The components, each with what its operations check beyond its model."""
+        out = dict(self.components)
+        for name, patch in self.patches.items():
+            schema = dict(out[name])
+            schema["allOf"] = [*schema.get("allOf", []), *patch.get("allOf", [])]
+            schema["properties"] = {**schema.get("properties", {}),
+                                    **patch.get("properties", {})}
+            out[name] = schema
+        return dict(sorted(out.items()))
+
+
+def _same(schema: Any) -> Any:
+    return schema
+
+
+def as_body(schema: Any) -> Any:
+    """A body model's schema as the API reads a body: a mandatory text is stripped of
+    spaces first, so it holds a non-space; a key of a map holds no NUL (BSON ends keys with
+    it)."""
+    if isinstance(schema, list):
+        return [as_body(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: as_body(v) for k, v in schema.items()}
+    if out.get("type") == "string" and out.get("minLength", 0) > 0 and "pattern" not in out:
+        out["pattern"] = r"\S"
+    if out.get("type") == "object" and isinstance(out.get("additionalProperties"), dict):
+        out["propertyNames"] = {"pattern": r"^[^\x00]*$"}
+    return out
 
 
 def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
@@ -138,15 +182,39 @@ def build_document(operations: list[Operation], constants: dict[str, list[Any]]
                  "description": "Discovery of OpenStack virtual networking: inventory, "
                                 "links, cliques, scans and their configuration."},
         "paths": paths,
-        "components": {"schemas": dict(sorted(builder.components.items())),
+        "components": {"schemas": builder.patched(),
                        "securitySchemes": SECURITY_SCHEMES},
-        "security": [{"token": []}, {"basic": []}],
+        "security": [{"token": []}, {"bearer": []}, {"basic": []}],
     }
 
 
+class DocumentCache:
+    """The last document built, kept while the lists it was built from are the same:
+    building it generates every model's schema, which takes a while."""
+
+    def __init__(self) -> None:
+        self._key = ""
+        self._document: dict[str, Any] = {}
+
+    def get(self, operations: list[Operation], lists: dict[str, list[Any]]
+            ) -> dict[str, Any]:
+        key = dumps(lists)
+        if key != self._key:
+            self._document, self._key = build_document(operations, lists), key
+        return self._document
+
+
+DOCUMENT = web.AppKey("openapi_document", DocumentCache)
+
+
 async def _document(call: Call) -> dict[str, Any]:
-    constants = await call.request.app[CONSTANTS].all()
-    return build_document(call.request.app[OPERATIONS], constants)
+    lists = await call.request.app[CONSTANTS].all()
+    supported = [d async for d in call.db.supported_environments.find(
+        {"features.scanning": True}, {"_id": 0, "environment": 1, "features": 1})
+        if isinstance(d.get("environment"), dict)]
+    environments = sorted(await call.db.environments_config.distinct("name"))
+    return call.request.app[DOCUMENT].get(call.request.app[OPERATIONS], lists | {
+        "supported_environments": supported, "environments": environments})
 
 
 async def get_openapi(call: Call) -> object:
@@ -168,4 +236,5 @@ META_OPERATIONS = (
 
 
 def setup(app: web.Application) -> None:
+    app[DOCUMENT] = DocumentCache()
     add_operations(app, META_OPERATIONS)

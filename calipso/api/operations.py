@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from calipso.api.documents import json_reply
 from calipso.api.keys import SERVICE
 from calipso.api.lookups import CONSTANTS, Constants
-from calipso.api.query import constant_fields, query_dict, validate
+from calipso.api.query import constant_fields, query_dict, validate, validate_body
 from calipso.errors import InvalidInput
 from calipso.service_context import ServiceContext
 
@@ -83,6 +83,10 @@ class Reply:
 
 
 Handler = Callable[[Call], Awaitable[object]]
+# What a handler checks beyond its body model, for the OpenAPI document: from the lists
+# stored at the time (constants, supported environments) to a patch per component schema
+# (``allOf``: rules that must hold too; ``properties``: a key's schema as the handler takes it)
+SchemaRules = Callable[[dict[str, list[Any]]], dict[str, dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,7 @@ class Operation:
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     validate_body: bool = True  # False: the handler validates the raw JSON object itself
+    body_rules: SchemaRules | None = None
     answers: dict[int, Answer] = field(default_factory=dict)
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     header_params: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -112,6 +117,7 @@ class Operation:
     content_type: str = "application/json"
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
 OPERATIONS = web.AppKey("operations", list)
 ROUTE_OPERATIONS = web.AppKey("route_operations", dict)
 
@@ -126,7 +132,38 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         raise InvalidInput("the request body is not valid JSON", field="body") from None
     if not isinstance(data, dict):
         raise InvalidInput("the request body must be a JSON object", field="body")
+    found = unstorable_at(data)
+    if found is not None:
+        where, problem = found
+        raise InvalidInput(f"{where}: {problem}", field=where)
     return data
+
+
+LONE_SURROGATE = "a lone UTF-16 surrogate (\\ud800-\\udfff) is no Unicode character"
+NUL_KEY = "a key may not hold the NUL character"
+
+
+def unstorable_at(value: Any, path: str = "") -> tuple[str, str] | None:
+    """The dotted path of the first text the database cannot store, and why: a lone
+    surrogate (JSON's ``\\ud877`` escape decodes to one, which no UTF-8 text holds) or a
+    NUL in a key (BSON ends keys with it)."""
+    if isinstance(value, str):
+        return (path, LONE_SURROGATE) if SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and SURROGATE.search(key):
+            return (path or "body", LONE_SURROGATE)
+        if isinstance(key, str) and "\0" in key:
+            return (path or "body", NUL_KEY)
+        found = unstorable_at(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -148,7 +185,7 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
         if op.body is not None:
             data = await read_json_object(request)
             if op.validate_body:
-                body = validate(op.body, data)
+                body = validate_body(op.body, data)
                 await constants.check(body, body_constants)
             else:
                 body = data

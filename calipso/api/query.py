@@ -29,12 +29,14 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 from pymongo.asynchronous.collection import AsyncCollection
 
+from calipso.api.documents import dumps
 from calipso.errors import InvalidInput
 
 OBJECT_ID_PATTERN = r"^[0-9a-fA-F]{24}$"
 ObjectIdText = Annotated[str, Field(pattern=OBJECT_ID_PATTERN, description="a 24-hex ObjectId")]
 MAX_PAGE_SIZE = 10000
 MAX_PAGE = 1_000_000
+NUMERIC_OFFSET = re.compile(r"(T[\d:.]+[+-]\d\d)(\d\d)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,21 @@ class OneOf:
     ) -> JsonSchemaValue:
         json_schema = handler(schema)
         json_schema["x-calipso-constant"] = self.name
+        return json_schema
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """Marks a field naming a stored object (an environment): the OpenAPI document gives
+    the names stored at the time as ``examples`` (not an ``enum``: the set changes)."""
+
+    kind: str
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["x-calipso-names"] = self.kind
         return json_schema
 
 
@@ -66,6 +83,23 @@ class BodyModel(BaseModel):
     """Base of every request body model: unknown keys are refused."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def present(key: str) -> dict[str, Any]:
+    """JSON Schema: ``key`` is given and not null (for a body model's cross-key rules)."""
+    return {"required": [key], "properties": {key: {"not": {"type": "null"}}}}
+
+
+def absent(key: str) -> dict[str, Any]:
+    """JSON Schema: ``key`` is left out or null."""
+    return {"properties": {key: {"type": "null"}}}
+
+
+def with_rules(*rules: dict[str, Any]) -> ConfigDict:
+    """A body model's config whose JSON schema states its cross-key checks (each rule must
+    hold), so the OpenAPI document says what the model's validators enforce."""
+    return ConfigDict(extra="forbid", str_strip_whitespace=True,
+                      json_schema_extra={"allOf": list(rules)})
 
 
 def query_dict(request: web.Request, *, passthrough: re.Pattern[str] | None = None
@@ -87,14 +121,34 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
+# pydantic's wording for a length names its own notions ("List", "Value", "after
+# validation"); a caller sends items and characters
+_LENGTH = {"too_short": "at least {min_length}", "too_long": "at most {max_length}"}
+_ITEMS = {"List", "Tuple", "Set", "Frozenset", "Dictionary"}
+_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def plain_message(error: Any) -> str:
+    """The message of one pydantic error in the API's words."""
+    msg = str(error.get("msg", "invalid"))
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind in _LENGTH:
+        bound = _LENGTH[kind].format(**ctx)
+        unit = "item" if ctx.get("field_type") in _ITEMS else "character"
+        count = ctx.get("min_length", ctx.get("max_length"))
+        return f"give {bound} {unit}{'' if count == 1 else 's'}"
+    for prefix in _PREFIXES:
+        msg = msg.removeprefix(prefix)
+    return msg
+
+
 def invalid(err: ValidationError, prefix: str = "") -> InvalidInput:
     """The first problem of a pydantic error as a 400 naming the field."""
     first = err.errors(include_url=False)[0]
     loc = tuple(first.get("loc", ()))
-    msg = str(first.get("msg", "invalid"))
+    msg = plain_message(first)
     kind = first.get("type", "")
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
     if not loc:
         head, sep, _ = msg.partition(":")
         field = head if sep and re.fullmatch(r"[A-Za-z_][\w.]*", head) else None
@@ -104,6 +158,9 @@ def invalid(err: ValidationError, prefix: str = "") -> InvalidInput:
         return InvalidInput(f"{field}: unknown key", field=field)
     if kind == "missing":
         return InvalidInput(f"{field}: missing mandatory key", field=field)
+    if msg.startswith(f"{loc[-1]}:"):
+        # a model's own check names its key already ("auth: give credentials or a token")
+        return InvalidInput(prefix + _field_of((*loc[:-1], msg)), field=field)
     return InvalidInput(f"{field}: {msg}", field=field)
 
 
@@ -115,6 +172,26 @@ def validate(model: type[M], data: object, prefix: str = "") -> M:
         return model.model_validate(data)
     except ValidationError as err:
         raise invalid(err, prefix) from None
+
+
+def _whole(value: Any) -> Any:
+    """``1.0`` as ``1``: JSON Schema counts a whole number as an integer, however written."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    return value
+
+
+def validate_body(model: type[M], data: dict[str, Any]) -> M:
+    """A JSON body, by JSON's types as the schema states them: ``0`` is no boolean and
+    ``"5"`` no number (query strings, all text, are converted by ``validate``)."""
+    try:
+        return model.model_validate_json(dumps(_whole(data)), strict=True)
+    except ValidationError as err:
+        raise invalid(err) from None
 
 
 def _one_of(items: tuple[Any, ...]) -> str | None:
@@ -187,9 +264,17 @@ async def read_page(
     return docs, total
 
 
-def _plus_for_space(value: object) -> object:
-    # a "+" in a query string arrives as a space
-    return value.replace(" ", "+") if isinstance(value, str) else value
+def _iso_time(value: object) -> object:
+    """ISO 8601 text as a datetime. A "+" in a query string arrives as a space; the
+    original's clients write the offset without a colon (``+0000``). Other text is left to
+    pydantic (which refuses it in a body)."""
+    if not isinstance(value, str):
+        return value
+    text = NUMERIC_OFFSET.sub(r"\1:\2", value.replace(" ", "+"))
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return value
 
 
 def _utc(value: datetime) -> datetime:
@@ -197,8 +282,9 @@ def _utc(value: datetime) -> datetime:
 
 
 Timestamp = Annotated[
-    datetime, BeforeValidator(_plus_for_space), AfterValidator(_utc),
+    datetime, BeforeValidator(_iso_time), AfterValidator(_utc),
     Field(description="ISO 8601, e.g. 2017-07-24T12:45:03.784+00:00"),
 ]
-EnvName = Annotated[str, Field(min_length=1, max_length=100, description="environment name")]
+EnvName = Annotated[str, Field(min_length=1, max_length=100, description="environment name"),
+                    Named("environments")]
 Text = Annotated[str, Field(min_length=1, max_length=500)]

@@ -6,7 +6,8 @@ checks the status of the scan it runs and stops it.
 
 from __future__ import annotations
 
-from typing import Annotated
+import itertools
+from typing import Annotated, Literal
 
 from aiohttp import web
 from pydantic import Field, model_validator
@@ -14,14 +15,21 @@ from pydantic import Field, model_validator
 from calipso.api.listing import OBJECT_ID_PARAM, drop_none, object_id, one_or_page
 from calipso.api.lookups import require_environment
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
-from calipso.api.query import BodyModel, EnvName, ObjectIdText, OneOf, PagedQuery, Text
+from calipso.api.query import (
+    BodyModel,
+    EnvName,
+    ObjectIdText,
+    OneOf,
+    PagedQuery,
+    Text,
+    with_rules,
+)
 from calipso.api.schemas import ERRORS, Document, Message, list_or_document
-from calipso.errors import Conflict, InvalidInput, NotFound
+from calipso.errors import Conflict, NotFound
 from calipso.scanners import lifecycle
 from calipso.scanners.lifecycle import ScanOptions, ScanStatus, request_scan
 
 FIELDS = ("id", "environment", "status")
-SUBMITTABLE = (ScanStatus.DRAFT, ScanStatus.PENDING)
 ID_PARAM = OBJECT_ID_PARAM
 
 
@@ -32,10 +40,18 @@ class ScansQuery(PagedQuery):
     status: Annotated[str, OneOf("scans_statuses")] | None = None
 
 
+SCAN_ONLY = ("scan_only_inventory", "scan_only_links", "scan_only_cliques")
+
+
 class ScanFlags(BodyModel):
     """What a scan request and a schedule share."""
 
-    environment: str = Field(min_length=1, max_length=100)
+    # at most one scan_only_* is true: some two of them are not
+    model_config = with_rules({"anyOf": [
+        {"properties": {key: {"not": {"const": True}} for key in pair}}
+        for pair in itertools.combinations(SCAN_ONLY, 2)]})
+
+    environment: EnvName
     clear: bool = False
     scan_only_inventory: bool = False
     scan_only_links: bool = False
@@ -43,8 +59,7 @@ class ScanFlags(BodyModel):
 
     @model_validator(mode="after")
     def _one_scan_only(self) -> ScanFlags:
-        chosen = [n for n in ("scan_only_inventory", "scan_only_links", "scan_only_cliques")
-                  if getattr(self, n)]
+        chosen = [n for n in SCAN_ONLY if getattr(self, n)]
         if len(chosen) > 1:
             raise ValueError(f"{chosen[1]}: only one scan_only_* may be true")
         return self
@@ -54,8 +69,8 @@ class ScanFlags(BodyModel):
 
 
 class ScanRequest(ScanFlags):
-    status: Annotated[str, OneOf("scans_statuses")] = Field(
-        "pending", description="draft or pending")
+    status: Literal["draft", "pending"] = Field(
+        "pending", description="a new scan is a draft or pending")
     object_id: str | None = Field(None, min_length=1, max_length=1000,
                                   description="scan this object and its subtree only")
 
@@ -69,8 +84,6 @@ async def get_scans(call: Call) -> object:
 
 async def create_scan(call: Call) -> Reply:
     body: ScanRequest = call.body
-    if body.status not in SUBMITTABLE:
-        raise InvalidInput("status: a new scan is draft or pending", field="status")
     await require_environment(call.db, body.environment, "environment")
     scan_id = await request_scan(call.db, body.environment, body.options(),
                                  ScanStatus(body.status), origin="api")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from aiohttp import web
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from calipso.api.listing import delete_by_id, drop_none, object_id, one_or_page
 from calipso.api.lookups import require_environment
@@ -25,18 +25,11 @@ Freq = Annotated[str, OneOf("scan_freq")]
 
 
 class SchedulesQuery(PagedQuery):
-    environment: EnvName | None = Field(None, description="the original's key")
+    environment: EnvName | None = Field(
+        None, description="the original's key (default: every environment's schedules)")
     env_name: EnvName | None = Field(None, description="the same, named as elsewhere")
     id: ObjectIdText | None = None
     freq: Freq | None = None
-
-    @model_validator(mode="after")
-    def _one_environment(self) -> SchedulesQuery:
-        if self.environment is None and self.env_name is None:
-            raise ValueError("environment: missing mandatory key (or env_name)")
-        if self.environment and self.env_name and self.environment != self.env_name:
-            raise ValueError("env_name: differs from environment")
-        return self
 
 
 class Schedule(ScanFlags):
@@ -50,7 +43,9 @@ async def get_schedules(call: Call) -> object:
     q: SchedulesQuery = call.query
     env = q.environment or q.env_name
     key = "environment" if q.environment else "env_name"
-    filt = {"environment": env} | drop_none(freq=q.freq)
+    filt = drop_none(environment=env, freq=q.freq)
+    if q.environment and q.env_name and q.environment != q.env_name:
+        filt["environment"] = {"$in": []}  # both keys name it: two names match nothing
     return await one_or_page(call, call.db.scheduled_scans, filt, q.id, what="scheduled scan",
                              plural="scheduled_scans", fields=FIELDS, env=env,
                              env_field=key, sort=[("_id", 1)])

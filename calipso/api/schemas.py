@@ -32,8 +32,8 @@ ERRORS: dict[int, Answer] = {
     400: Answer("invalid input; `error.field` names the key", ErrorBody),
     401: Answer("no, unknown or expired credentials", ErrorBody),
     403: Answer("the caller's role does not allow this", ErrorBody),
-    404: Answer("no such object", ErrorBody),
-    409: Answer("conflicts with what is stored", ErrorBody),
+    404: Answer("no such object, or no environment of the given name", ErrorBody),
+    409: Answer("conflicts with what is stored (a name taken, a renaming)", ErrorBody),
 }
 
 
@@ -75,8 +75,10 @@ class ItemList:
     """Builds ``{<plural>: [item], total, page, page_size}`` models."""
 
     @staticmethod
-    def of(plural: str, item: type[BaseModel] = Item) -> type[BaseModel]:
-        name = "".join(part.title() for part in plural.split("_")) + "List"
+    def of(plural: str, item: type[BaseModel] = Item, name: str | None = None
+           ) -> type[BaseModel]:
+        """``name``: the model's, when another list of the same plural has other items."""
+        name = name or "".join(part.title() for part in plural.split("_")) + "List"
         fields: dict[str, Any] = {
             plural: (list[item], ...),  # type: ignore[valid-type]
             "total": (int, Field(description="matches over all pages")),

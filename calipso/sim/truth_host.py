@@ -222,7 +222,8 @@ def _instances(h: _HostTruth) -> None:
             "instance", inst.uuid, inst.name, folder, uuid=inst.uuid,
             local_name=inst.libvirt_name, host=inst.host, project_id=inst.project_id,
             network=list(dict.fromkeys(p.network_id for p in ports)),
-            mac_address=ports[0].mac if ports else None, ip_address=h.host.ip,
+            mac_address=ports[0].mac if ports else None,
+            ip_address=next((ip.ip_address for p in ports for ip in p.fixed_ips), None),
             network_info=network_info(h.cloud, inst))
         vfolder = h.t.folder("vnics", f"{inst.uuid}-vnics", "vNICs", idoc)
         for port in ports:

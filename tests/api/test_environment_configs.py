@@ -37,7 +37,8 @@ async def test_create_list_and_read_masked(api: Api) -> None:
         assert (await a.get("/environment_configs", **params)).body["total"] == 1, params
     assert (await a.get("/environment_configs", listen="false")).body["total"] == 0
     assert (await a.get("/environment_configs", name="Nowhere")).status == 404
-    assert (await a.get("/environment_configs", distribution="Hal")).status == 400
+    # any distribution may be stored (issue 10), so any may be asked for
+    assert (await a.get("/environment_configs", distribution="Hal")).body["total"] == 0
 
 
 async def test_the_originals_empty_values_are_accepted(api: Api) -> None:
@@ -133,13 +134,20 @@ async def test_replace_errors(api: Api) -> None:
     await api.db.environments_config.update_one({"name": ENV}, {"$set": {"scanned": True}})
     a = api.admin
     renamed = await a.put(f"/environment_configs/{ENV}", env_config("Other"))
-    assert renamed.status == 400 and renamed.body["error"]["field"] == "name"
+    assert renamed.status == 409 and renamed.body["error"]["field"] == "name"
     assert (await a.put("/environment_configs/Nowhere", env_config("Nowhere"))).status == 404
     doc = env_config()
     doc["configuration"].append({"name": "ACI", "host": "10.1.1.1", "user": "u", "pwd": MASK})
     no_stored = await a.put(f"/environment_configs/{ENV}", doc)
     assert no_stored.status == 400 and no_stored.body["error"]["field"] == \
         "configuration.5.pwd"
+    odd = env_config(configuration=[{"name": {}, "host": "h"}])
+    odd_answer = await a.put(f"/environment_configs/{ENV}", odd)  # was a server error
+    assert odd_answer.status == 400
+    assert odd_answer.body["error"]["field"].startswith("configuration.0")
+    nameless = env_config()
+    del nameless["name"], nameless["scanned"]
+    assert (await a.put(f"/environment_configs/{ENV}", nameless)).status == 200
     doc = env_config()
     del doc["scanned"]
     assert (await a.put(f"/environment_configs/{ENV}", doc)).status == 200

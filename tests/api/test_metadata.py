@@ -74,7 +74,7 @@ async def test_messages(api: Api) -> None:
                           ({"source_system": "Mars"}, "source_system")):
         answer = await a.get("/messages", env_name=ENV, **params)
         assert answer.status == 400 and answer.body["error"]["field"] == field
-    assert (await a.get("/messages", env_name="Nowhere")).status == 400
+    assert (await a.get("/messages", env_name="Nowhere")).status == 404
 
 
 async def test_aggregates(api: Api) -> None:
@@ -94,5 +94,7 @@ async def test_aggregates(api: Api) -> None:
     assert constants.body["aggregates"]["names"]["link_states"] == 2
     assert (await a.get("/aggregates")).body["error"]["field"] == "type"
     assert (await a.get("/aggregates", type="planet")).status == 400
-    assert (await a.get("/aggregates", type="environment")).body["error"]["field"] == "env_name"
-    assert (await a.get("/aggregates", type="environment", env_name="Nowhere")).status == 400
+    # without env_name: every environment's objects
+    assert (await a.get("/aggregates", type="environment")).body["aggregates"] == {
+        "object_types": {"otep": 3, "instance": 2}}
+    assert (await a.get("/aggregates", type="environment", env_name="Nowhere")).status == 404

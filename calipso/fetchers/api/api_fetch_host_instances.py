@@ -5,7 +5,8 @@ serves every host. ``network_info`` is Nova's cache from MySQL when the environm
 a ``mysql`` section (a failing database is reported once, then left alone for the scan);
 else, and for instances the cache lacks, it is rebuilt from the Neutron ports, networks
 and subnets this scan found before (one listing of each if it found none). ``network``
-lists its network ids, ``mac_address`` is the first vNIC's.
+lists its network ids, ``mac_address`` is the first vNIC's and ``ip_address`` its first
+fixed IP (the instance's own, not its host's).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from calipso.errors import FetchError
 from calipso.fetchers.api.api_fetch_host_network_agents import region_of
 from calipso.fetchers.api.base import ApiAccess
 from calipso.fetchers.api.listing import SharedListing
-from calipso.fetchers.api.network_info import NeutronView, networks_of
+from calipso.fetchers.api.network_info import NeutronView, first_address, networks_of
 from calipso.fetchers.base import Doc
 from calipso.fetchers.db.nova_instances import NovaInstances
 from calipso.sources import FetchFailure
@@ -37,7 +38,7 @@ def instance_doc(server: Doc, host: Doc, project: str | None,
         "id": server["id"], "uuid": server["id"], "name": server.get("name") or server["id"],
         "local_name": server.get(NAME_ATTR), "host": host["id"],
         "project_id": server.get("tenant_id") or server.get("project_id"),
-        "project": project, "ip_address": host.get("ip_address"),
+        "project": project, "ip_address": first_address(network_info),
         "network_info": network_info, "network": networks_of(network_info),
         "mac_address": first.get("address"),
     }

@@ -123,3 +123,14 @@ def networks_of(network_info: list[Doc]) -> list[str]:
     """The distinct network ids of a ``network_info``, in order."""
     return list(dict.fromkeys(str(v["network"]["id"]) for v in network_info
                               if isinstance(v, dict) and v.get("network")))
+
+
+def first_address(network_info: list[Doc]) -> str | None:
+    """The instance's own address: the first fixed IP of its first vNIC that has one."""
+    for vif in network_info:
+        network = vif.get("network") if isinstance(vif, dict) else None
+        for subnet in (network or {}).get("subnets") or []:
+            for ip in subnet.get("ips") or []:
+                if ip.get("address"):
+                    return str(ip["address"])
+    return None

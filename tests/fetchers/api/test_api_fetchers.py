@@ -114,3 +114,19 @@ async def test_a_second_scan_finds_the_same_documents(db: AsyncDatabase) -> None
                 await ApiScan(ctx).all()
                 runs.append(ctx.state.objects)
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("mysql", [False, True])
+async def test_an_instance_has_its_own_address_not_its_hosts(db: AsyncDatabase,
+                                                             mysql: bool) -> None:
+    async with open_sim(spec("ovs", "vxlan"), mysql=mysql) as (sim, env), \
+            scan_context(env, db) as ctx:
+        await ApiScan(ctx).all()
+        instances = ctx.of_type("instance")
+        cloud = sim.cloud
+    assert instances
+    for doc in instances:
+        inst = cloud.instances[doc["id"]]
+        own = [ip.ip_address for p in inst.port_ids for ip in cloud.ports[p].fixed_ips]
+        assert doc["ip_address"] == own[0]
+        assert doc["ip_address"] != cloud.hosts[inst.host].ip
