@@ -15,32 +15,18 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.db import ensure_indexes
 from calipso.embedded_db import free_port
 from calipso.env_config import EnvironmentConfig
 from calipso.inventory import delete_object
 from calipso.scanners.lifecycle import ScanOptions, ScanStatus, request_scan
-from calipso.scanners.metadata_files import Metadata, load_metadata
+from calipso.scanners.metadata_files import Metadata
 from calipso.scanners.scan import ScanResult, run_scan
 from calipso.scanners.worker import ScanWorker
-from calipso.seed import load_seed
 from calipso.settings import Settings, load_settings
 from calipso.sim import spec_from_flags
 from calipso.sim.server import SimCloud
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture(scope="module")
-async def metadata() -> Metadata:
-    return await load_metadata(None)
-
-
-@pytest.fixture
-async def seeded(db: AsyncDatabase) -> AsyncDatabase:
-    await ensure_indexes(db)
-    await load_seed(db)
-    return db
 
 
 @pytest.fixture

@@ -8,13 +8,11 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 from scan_truth import link_differences, object_differences, stored_links, stored_objects
 
-from calipso.db import ensure_indexes
 from calipso.embedded_db import free_port
 from calipso.env_config import EnvironmentConfig
 from calipso.scanners.lifecycle import ScanOptions
-from calipso.scanners.metadata_files import Metadata, load_metadata
+from calipso.scanners.metadata_files import Metadata
 from calipso.scanners.scan import ScanResult, run_scan
-from calipso.seed import load_seed
 from calipso.settings import Settings, load_settings
 from calipso.sim import spec_from_flags
 from calipso.sim.server import SimCloud
@@ -23,22 +21,9 @@ pytestmark = pytest.mark.timeout(180)
 MYSQL = "mysql://root@127.0.0.1:3306"
 
 
-@pytest.fixture(scope="module")
-async def metadata() -> Metadata:
-    return await load_metadata(None)
-
-
 @pytest.fixture
 def settings() -> Settings:
     return load_settings()
-
-
-@pytest.fixture
-async def seeded(db: AsyncDatabase) -> AsyncDatabase:
-    """The test's database as ``calipso serve`` prepares it: indexes and seed data."""
-    await ensure_indexes(db)
-    await load_seed(db)
-    return db
 
 
 async def scan(db: AsyncDatabase, sim: SimCloud, settings: Settings, metadata: Metadata,

@@ -11,15 +11,13 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.cliques import rebuild_cliques_around
-from calipso.db import ensure_indexes
 from calipso.env_config import EnvironmentConfig
 from calipso.inventory import delete_object
 from calipso.links import LinkContext, LinkScope, find_links
 from calipso.log import ContextLogger
 from calipso.scanners.lifecycle import ScanOptions
-from calipso.scanners.metadata_files import Metadata, load_metadata
+from calipso.scanners.metadata_files import Metadata
 from calipso.scanners.scan import now_ms, run_scan
-from calipso.seed import load_seed
 from calipso.settings import load_settings
 from calipso.sim import spec_from_flags
 from calipso.sim.server import SimCloud
@@ -28,18 +26,6 @@ pytestmark = pytest.mark.timeout(180)
 LINK_KEY = ("link_type", "source_id", "target_id")
 # what a later write may change without the link or clique being any different
 STAMPS = ("_id", "last_scanned", "created_at", "source", "target", "digest", "links")
-
-
-@pytest.fixture(scope="module")
-async def metadata() -> Metadata:
-    return await load_metadata(None)
-
-
-@pytest.fixture
-async def seeded(db: AsyncDatabase) -> AsyncDatabase:
-    await ensure_indexes(db)
-    await load_seed(db)
-    return db
 
 
 async def full_scan(db: AsyncDatabase, sim: SimCloud, metadata: Metadata) -> EnvironmentConfig:
