@@ -154,6 +154,13 @@ def print_summary(console: Console, result: ScanResult, env: str) -> None:
     console.print()
     console.print(f"links {result.links}, cliques {result.cliques}, "
                   f"removed {result.removed}, marked stale {result.stale}", markup=False)
+    for note in result.notes:
+        console.print(f"\nnote: {note}", markup=False)
+    if result.unrecognised:
+        console.print("\nnot recognised (check these hosts' roles, agents and bridges):",
+                      markup=False)
+        for line in result.unrecognised[:MAX_ERROR_LINES]:
+            console.print(f"  {line}", markup=False)
     if result.failed_hosts:
         console.print(f"\nhosts that could not be read: {', '.join(result.failed_hosts)}",
                       markup=False)

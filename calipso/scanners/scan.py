@@ -19,7 +19,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from calipso import __version__
 from calipso.cliques.finder import find_cliques
 from calipso.env_config import EnvironmentConfig
-from calipso.errors import FetchError
+from calipso.env_support import check_environment
+from calipso.errors import FetchError, InvalidInput
+from calipso.fetchers.unrecognised import unrecognised_summary
 from calipso.inventory import (
     DISCOVERED,
     InventoryWriter,
@@ -58,6 +60,10 @@ class ScanResult:
     source_calls: dict[str, int] = field(default_factory=dict)
     written: dict[str, int] = field(default_factory=dict)
     write_s: dict[str, float] = field(default_factory=dict)
+    # what the scan says without it being an error: how the clique types were chosen
+    notes: list[str] = field(default_factory=list)
+    # host roles, agent types and bridges the scan found and did not recognise
+    unrecognised: list[str] = field(default_factory=list)
     phase_s: dict[str, float] = field(default_factory=dict)
 
     def to_doc(self) -> dict[str, Any]:
@@ -66,7 +72,8 @@ class ScanResult:
                 "cliques": self.cliques, "removed": self.removed, "stale": self.stale,
                 "duration_s": round(self.duration_s, 3), "db_write_s": round(self.db_write_s, 3),
                 "error_count": len(self.errors), "source_calls": self.source_calls,
-                "written": self.written,
+                "written": self.written, "notes": self.notes,
+                "unrecognised": self.unrecognised[:200],
                 "write_s": {k: round(v, 3) for k, v in self.write_s.items()},
                 "phase_s": {k: round(v, 3) for k, v in self.phase_s.items()}}
 
@@ -123,6 +130,7 @@ async def run_scan(
                 if progress is not None:
                     progress(ctx)
                 return result
+        result.notes = await _clique_type_notes(db, env)
         if options.clear:
             only = options.only
             await clear_environment(db, env.name, DISCOVERED if only is None else (only,))
@@ -179,7 +187,9 @@ async def run_scan(
             "source": f.source, "target": f.target, "error": f.error,
             "object_type": f.object_type}
         for f in ctx.state.failures}.values())
+    result.unrecognised = unrecognised_summary(ctx.state.objects.values())
     await _record_failures(db, env.name, scan_id, result.errors)
+    await _record_notes(db, env.name, scan_id, result)
     result.status = ScanStatus.COMPLETED_WITH_ERRORS if result.errors else ScanStatus.COMPLETED
     result.duration_s = time.perf_counter() - started
     result.write_s = {"inventory": inventory.write_seconds + link_ctx.write_s.get("inventory", 0),
@@ -239,6 +249,28 @@ async def _tick(ctx: ScanContext, progress: Progress | None) -> None:
     while True:
         progress(ctx)
         await asyncio.sleep(0.5)
+
+
+async def _clique_type_notes(db: AsyncDatabase, env: EnvironmentConfig) -> list[str]:
+    """When the environment's distribution does not choose its clique types (none given,
+    unknown, or not supported with its drivers): which ones apply and why."""
+    try:
+        return await check_environment(db, env)
+    except InvalidInput as err:
+        return [f"{err}: clique types may not reach past the vNICs"]
+
+
+async def _record_notes(db: AsyncDatabase, env: str, scan_id: str,
+                        result: ScanResult) -> None:
+    now = datetime.now(UTC)
+    lines = [("info", note) for note in result.notes]
+    if result.unrecognised:
+        lines.append(("warning", "not recognised: " + "; ".join(result.unrecognised[:50])))
+    if lines:
+        await db.messages.insert_many([
+            {"environment": env, "source_system": "Calipso", "level": level,
+             "message": text, "origin_id": scan_id, "origin_type": "scan",
+             "timestamp": now, "viewed": False} for level, text in lines])
 
 
 async def _record_failures(db: AsyncDatabase, env: str, scan_id: str,

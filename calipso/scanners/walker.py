@@ -101,11 +101,16 @@ class Walker:
         else:
             source, target = "calipso", f"{fetcher} under {parent['id_path']}"
             detail = f"{type(err).__name__}: {err}"
+        repeated = isinstance(err, SshError) and err.host in self.ctx.state.failed_hosts
         if isinstance(err, SshError):
             self.ctx.state.failed_hosts.add(err.host)
         self.ctx.state.failures.append(
             FetchFailure(fetch_type.type, scope, source, target, detail))
-        if isinstance(err, CalipsoError):
+        if isinstance(err, SshError) and repeated:
+            # a dead host fails every command: its first failure was logged
+            self.ctx.log.debug("fetch failed", extra={
+                "fetcher": fetcher, "parent": parent["id"], "target": target})
+        elif isinstance(err, CalipsoError):
             self.ctx.log.warning("fetch failed", extra={
                 "fetcher": fetcher, "parent": parent["id"], "source": source,
                 "target": target, "error": detail})

@@ -289,3 +289,24 @@ async def test_a_slow_host_times_out_and_the_others_are_found(
                              if not o["id_path"].startswith(slow_path)]}
     assert object_differences(elsewhere, {i: d for i, d in stored.items()
                                           if not d["id_path"].startswith(slow_path)}) == []
+
+
+async def test_a_scan_says_which_clique_types_it_chose_without_a_distribution(
+        seeded: AsyncDatabase, settings: Settings, metadata: Metadata) -> None:
+    db = seeded
+    spec = spec_from_flags(hosts=3, instances=3, networks=1, driver="lxb", seed=18)
+    async with SimCloud(spec, env_name="nodistro") as sim:
+        doc = sim.env_config()
+        doc.pop("distribution", None)
+        doc.pop("distribution_version", None)
+        env = EnvironmentConfig.model_validate(doc)
+        result = await run_scan(db, settings, env, metadata, ScanOptions(), "t")
+        truth = sim.truth()
+    assert result.status == "completed", result.errors
+    [note] = result.notes
+    assert note.startswith("no distribution given: clique types chosen by mechanism driver "
+                           "LXB and type driver vxlan (")
+    assert "instance: " in note and result.unrecognised == []
+    assert await stored_cliques(db, "nodistro") == clique_sets(truth["cliques"])
+    message = await db.messages.find_one({"environment": "nodistro", "level": "info"})
+    assert message["message"] == note
