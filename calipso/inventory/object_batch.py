@@ -127,9 +127,6 @@ class InventoryWriter(BatchWriter):
                                     "last_scanned": self.scanned_at}}))
         await self.flush()
 
-    def seen(self, object_id: str) -> bool:
-        return object_id in self._handed
-
     async def remove_unseen(self, keep_scopes: list[tuple[str | None, str]],
                             within: str | None = None) -> tuple[int, int]:
         """After a full run: remove the stored objects not seen, except those a failure
