@@ -1,0 +1,190 @@
+"""Targeted work for one event: re-read some networks (with their ports) and some hosts
+(with their subtrees) by the same fetchers, walker and placement a full scan uses, then
+find only the links that touch what was re-read and rebuild only the cliques around it.
+
+Objects written here are the full scan's objects for the same cloud: same fetchers, same
+placement, same writer. What a network or a host no longer holds is removed with its
+links and cliques. The hosts re-read are those named by the event plus every host where
+one of the event's networks is present, before or after (a port added on one host adds
+tunnel ports and agent counts on the others).
+
+The context is a scan context over part of the environment: ``of_type`` answers with the
+stored objects of the types fetchers consult (projects, zones, regions, networks, ports),
+overlaid by what this run re-read; ``lookup`` with this run's objects, else the stored ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from calipso.cliques import rebuild_cliques_around
+from calipso.env_config import EnvironmentConfig
+from calipso.errors import CalipsoError
+from calipso.events.services import EventServices
+from calipso.inventory import InventoryWriter, Removed, chunks
+from calipso.links import LinkContext, LinkScope, find_links
+from calipso.log import ContextLogger
+from calipso.scanners.context import ScanContext
+from calipso.scanners.metadata import FetchType, condition_holds
+from calipso.scanners.object_scan import scan_one_object
+from calipso.scanners.scan import now_ms
+from calipso.scanners.walker import Walker
+from calipso.sources import FetchFailure, open_sources
+
+log = logging.getLogger(__name__)
+Doc = dict[str, Any]
+# the stored objects fetchers consult through ``of_type`` (see calipso/sources/README.md)
+CONSULTED = ("region", "project", "availability_zone", "aggregate", "network", "port")
+
+
+@dataclass(slots=True)
+class Targets:
+    """What one event asks to re-read."""
+
+    networks: set[str] = field(default_factory=set)
+    hosts: set[str] = field(default_factory=set)
+    # add the network hosts (L3 and DHCP agents): a router is seen there before any port
+    network_hosts: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.networks or self.hosts or self.network_hosts)
+
+
+@dataclass(slots=True)
+class Applied:
+    """What the work changed, and where it could not see."""
+
+    objects: int = 0
+    removed: int = 0
+    links: int = 0
+    cliques: int = 0
+    hosts: list[str] = field(default_factory=list)
+    failures: list[FetchFailure] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"objects": self.objects, "removed": self.removed, "links": self.links,
+                "cliques": self.cliques, "hosts": len(self.hosts)}
+
+
+async def _preload(ctx: ScanContext) -> dict[str, Doc]:
+    cursor = ctx.db.inventory.find({"environment": ctx.env_name, "type": {"$in": CONSULTED}},
+                                   {"_id": 0})
+    async for doc in cursor:
+        ctx.state.remember(doc)
+    return dict(ctx.state.objects)
+
+
+def _entry(walker: Walker, object_type: str, parent_type: str) -> FetchType:
+    """The fetch type making ``object_type`` objects in a scanner of ``parent_type``s."""
+    env_doc = walker.ctx.env.model_dump(mode="json")
+    tree = walker.tree.scanners
+    for parent_entries in tree.values():
+        for parent_entry in parent_entries:
+            if parent_entry.type != parent_type or parent_entry.children_scanner is None:
+                continue
+            for entry in tree[parent_entry.children_scanner]:
+                if entry.type == object_type and condition_holds(entry.conditions, env_doc):
+                    return entry
+    raise CalipsoError(f"no scanner produces {object_type} objects under a {parent_type}")
+
+
+def _hosts_of(ports: list[Doc], networks: set[str]) -> set[str]:
+    return {str(p["binding:host_id"]) for p in ports
+            if p.get("network_id") in networks and p.get("binding:host_id")}
+
+
+async def _refresh_networks(walker: Walker, networks: set[str]) -> set[str]:
+    """Re-read ``networks`` and their ports; returns the hosts where they are present."""
+    ctx = walker.ctx
+    hosts = _hosts_of(ctx.of_type("port"), networks)
+    stored = {n: await ctx.lookup(n) for n in networks}
+    net_entry, port_entry = _entry(walker, "network", "region"), _entry(walker, "port", "region")
+    failures = len(ctx.state.failures)
+    for region in list(ctx.of_type("region")):
+        fetched = await walker.fetch(net_entry, region, region["id"])
+        saved = await walker.save(net_entry, region,
+                                  [d for d in fetched if str(d["id"]) in networks])
+        if net_entry.children_scanner and saved:
+            await walker.walk_children(net_entry, saved)
+        ports = await walker.fetch(port_entry, region, region["id"])
+        mine = [d for d in ports if str(d.get("network_id")) in networks]
+        await walker.save(port_entry, region, mine)
+        hosts |= _hosts_of(mine, networks)
+    await ctx.inventory.finish()
+    if len(ctx.state.failures) == failures:  # what could not be read is kept
+        for doc in stored.values():
+            if doc is not None:
+                await ctx.inventory.remove_unseen([], within=doc["id_path"])
+    return hosts
+
+
+async def _network_hosts(ctx: ScanContext) -> set[str]:
+    cursor = ctx.db.inventory.find({"environment": ctx.env_name, "type": "host",
+                                    "host_type": "Network"}, {"id": 1})
+    return {d["id"] async for d in cursor}
+
+
+async def _link_endpoints(ctx: ScanContext, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in chunks(ids, 2000):
+        async for link in ctx.db.links.find(
+                {"environment": ctx.env_name,
+                 "$or": [{"source_id": {"$in": chunk}}, {"target_id": {"$in": chunk}}]},
+                {"source_id": 1, "target_id": 1}):
+            found.update((link["source_id"], link["target_id"]))
+    return found
+
+
+async def apply(services: EventServices, env: EnvironmentConfig, targets: Targets,
+                origin: str) -> Applied:
+    """Re-read ``targets`` and bring inventory, links and cliques up to date around them."""
+    scanned_at = now_ms()
+    adapter = ContextLogger(log, {"env": env.name, "event": origin})
+    inventory = InventoryWriter(services.db, env.name, scanned_at)
+    applied = Applied()
+    async with open_sources(env, services.settings, services.db,
+                            services.ssh_pools) as sources:
+        ctx = ScanContext(env=env, settings=services.settings, db=services.db,
+                          inventory=inventory, api=sources.api, mysql=sources.mysql,
+                          ssh=sources.ssh, log=adapter, scan_id=origin, started_at=scanned_at)
+        await inventory.load_existing()
+        before = await _preload(ctx)
+        walker = Walker(ctx, services.metadata.scanners)
+        removals: list[Removed] = []
+
+        def note_removed() -> None:  # each removal replaces the writer's last_removed
+            if not removals or removals[-1] is not inventory.last_removed:
+                removals.append(inventory.last_removed)
+
+        hosts = set(targets.hosts)
+        if targets.networks:
+            hosts |= await _refresh_networks(walker, targets.networks)
+            note_removed()
+        if targets.network_hosts:
+            hosts |= await _network_hosts(ctx)
+        for host in sorted(hosts):
+            if await ctx.lookup(host) is None:
+                continue  # a host not (yet) in the inventory: only a scan files hosts
+            await scan_one_object(walker, host)
+            note_removed()
+        await inventory.finish()
+        applied.hosts = sorted(hosts)
+        applied.failures = list(ctx.state.failures)
+    gone = [i for r in removals for i in r.objects]
+    affected = [i for r in removals for i in r.affected_focal_points]
+    reread = [i for i, doc in ctx.state.objects.items() if before.get(i) is not doc]
+    touched = reread + [i for i in gone if i not in ctx.state.objects]
+    applied.objects, applied.removed = inventory.written, len(gone)
+    if not touched:
+        return applied
+    link_ctx = LinkContext(db=services.db, env=env, scanned_at=scanned_at, log=adapter,
+                           scope=LinkScope(object_ids=frozenset(touched)))
+    around = await _link_endpoints(ctx, touched)
+    applied.links = await find_links(link_ctx, services.metadata.link_plan)
+    around |= await _link_endpoints(ctx, touched)
+    await rebuild_cliques_around(link_ctx, [*touched, *around, *affected])
+    applied.links = link_ctx.written.get("links", 0)
+    applied.cliques = link_ctx.written.get("cliques", 0)
+    return applied
