@@ -103,7 +103,7 @@ async def health(request: web.Request) -> web.Response:
         "uptime_s": round(time.time() - ctx.started_at, 1),
         "database": db_doc,
         "parts": parts,
-    }
+    } | {name: report() for name, report in ctx.reports.items()}
     return web.json_response(body, status=200 if reachable else 503)
 
 

@@ -64,7 +64,7 @@ async def scan(db: AsyncDatabase, env: EnvironmentConfig, metadata: Metadata) ->
 @contextlib.asynccontextmanager
 async def event_rig(db: AsyncDatabase, spec: TopologySpec, metadata: Metadata,
                     *, versioned: bool = False, legacy: bool = True,
-                    env_name: str | None = None) -> AsyncIterator[Rig]:
+                    env_name: str | None = None, listen: bool = True) -> AsyncIterator[Rig]:
     tag = uuid.uuid4().hex[:8]
     names = {"nova": f"t-nova-{tag}", "neutron": f"t-neutron-{tag}"}
     await ensure_indexes(db)
@@ -79,9 +79,10 @@ async def event_rig(db: AsyncDatabase, spec: TopologySpec, metadata: Metadata,
             names | {"dhcp_agent": f"t-dhcp-{tag}"})
         listener = Listener(services, env, routing, prefix=f"t-events-{tag}",
                             retry_delays=(0.05, 0.1))
-        task = asyncio.create_task(listener.run())
+        task = asyncio.create_task(listener.run() if listen else asyncio.sleep(0))
         try:
-            await asyncio.wait_for(listener.consuming.wait(), 20)
+            if listen:
+                await asyncio.wait_for(listener.consuming.wait(), 20)
             yield Rig(sim, env, db, services, routing, listener, tag)
         finally:
             task.cancel()
