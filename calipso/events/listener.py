@@ -79,7 +79,8 @@ class Listener:
     def __init__(self, services: EventServices, env: EnvironmentConfig,
                  routing: EventRouting, *, prefix: str = "calipso.events",
                  prefetch: int = 32, retry_delays: tuple[float, ...] = RETRY_DELAYS,
-                 stats: ListenerStats | None = None) -> None:
+                 stats: ListenerStats | None = None,
+                 lock: asyncio.Lock | None = None) -> None:
         self.services = services
         self.env = env
         self.routing = routing
@@ -87,6 +88,7 @@ class Listener:
         self.prefetch = prefetch
         self.retry_delays = retry_delays
         self.stats = stats or ListenerStats()
+        self.lock = lock or asyncio.Lock()  # held while an event is applied
         self._handlers: dict[type[EventHandler], EventHandler] = {}
         self.consuming = asyncio.Event()
         self._progress = asyncio.Condition()
@@ -180,7 +182,8 @@ class Listener:
 
     async def _handle(self, handler: EventHandler, notification: Notification) -> EventResult:
         for delay in (*self.retry_delays, None):
-            result = await handler.handle(self.env, notification)
+            async with self.lock:
+                result = await handler.handle(self.env, notification)
             if result.result or not result.retry or delay is None:
                 return result
             self.stats.retried += 1

@@ -6,7 +6,9 @@ whose environment no longer qualifies (or whose configuration changed; the new o
 starts on the next round). A listener that fails (broker away, database unreachable) is
 started again after a backoff that doubles up to ``max_backoff``. ``operational`` in
 ``environments_config`` says ``running``, ``stopped`` or ``error``; ``status()`` adds the
-reason, the counts per event type and the lag, for ``/health``.
+reason, the counts per event type and the lag, for ``/health``. With a
+``reconcile_interval``, each listened environment also gets a ``Reconciler`` that re-reads
+one host at a time, never while an event of the environment is being applied.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from calipso.env_config import EnvironmentConfig, parse_environment
 from calipso.errors import CalipsoError
 from calipso.events.listener import Listener, ListenerStats
 from calipso.events.metadata import EventRouting
+from calipso.events.reconcile import Reconciler
 from calipso.events.services import EventServices
 
 log = logging.getLogger(__name__)
@@ -36,23 +39,32 @@ class ListenerState:
     restarts: int = 0
     since: float = field(default_factory=time.time)
     stats: ListenerStats = field(default_factory=ListenerStats)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one writer per environment
+    reconciler: Reconciler | None = None
+    reconciling: asyncio.Task[None] | None = None
 
     def to_doc(self) -> dict[str, Any]:
-        return {"operational": self.status, "reason": self.reason,
-                "restarts": self.restarts, "since": round(self.since, 3),
-                **self.stats.to_doc()}
+        doc = {"operational": self.status, "reason": self.reason,
+               "restarts": self.restarts, "since": round(self.since, 3),
+               **self.stats.to_doc()}
+        if self.reconciler is not None:
+            doc["reconciled"] = {"rounds": self.reconciler.rounds,
+                                 "corrected": self.reconciler.corrected}
+        return doc
 
 
 class EventManager:
     def __init__(self, services: EventServices, routing: EventRouting, *,
                  interval: float = 5.0, prefix: str = "calipso.events",
-                 first_backoff: float = 1.0, max_backoff: float = 30.0) -> None:
+                 first_backoff: float = 1.0, max_backoff: float = 30.0,
+                 reconcile_interval: float = 0.0) -> None:
         self.services = services
         self.routing = routing
         self.interval = interval
         self.prefix = prefix
         self.first_backoff = first_backoff
         self.max_backoff = max_backoff
+        self.reconcile_interval = reconcile_interval  # 0: no reconciliation
         self.listeners: dict[str, ListenerState] = {}
 
     def status(self) -> dict[str, Any]:
@@ -87,12 +99,17 @@ class EventManager:
                 state = self.listeners[name] = ListenerState(env)
                 state.task = asyncio.create_task(self._keep_listening(state),
                                                  name=f"events:{name}")
+                if self.reconcile_interval > 0:
+                    state.reconciler = Reconciler(self.services, env, state.lock,
+                                                  self.reconcile_interval)
+                    state.reconciling = asyncio.create_task(
+                        self._keep_reconciling(state.reconciler), name=f"reconcile:{name}")
 
     async def _keep_listening(self, state: ListenerState) -> None:
         backoff = self.first_backoff
         while True:
             listener = Listener(self.services, state.env, self.routing, prefix=self.prefix,
-                                stats=state.stats)
+                                stats=state.stats, lock=state.lock)
             watcher = asyncio.create_task(self._mark_running(state, listener))
             try:
                 await listener.run()
@@ -110,15 +127,26 @@ class EventManager:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.max_backoff)
 
+    async def _keep_reconciling(self, reconciler: Reconciler) -> None:
+        while True:
+            try:
+                await reconciler.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reconciliation failed", extra={"env": reconciler.env.name})
+                await asyncio.sleep(self.max_backoff)
+
     async def _mark_running(self, state: ListenerState, listener: Listener) -> None:
         await listener.consuming.wait()
         await self._set(state, "running", None)
 
     async def _stop(self, name: str) -> None:
         state = self.listeners.pop(name)
-        if state.task is not None:
-            state.task.cancel()
-            await asyncio.gather(state.task, return_exceptions=True)
+        tasks = [t for t in (state.task, state.reconciling) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self._set(state, "stopped", None)
 
     async def _set(self, state: ListenerState, status: str, reason: str | None) -> None:

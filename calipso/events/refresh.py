@@ -23,7 +23,7 @@ from calipso.cliques import rebuild_cliques_around
 from calipso.env_config import EnvironmentConfig
 from calipso.errors import CalipsoError
 from calipso.events.services import EventServices
-from calipso.inventory import InventoryWriter, Removed, chunks
+from calipso.inventory import InventoryWriter, Removed, chunks, decode_keys
 from calipso.links import LinkContext, LinkScope, find_links
 from calipso.log import ContextLogger
 from calipso.scanners.context import ScanContext
@@ -37,19 +37,22 @@ log = logging.getLogger(__name__)
 Doc = dict[str, Any]
 # the stored objects fetchers consult through ``of_type`` (see calipso/sources/README.md)
 CONSULTED = ("region", "project", "availability_zone", "aggregate", "network", "port")
+# what the writer adds to a stored object (no fetcher made it)
+STORED_ONLY = ("environment", "digest", "patch_digest", "last_scanned", "discovered_at",
+               "stale")
 
 
 @dataclass(slots=True)
 class Targets:
-    """What one event asks to re-read."""
+    """What one event (or one round of reconciliation) asks to re-read."""
 
     networks: set[str] = field(default_factory=set)
     hosts: set[str] = field(default_factory=set)
     # add the network hosts (L3 and DHCP agents): a router is seen there before any port
     network_hosts: bool = False
-
-    def __bool__(self) -> bool:
-        return bool(self.networks or self.hosts or self.network_hosts)
+    # a reconciliation: add the networks where listing and inventory disagree and those
+    # with a port bound to one of ``hosts``
+    drift: bool = False
 
 
 @dataclass(slots=True)
@@ -62,6 +65,8 @@ class Applied:
     cliques: int = 0
     hosts: list[str] = field(default_factory=list)
     failures: list[FetchFailure] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)
+    removed_ids: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {"objects": self.objects, "removed": self.removed, "links": self.links,
@@ -69,11 +74,23 @@ class Applied:
 
 
 async def _preload(ctx: ScanContext) -> dict[str, Doc]:
+    """The stored objects fetchers consult, as a fetcher made them (no stamps)."""
     cursor = ctx.db.inventory.find({"environment": ctx.env_name, "type": {"$in": CONSULTED}},
-                                   {"_id": 0})
+                                   {"_id": 0, **dict.fromkeys(STORED_ONLY, 0)})
     async for doc in cursor:
-        ctx.state.remember(doc)
+        ctx.state.remember(decode_keys(doc))
     return dict(ctx.state.objects)
+
+
+def _as_listed(ctx: ScanContext, object_type: str, listing: list[Doc], failed: bool) -> None:
+    """``of_type(object_type)`` as the API lists them, as in a scan: only what is listed
+    (unless the listing failed), in its order (fetchers that take the first match or
+    build lists, such as a router's networks, depend on it)."""
+    rank = {str(d["id"]).strip(): i for i, d in enumerate(listing)}
+    bucket = ctx.state.by_type.get(object_type, [])
+    if not failed:
+        bucket[:] = [d for d in bucket if d["id"] in rank]
+    bucket.sort(key=lambda d: rank.get(d["id"], len(rank)))
 
 
 def _entry(walker: Walker, object_type: str, parent_type: str) -> FetchType:
@@ -95,29 +112,55 @@ def _hosts_of(ports: list[Doc], networks: set[str]) -> set[str]:
             if p.get("network_id") in networks and p.get("binding:host_id")}
 
 
-async def _refresh_networks(walker: Walker, networks: set[str]) -> set[str]:
-    """Re-read ``networks`` and their ports; returns the hosts where they are present."""
+async def _refresh_networks(walker: Walker, networks: set[str],
+                            drift_on: set[str] | None = None) -> set[str]:
+    """Read the region's network and port listings; re-read ``networks`` and their ports
+    from them; returns the hosts where those networks are present.
+
+    ``drift_on`` (a reconciliation of those hosts) adds the networks the listing and the
+    inventory disagree on, and those with a port bound to one of the hosts."""
     ctx = walker.ctx
-    hosts = _hosts_of(ctx.of_type("port"), networks)
-    stored = {n: await ctx.lookup(n) for n in networks}
     net_entry, port_entry = _entry(walker, "network", "region"), _entry(walker, "port", "region")
     failures = len(ctx.state.failures)
+    wanted = set(networks)
+    hosts: set[str] = set()
+    listed: dict[str, list[Doc]] = {"network": [], "port": []}
     for region in list(ctx.of_type("region")):
         fetched = await walker.fetch(net_entry, region, region["id"])
-        saved = await walker.save(net_entry, region,
-                                  [d for d in fetched if str(d["id"]) in networks])
-        if net_entry.children_scanner and saved:
-            await walker.walk_children(net_entry, saved)
+        if drift_on is not None:
+            ids = {str(d["id"]).strip() for d in fetched}
+            known = {n["id"] for n in ctx.of_type("network")}
+            wanted |= (ids ^ known) if len(ctx.state.failures) == failures else set()
+        await _save_networks(walker, net_entry, region, fetched, wanted)
         ports = await walker.fetch(port_entry, region, region["id"])
-        mine = [d for d in ports if str(d.get("network_id")) in networks]
+        if drift_on is not None:
+            more = {str(p["network_id"]) for p in ports
+                    if p.get("binding:host_id") in drift_on} - wanted
+            await _save_networks(walker, net_entry, region, fetched, more)
+            wanted |= more
+        mine = [d for d in ports if str(d.get("network_id")) in wanted]
         await walker.save(port_entry, region, mine)
-        hosts |= _hosts_of(mine, networks)
+        hosts |= _hosts_of(ctx.of_type("port"), wanted)  # stored (before) and read (after)
+        listed["network"] += fetched
+        listed["port"] += ports
+    for object_type, listing in listed.items():
+        _as_listed(ctx, object_type, listing, len(ctx.state.failures) > failures)
     await ctx.inventory.finish()
     if len(ctx.state.failures) == failures:  # what could not be read is kept
-        for doc in stored.values():
-            if doc is not None:
-                await ctx.inventory.remove_unseen([], within=doc["id_path"])
+        for network in sorted(wanted):
+            stored = await ctx.db.inventory.find_one(
+                {"environment": ctx.env_name, "id": network}, {"id_path": 1})
+            if stored is not None:
+                await ctx.inventory.remove_unseen([], within=stored["id_path"])
     return hosts
+
+
+async def _save_networks(walker: Walker, entry: FetchType, region: Doc, fetched: list[Doc],
+                         networks: set[str]) -> None:
+    saved = await walker.save(entry, region,
+                              [d for d in fetched if str(d["id"]).strip() in networks])
+    if entry.children_scanner and saved:
+        await walker.walk_children(entry, saved)
 
 
 async def _network_hosts(ctx: ScanContext) -> set[str]:
@@ -159,9 +202,9 @@ async def apply(services: EventServices, env: EnvironmentConfig, targets: Target
                 removals.append(inventory.last_removed)
 
         hosts = set(targets.hosts)
-        if targets.networks:
-            hosts |= await _refresh_networks(walker, targets.networks)
-            note_removed()
+        hosts |= await _refresh_networks(walker, targets.networks,
+                                         targets.hosts if targets.drift else None)
+        note_removed()
         if targets.network_hosts:
             hosts |= await _network_hosts(ctx)
         for host in sorted(hosts):
@@ -177,6 +220,7 @@ async def apply(services: EventServices, env: EnvironmentConfig, targets: Target
     reread = [i for i, doc in ctx.state.objects.items() if before.get(i) is not doc]
     touched = reread + [i for i in gone if i not in ctx.state.objects]
     applied.objects, applied.removed = inventory.written, len(gone)
+    applied.changed_ids, applied.removed_ids = inventory.changed_ids, gone
     if not touched:
         return applied
     link_ctx = LinkContext(db=services.db, env=env, scanned_at=scanned_at, log=adapter,

@@ -129,6 +129,11 @@ class InventoryWriter(BatchWriter):
     def seen(self, object_id: str) -> bool:
         return object_id in self._handed
 
+    @property
+    def changed_ids(self) -> list[str]:
+        """The objects this run inserted or rewrote (patches aside)."""
+        return sorted(self._rewritten)
+
     async def remove_unseen(self, keep_scopes: list[tuple[str | None, str]],
                             within: str | None = None) -> tuple[int, int]:
         """After a full run: remove the stored objects not seen, except those a failure

@@ -141,7 +141,14 @@ async def truth_differences(rig: Rig) -> list[str]:
     truth = rig.sim.truth()
     found = [decode_keys(d) async for d in rig.db.inventory.find(
         {"environment": rig.env.name}, {"_id": 0})]
-    out = differences(truth["objects"], found)
+    # Known and not the events' doing: the truth files a vNICs folder under every vService,
+    # a scan only under one that has vNICs (a router left without ports). A fresh scan is
+    # compared with too, and there events and scans must agree.
+    parents = {d.get("parent_id") for d in truth["objects"]}
+    objects = [d for d in truth["objects"]
+               if d["type"] != "vnics_folder" or d["id"] in parents
+               or d["parent_type"] != "vservice"]
+    out = differences(objects, found)
     want = {(k["link_type"], k["source_id"], k["target_id"]) for k in truth["links"]}
     got = {(d["link_type"], d["source_id"], d["target_id"]) async for d in rig.db.links.find(
         {"environment": rig.env.name, "implicit": {"$ne": True}})}

@@ -28,8 +28,9 @@ async def metadata() -> Metadata:
     return await load_metadata(None)
 
 
-def mutations(cloud: Cloud, rng: random.Random) -> list[Callable[[], object]]:
-    """What a user may do next (some are refused by the cloud; that is fine too)."""
+def mutations(cloud: Cloud, rng: random.Random, n: int) -> list[Callable[[], object]]:
+    """What a user may do next (some are refused by the cloud; that is fine too); ``n``
+    numbers a new network and its CIDR."""
     project = next(p.id for p in cloud.projects.values() if p.name == "demo")
     nets = [n for n in cloud.networks.values() if not n.external]
     subnets = [s for s in cloud.subnets.values() if not cloud.networks[s.network_id].external]
@@ -38,7 +39,6 @@ def mutations(cloud: Cloud, rng: random.Random) -> list[Callable[[], object]]:
     external = next((n.id for n in cloud.networks.values() if n.external), None)
     computes = [h.name for h in cloud.compute_hosts()]
     free = [p for p in cloud.ports.values() if not p.device_owner and not p.host]
-    n = len(cloud.networks)
     actions: list[Callable[[], object]] = [
         lambda: cloud.create_subnet(cloud.create_network(f"net{n}", project).id,
                                     f"10.{100 + n}.0.0/24", f"sub{n}"),
@@ -83,13 +83,13 @@ async def test_random_mutations_equal_the_truth_and_a_fresh_scan(
         done = 0
         while done < MUTATIONS:
             try:
-                rng.choice(mutations(rig.sim.cloud, rng))()
+                rng.choice(mutations(rig.sim.cloud, rng, done))()
             except ApiRequestError:
                 continue  # refused (a network in use, a router with interfaces...)
             done += 1
         await rig.settle()
         assert rig.listener.stats.dead_lettered == 0
-        assert await truth_differences(rig) == []
+        against_truth = await truth_differences(rig)
         after_events = await snapshot(db, rig.env.name)
         fresh = mongo_client[f"fresh_{rig.tag}"]
         try:
@@ -99,4 +99,6 @@ async def test_random_mutations_equal_the_truth_and_a_fresh_scan(
             scanned = await snapshot(fresh, rig.env.name)
         finally:
             await mongo_client.drop_database(fresh.name)
-    assert snapshot_differences(after_events, scanned) == []
+    against_scan = snapshot_differences(after_events, scanned)
+    print("\n".join(["against the scan:", *against_scan, "against the truth:", *against_truth]))
+    assert {"scan": against_scan, "truth": against_truth} == {"scan": [], "truth": []}
