@@ -39,6 +39,7 @@ from calipso.events.services import EventServices
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)  # an event whose object is not known yet
 BODY_KEPT = 4000  # characters of a dead-lettered body kept in its record
+LAGS_KEPT = 1000  # lags kept per event type
 
 
 def queue_name(env: str, prefix: str = "calipso.events") -> str:
@@ -64,6 +65,16 @@ class ListenerStats:
     last_lag_s: float | None = None
     max_lag_s: float = 0.0
     last_event_at: datetime | None = None
+    # the latest lags per event type, for percentiles
+    lags: dict[str, collections.deque[float]] = field(default_factory=dict)
+
+    def lag_percentile(self, q: float, event_type: str | None = None) -> float | None:
+        kept = ([*self.lags.get(event_type, ())] if event_type is not None
+                else [lag for lags in self.lags.values() for lag in lags])
+        if not kept:
+            return None
+        kept.sort()
+        return kept[min(len(kept) - 1, int(q * len(kept)))]
 
     def to_doc(self) -> dict[str, Any]:
         return {"received": self.received, "applied": dict(self.applied),
@@ -71,6 +82,8 @@ class ListenerStats:
                 "dead_lettered": self.dead_lettered, "retried": self.retried,
                 "last_lag_s": None if self.last_lag_s is None else round(self.last_lag_s, 3),
                 "max_lag_s": round(self.max_lag_s, 3),
+                **{f"lag_p{int(q * 100)}_s": None if (v := self.lag_percentile(q)) is None
+                   else round(v, 3) for q in (0.5, 0.95)},
                 "last_event_at": self.last_event_at.isoformat() if self.last_event_at
                 else None}
 
@@ -196,6 +209,8 @@ class Listener:
         if notification.timestamp is not None:
             lag = (now - notification.timestamp).total_seconds()
             self.stats.last_lag_s = lag
+            self.stats.lags.setdefault(notification.event_type, collections.deque(
+                maxlen=LAGS_KEPT)).append(lag)
             self.stats.max_lag_s = max(self.stats.max_lag_s, lag)
 
     async def _dead_letter(self, message: AbstractIncomingMessage,

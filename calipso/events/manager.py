@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from pymongo.errors import PyMongoError
+
 from calipso.env_config import EnvironmentConfig, parse_environment
 from calipso.errors import CalipsoError
 from calipso.events.listener import Listener, ListenerStats
@@ -73,7 +75,10 @@ class EventManager:
     async def run(self, stopping: asyncio.Event) -> None:
         try:
             while not stopping.is_set():
-                await self.reconcile()
+                try:
+                    await self.reconcile()
+                except PyMongoError as err:  # running listeners go on; next round retries
+                    log.warning("environments not read", extra={"error": str(err)})
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopping.wait(), self.interval)
         finally:

@@ -28,7 +28,6 @@ from calipso.links import LinkContext, LinkScope, find_links
 from calipso.log import ContextLogger
 from calipso.scanners.context import ScanContext
 from calipso.scanners.metadata import FetchType, condition_holds
-from calipso.scanners.object_scan import scan_one_object
 from calipso.scanners.scan import now_ms
 from calipso.scanners.walker import Walker
 from calipso.sources import FetchFailure, open_sources
@@ -163,6 +162,26 @@ async def _save_networks(walker: Walker, entry: FetchType, region: Doc, fetched:
         await walker.walk_children(entry, saved)
 
 
+async def _refresh_hosts(walker: Walker, hosts: set[str]) -> list[str]:
+    """Re-read ``hosts`` side by side, each with its subtree, as a scan reads them;
+    returns the ``id_path`` of each host re-read. A host not in the inventory is left to
+    a scan (only a scan files new hosts under their zones)."""
+    ctx = walker.ctx
+    stored = [doc for doc in [await ctx.lookup(h) for h in sorted(hosts)] if doc is not None]
+    if not stored:
+        return []
+    entry = _entry(walker, "host", "region")
+    wanted = {doc["id"] for doc in stored}
+    for region in list(ctx.of_type("region")):
+        fetched = await walker.fetch(entry, region, region["id"])
+        saved = await walker.save(entry, region,
+                                  [d for d in fetched if str(d["id"]).strip() in wanted])
+        if entry.children_scanner and saved:
+            await walker.walk_children(entry, saved)
+    await ctx.inventory.finish()
+    return [doc["id_path"] for doc in stored]
+
+
 async def _network_hosts(ctx: ScanContext) -> set[str]:
     cursor = ctx.db.inventory.find({"environment": ctx.env_name, "type": "host",
                                     "host_type": "Network"}, {"id": 1})
@@ -207,10 +226,9 @@ async def apply(services: EventServices, env: EnvironmentConfig, targets: Target
         note_removed()
         if targets.network_hosts:
             hosts |= await _network_hosts(ctx)
-        for host in sorted(hosts):
-            if await ctx.lookup(host) is None:
-                continue  # a host not (yet) in the inventory: only a scan files hosts
-            await scan_one_object(walker, host)
+        for path in await _refresh_hosts(walker, hosts):
+            await inventory.remove_unseen(
+                [(f.object_type, f.scope) for f in ctx.state.failures], within=path)
             note_removed()
         await inventory.finish()
         applied.hosts = sorted(hosts)

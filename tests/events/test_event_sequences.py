@@ -4,6 +4,7 @@ full scan stores, object by object and field by field. Every driver, both firewa
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable
 
@@ -20,7 +21,8 @@ from calipso.sim import spec_from_flags
 from calipso.sim.cloud import Cloud
 
 pytestmark = pytest.mark.timeout(600)
-MUTATIONS = 40
+# 40 in the suite (a minute a cloud); CALIPSO_TEST_EVENT_MUTATIONS=200 for the long run
+MUTATIONS = int(os.environ.get("CALIPSO_TEST_EVENT_MUTATIONS", "40"))
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +51,10 @@ def mutations(cloud: Cloud, rng: random.Random, n: int) -> list[Callable[[], obj
                     lambda: cloud.create_port(rng.choice(subnets).network_id,
                                               name=f"p{rng.randrange(10**6)}")]
     if instances:
-        actions.append(lambda: cloud.delete_instance(rng.choice(instances).uuid))
+        inst = rng.choice(instances)
+        actions += [lambda: cloud.delete_instance(inst.uuid),
+                    lambda: cloud.rename_instance(inst.uuid, f"renamed{n}"),
+                    lambda: cloud.set_instance_power(inst.uuid, inst.status != "ACTIVE")]
     if nets:
         actions.append(lambda: cloud.delete_network(rng.choice(nets).id))
     if free:
