@@ -49,6 +49,13 @@ async def settle(sim: SimCloud, listener: Listener) -> None:
     await listener.wait_received(sim.amqp.published)
 
 
+def where_time_goes(listener: Listener, applied: int) -> str:
+    work = listener.stats.work
+    phases = ("load", "networks", "hosts", "links", "cliques")
+    return "ms per event: " + ", ".join(
+        f"{p} {work.get(f'{p}_ms', 0) / max(applied, 1):.0f}" for p in phases)
+
+
 def percentiles(listener: Listener, event_type: str) -> str:
     values = [listener.stats.lag_percentile(q, event_type) for q in (0.5, 0.95, 0.99)]
     return " / ".join("n/a" if v is None else f"{v * 1000:.0f}" for v in values)
@@ -92,6 +99,7 @@ async def main(args: argparse.Namespace) -> None:
             nets = [n.id for n in cloud.networks.values() if not n.external and n.subnet_ids]
             try:
                 applied0 = sum(listener.stats.applied.values())
+                listener.stats.work.clear()
                 started = time.perf_counter()
                 for i in range(args.ports):
                     cloud.create_port(nets[i % len(nets)], name=f"bench{i}")
@@ -100,9 +108,11 @@ async def main(args: argparse.Namespace) -> None:
                 applied = sum(listener.stats.applied.values()) - applied0
                 print(f"port creates: {args.ports} ports, {applied} events applied in "
                       f"{wall:.1f} s: {applied / wall:.1f} events/s; lag p50/p95/p99 ms "
-                      f"{percentiles(listener, 'port.create.end')}")
+                      f"{percentiles(listener, 'port.create.end')}; "
+                      f"{where_time_goes(listener, applied)}")
                 for rate in args.rates:
                     listener.stats.lags.clear()
+                    listener.stats.work.clear()
                     ssh0, api0 = sim.ssh.commands if sim.ssh else 0, sim.api.calls
                     applied0 = sum(listener.stats.applied.values())
                     started = time.perf_counter()
@@ -117,7 +127,8 @@ async def main(args: argparse.Namespace) -> None:
                           f"{wall:.1f} s; create.end lag p50/p95/p99 ms "
                           f"{percentiles(listener, BOOT_END)}; per applied event: "
                           f"{ssh / applied:.0f} SSH commands, "
-                          f"{(sim.api.calls - api0) / applied:.1f} API calls")
+                          f"{(sim.api.calls - api0) / applied:.1f} API calls; "
+                          f"{where_time_goes(listener, applied)}")
             finally:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)

@@ -6,13 +6,18 @@ and a dead-letter exchange ``<q>.dead`` feeding the durable queue ``<q>.dead``. 
 is bound to each exchange of ``config/events.json`` for the legacy and versioned topics.
 The cloud's own ``notifications.*`` queues are never touched.
 
-Messages are handled one at a time in delivery order (prefetch only fills a buffer) and
-acknowledged after the database write. A body that is no notification, a payload that
-fails validation, a handler that raises, or an event still not applicable after its
-retries is rejected into the dead-letter queue with a ``messages`` record saying why. An
-event type without a handler is acknowledged and counted. A database that cannot be
-reached leaves the message in the queue (negatively acknowledged, requeued) and ends the
-run with ``DatabaseUnavailable``; the manager reconnects with backoff.
+Messages are handled in delivery order and acknowledged after the database write. The
+messages already delivered (up to the prefetch of 32) are taken together: consecutive
+events whose handlers name what to re-read (``RefreshEvent``) are applied as one, since
+each re-reads the cloud as it is now (a boot's ten notifications cost one re-read when
+they arrive together); an event that fails that way is tried again on its own.
+
+A body that is no notification, a payload that fails validation, a handler that raises,
+or an event still not applicable after its retries is rejected into the dead-letter
+queue with a ``messages`` record saying why. An event type without a handler is
+acknowledged and counted. A database that cannot be reached leaves the message in the
+queue (negatively acknowledged, requeued) and ends the run with ``DatabaseUnavailable``;
+the manager reconnects with backoff.
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ from pymongo.errors import ConnectionFailure
 from calipso.env_config import EnvironmentConfig
 from calipso.errors import DatabaseUnavailable
 from calipso.events.envelope import BadMessage, Notification, parse_body
+from calipso.events.handlers.base import RefreshEvent
 from calipso.events.metadata import EventRouting
+from calipso.events.refresh import Targets, apply
 from calipso.events.result import EventHandler, EventResult
 from calipso.events.services import EventServices
 
@@ -54,6 +61,18 @@ def amqp_url(env: EnvironmentConfig) -> str:
 
 
 @dataclass(slots=True)
+class _Pending:
+    """A delivered notification on its way; ``targets`` when it can be applied together
+    with its neighbours."""
+
+    message: AbstractIncomingMessage
+    notification: Notification
+    handler: EventHandler
+    received: datetime
+    targets: Targets | None = None
+
+
+@dataclass(slots=True)
 class ListenerStats:
     """What one listener did; read by the manager for ``/health``."""
 
@@ -62,6 +81,9 @@ class ListenerStats:
     unknown: collections.Counter[str] = field(default_factory=collections.Counter)
     dead_lettered: int = 0
     retried: int = 0
+    coalesced: int = 0  # events applied together with a later one
+    # what applied events changed and the milliseconds they spent, summed by key
+    work: collections.Counter[str] = field(default_factory=collections.Counter)
     last_lag_s: float | None = None
     max_lag_s: float = 0.0
     last_event_at: datetime | None = None
@@ -80,6 +102,7 @@ class ListenerStats:
         return {"received": self.received, "applied": dict(self.applied),
                 "unknown": dict(self.unknown),
                 "dead_lettered": self.dead_lettered, "retried": self.retried,
+                "coalesced": self.coalesced,
                 "last_lag_s": None if self.last_lag_s is None else round(self.last_lag_s, 3),
                 "max_lag_s": round(self.max_lag_s, 3),
                 **{f"lag_p{int(q * 100)}_s": None if (v := self.lag_percentile(q)) is None
@@ -136,16 +159,97 @@ class Listener:
                 for key in binding.routing_keys:
                     await queue.bind(exchange, routing_key=key)
             log.info("listening", extra={"env": self.env.name, "queue": self.queue})
-            async with queue.iterator() as messages:
-                self.consuming.set()
-                try:
-                    async for message in messages:
-                        await self.process(message)
-                finally:
-                    self.consuming.clear()
+            inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+            await queue.consume(inbox.put)
+            self.consuming.set()
+            try:
+                while True:
+                    batch = [await inbox.get()]
+                    while not inbox.empty():  # what the broker delivered meanwhile
+                        batch.append(inbox.get_nowait())
+                    await self.process(batch)
+            finally:
+                self.consuming.clear()
 
-    async def process(self, message: AbstractIncomingMessage) -> None:
-        await self._process(message)
+    async def process(self, batch: list[AbstractIncomingMessage]) -> None:
+        """Handle delivered messages in order. Consecutive events whose handlers only name
+        what to re-read are applied together, once: each re-reads the cloud as it is now,
+        so the last one's work covers those before it."""
+        group: list[_Pending] = []
+        for message in batch:
+            received = datetime.now(UTC)
+            pending = await self._prepare(message, received)
+            if pending is None:
+                continue
+            if pending.targets is not None:
+                group.append(pending)
+            else:
+                await self._apply_group(group)
+                group = []
+                await self._apply_one(pending)
+        await self._apply_group(group)
+
+    async def _prepare(self, message: AbstractIncomingMessage,
+                       received: datetime) -> _Pending | None:
+        """The message with its handler, and what it asks to re-read when its handler says
+        so up front; None when it is done with (dead-lettered, or of no routed type)."""
+        try:
+            notification = parse_body(message.body)
+        except BadMessage as err:
+            await self._dead_letter(message, None, str(err), received)
+            return None
+        handler = self._handler(notification.event_type)
+        if handler is None:
+            self.stats.unknown[notification.event_type] += 1
+            await message.ack()
+            await self._done()
+            return None
+        pending = _Pending(message, notification, handler, received)
+        if isinstance(handler, RefreshEvent):
+            try:
+                targets = await handler.targets(self.env, notification)
+            except (ConnectionFailure, DatabaseUnavailable) as err:
+                await message.nack(requeue=True)
+                raise DatabaseUnavailable(f"database unreachable: {err}") from err
+            except Exception:  # handled (and recorded) one by one
+                return pending
+            if isinstance(targets, Targets):
+                pending.targets = targets
+        return pending
+
+    async def _apply_group(self, group: list[_Pending]) -> None:
+        if len(group) < 2:
+            for pending in group:
+                await self._apply_one(pending)
+            return
+        merged = Targets(networks=set().union(*(p.targets.networks for p in group if p.targets)),
+                         hosts=set().union(*(p.targets.hosts for p in group if p.targets)),
+                         network_hosts=any(p.targets.network_hosts for p in group if p.targets))
+        try:
+            async with self.lock:
+                applied = await apply(self.services, self.env, merged,
+                                      f"{len(group)} events")
+        except (ConnectionFailure, DatabaseUnavailable) as err:
+            for pending in group:
+                await pending.message.nack(requeue=True)
+            raise DatabaseUnavailable(f"database unreachable: {err}") from err
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("events applied together failed; applying them one by one",
+                          extra={"env": self.env.name, "count": len(group)})
+            for pending in group:
+                await self._apply_one(pending)
+            return
+        self.stats.work.update(applied.counts())
+        self.stats.coalesced += len(group) - 1
+        for pending in group:
+            self.stats.applied[pending.notification.event_type] += 1
+            self._note_lag(pending.notification)
+            await pending.message.ack()
+            await self._done()
+
+    async def _done(self) -> None:
         async with self._progress:
             self.stats.received += 1
             self._progress.notify_all()
@@ -155,20 +259,10 @@ class Listener:
         async with self._progress:
             await self._progress.wait_for(lambda: self.stats.received >= count)
 
-    async def _process(self, message: AbstractIncomingMessage) -> None:
-        received = datetime.now(UTC)
+    async def _apply_one(self, pending: _Pending) -> None:
+        message, notification, received = pending.message, pending.notification, pending.received
         try:
-            notification = parse_body(message.body)
-        except BadMessage as err:
-            await self._dead_letter(message, None, str(err), received)
-            return
-        handler = self._handler(notification.event_type)
-        if handler is None:
-            self.stats.unknown[notification.event_type] += 1
-            await message.ack()
-            return
-        try:
-            result = await self._handle(handler, notification)
+            result = await self._handle(pending.handler, notification)
         except (ConnectionFailure, DatabaseUnavailable) as err:
             await message.nack(requeue=True)
             raise DatabaseUnavailable(f"database unreachable: {err}") from err
@@ -190,8 +284,10 @@ class Listener:
         if not result.result:
             await self._record(notification, None, result, received, "warning")
         self.stats.applied[notification.event_type] += 1
+        self.stats.work.update(result.changed or {})
         self._note_lag(notification)
         await message.ack()
+        await self._done()
 
     async def _handle(self, handler: EventHandler, notification: Notification) -> EventResult:
         for delay in (*self.retry_delays, None):
@@ -224,6 +320,7 @@ class Listener:
                            received, "error")
         self.stats.dead_lettered += 1
         await message.reject(requeue=False)
+        await self._done()
 
     async def _record(self, notification: Notification | None, body: str | None,
                       result: EventResult, received: datetime, level: str) -> None:

@@ -16,6 +16,7 @@ overlaid by what this run re-read; ``lookup`` with this run's objects, else the 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,10 +67,19 @@ class Applied:
     failures: list[FetchFailure] = field(default_factory=list)
     changed_ids: list[str] = field(default_factory=list)
     removed_ids: list[str] = field(default_factory=list)
+    # seconds spent: "load" (stored fingerprints and objects), "networks", "hosts",
+    # "links", "cliques"
+    phase_s: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, phase: str, since: float) -> float:
+        now = time.perf_counter()
+        self.phase_s[phase] = self.phase_s.get(phase, 0.0) + now - since
+        return now
 
     def counts(self) -> dict[str, int]:
         return {"objects": self.objects, "removed": self.removed, "links": self.links,
-                "cliques": self.cliques, "hosts": len(self.hosts)}
+                "cliques": self.cliques, "hosts": len(self.hosts)} | {
+                    f"{phase}_ms": round(s * 1000) for phase, s in self.phase_s.items()}
 
 
 async def _preload(ctx: ScanContext) -> dict[str, Doc]:
@@ -206,6 +216,7 @@ async def apply(services: EventServices, env: EnvironmentConfig, targets: Target
     adapter = ContextLogger(log, {"env": env.name, "event": origin})
     inventory = InventoryWriter(services.db, env.name, scanned_at)
     applied = Applied()
+    mark = time.perf_counter()
     async with open_sources(env, services.settings, services.db,
                             services.ssh_pools) as sources:
         ctx = ScanContext(env=env, settings=services.settings, db=services.db,
@@ -213,6 +224,7 @@ async def apply(services: EventServices, env: EnvironmentConfig, targets: Target
                           ssh=sources.ssh, log=adapter, scan_id=origin, started_at=scanned_at)
         await inventory.load_existing()
         before = await _preload(ctx)
+        mark = applied.timed("load", mark)
         walker = Walker(ctx, services.metadata.scanners)
         removals: list[Removed] = []
 
@@ -224,6 +236,7 @@ async def apply(services: EventServices, env: EnvironmentConfig, targets: Target
         hosts |= await _refresh_networks(walker, targets.networks,
                                          targets.hosts if targets.drift else None)
         note_removed()
+        mark = applied.timed("networks", mark)
         if targets.network_hosts:
             hosts |= await _network_hosts(ctx)
         for path in await _refresh_hosts(walker, hosts):
@@ -231,6 +244,7 @@ async def apply(services: EventServices, env: EnvironmentConfig, targets: Target
                 [(f.object_type, f.scope) for f in ctx.state.failures], within=path)
             note_removed()
         await inventory.finish()
+        mark = applied.timed("hosts", mark)
         applied.hosts = sorted(hosts)
         applied.failures = list(ctx.state.failures)
     gone = [i for r in removals for i in r.objects]
@@ -244,9 +258,11 @@ async def apply(services: EventServices, env: EnvironmentConfig, targets: Target
     link_ctx = LinkContext(db=services.db, env=env, scanned_at=scanned_at, log=adapter,
                            scope=LinkScope(object_ids=frozenset(touched)))
     around = await _link_endpoints(ctx, touched)
-    applied.links = await find_links(link_ctx, services.metadata.link_plan)
+    await find_links(link_ctx, services.metadata.link_plan)
     around |= await _link_endpoints(ctx, touched)
+    mark = applied.timed("links", mark)
     await rebuild_cliques_around(link_ctx, [*touched, *around, *affected])
+    applied.timed("cliques", mark)
     applied.links = link_ctx.written.get("links", 0)
     applied.cliques = link_ctx.written.get("cliques", 0)
     return applied
