@@ -116,7 +116,7 @@ class Listener:
                  routing: EventRouting, *, prefix: str = "calipso.events",
                  prefetch: int = 32, retry_delays: tuple[float, ...] = RETRY_DELAYS,
                  stats: ListenerStats | None = None,
-                 lock: asyncio.Lock | None = None) -> None:
+                 lock: asyncio.Lock | None = None, coalesce: bool = True) -> None:
         self.services = services
         self.env = env
         self.routing = routing
@@ -125,6 +125,7 @@ class Listener:
         self.retry_delays = retry_delays
         self.stats = stats or ListenerStats()
         self.lock = lock or asyncio.Lock()  # held while an event is applied
+        self.coalesce = coalesce  # False: every event applied on its own (tests)
         self._handlers: dict[type[EventHandler], EventHandler] = {}
         self.consuming = asyncio.Event()
         self._progress = asyncio.Condition()
@@ -181,7 +182,7 @@ class Listener:
             pending = await self._prepare(message, received)
             if pending is None:
                 continue
-            if pending.targets is not None:
+            if pending.targets is not None and self.coalesce:
                 group.append(pending)
             else:
                 await self._apply_group(group)

@@ -64,7 +64,8 @@ async def scan(db: AsyncDatabase, env: EnvironmentConfig, metadata: Metadata) ->
 @contextlib.asynccontextmanager
 async def event_rig(db: AsyncDatabase, spec: TopologySpec, metadata: Metadata,
                     *, versioned: bool = False, legacy: bool = True,
-                    env_name: str | None = None, listen: bool = True) -> AsyncIterator[Rig]:
+                    env_name: str | None = None, listen: bool = True,
+                    coalesce: bool = True) -> AsyncIterator[Rig]:
     tag = uuid.uuid4().hex[:8]
     names = {"nova": f"t-nova-{tag}", "neutron": f"t-neutron-{tag}"}
     await ensure_indexes(db)
@@ -78,7 +79,7 @@ async def event_rig(db: AsyncDatabase, spec: TopologySpec, metadata: Metadata,
         routing = load_events(None).with_exchanges(
             names | {"dhcp_agent": f"t-dhcp-{tag}"})
         listener = Listener(services, env, routing, prefix=f"t-events-{tag}",
-                            retry_delays=(0.05, 0.1))
+                            retry_delays=(0.05, 0.1), coalesce=coalesce)
         task = asyncio.create_task(listener.run() if listen else asyncio.sleep(0))
         try:
             if listen:
