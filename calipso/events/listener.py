@@ -216,6 +216,9 @@ class Listener:
                 return pending
             if isinstance(targets, Targets):
                 pending.targets = targets
+            elif targets.result:  # nothing to do (a boot's update before its end)
+                await self._finish(pending, targets)
+                return None
         return pending
 
     async def _apply_group(self, group: list[_Pending]) -> None:
@@ -284,10 +287,13 @@ class Listener:
             return
         if not result.result:
             await self._record(notification, None, result, received, "warning")
-        self.stats.applied[notification.event_type] += 1
+        await self._finish(pending, result)
+
+    async def _finish(self, pending: _Pending, result: EventResult) -> None:
+        self.stats.applied[pending.notification.event_type] += 1
         self.stats.work.update(result.changed or {})
-        self._note_lag(notification)
-        await message.ack()
+        self._note_lag(pending.notification)
+        await pending.message.ack()
         await self._done()
 
     async def _handle(self, handler: EventHandler, notification: Notification) -> EventResult:

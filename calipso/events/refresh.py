@@ -249,10 +249,12 @@ async def apply(services: EventServices, env: EnvironmentConfig, targets: Target
         applied.failures = list(ctx.state.failures)
     gone = [i for r in removals for i in r.objects]
     affected = [i for r in removals for i in r.affected_focal_points]
-    reread = [i for i, doc in ctx.state.objects.items() if before.get(i) is not doc]
-    touched = reread + [i for i in gone if i not in ctx.state.objects]
     applied.objects, applied.removed = inventory.written, len(gone)
     applied.changed_ids, applied.removed_ids = inventory.changed_ids, gone
+    # every object re-read, changed or not: some links hang on objects that did not
+    # change (a host's NIC gets a link to a network when a port of it lands there)
+    reread = [i for i, doc in ctx.state.objects.items() if before.get(i) is not doc]
+    touched = reread + [i for i in gone if i not in ctx.state.objects]
     if not touched:
         return applied
     link_ctx = LinkContext(db=services.db, env=env, scanned_at=scanned_at, log=adapter,
