@@ -255,8 +255,8 @@ async def apply(services: EventServices, env: EnvironmentConfig, targets: Target
     # change (a host's NIC gets a link to a network when a port of it lands there)
     reread = [i for i, doc in ctx.state.objects.items() if before.get(i) is not doc]
     touched = reread + [i for i in gone if i not in ctx.state.objects]
-    if not touched:
-        return applied
+    if not applied.changed_ids and not gone:
+        return applied  # the same objects make the same links and cliques
     link_ctx = LinkContext(db=services.db, env=env, scanned_at=scanned_at, log=adapter,
                            scope=LinkScope(object_ids=frozenset(touched)))
     around = await _link_endpoints(ctx, touched)
