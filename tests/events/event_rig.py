@@ -47,11 +47,11 @@ class Rig:
     listener: Listener
     tag: str
 
-    async def settle(self, extra: int = 0) -> None:
+    async def settle(self, extra: int = 0, within: float = 120) -> None:
         """Every notification published so far (and ``extra`` messages published by the
-        test itself) has been consumed and handled."""
+        test itself) has been consumed and handled, in ``within`` seconds."""
         assert self.sim.amqp is not None
-        async with asyncio.timeout(120):
+        async with asyncio.timeout(within):
             await self.sim.amqp.flushed()
             await self.listener.wait_received(self.sim.amqp.published + extra)
 
