@@ -23,6 +23,7 @@ import time
 import uuid
 from pathlib import Path
 
+import aio_pika
 from pymongo import AsyncMongoClient
 
 from calipso.db import ensure_indexes
@@ -47,6 +48,16 @@ async def settle(sim: SimCloud, listener: Listener) -> None:
     assert sim.amqp is not None
     await sim.amqp.flushed()
     await listener.wait_received(sim.amqp.published)
+
+
+async def delete_queue(queue: str) -> None:
+    """The listener's durable queue, its dead-letter queue and exchange: the bench's own."""
+    connection = await aio_pika.connect(URI)
+    async with connection:
+        channel = await connection.channel()
+        for name in (queue, f"{queue}.dead"):
+            await channel.queue_delete(name)
+        await channel.exchange_delete(f"{queue}.dead")
 
 
 def where_time_goes(listener: Listener, applied: int) -> str:
@@ -132,6 +143,7 @@ async def main(args: argparse.Namespace) -> None:
             finally:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+                await delete_queue(listener.queue)
         await client.drop_database(db.name)
         await client.close()
         if server is not None:
