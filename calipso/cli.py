@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -46,11 +47,13 @@ async def _cmd_scan(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _cmd_check_config(settings: Settings, args: argparse.Namespace) -> int:
     from calipso.config_paths import config_root
+    from calipso.events.metadata import load_events
     from calipso.scanners.metadata_files import load_metadata
     from calipso.seed import default_seed_dir, read_seed
 
     problems: list[str] = []
     for check in (load_metadata(settings.config_dir),
+                  asyncio.to_thread(load_events, settings.config_dir),
                   read_seed(default_seed_dir(settings.config_dir))):
         try:
             await check
@@ -112,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.set_defaults(run=_cmd_scan, check=_check_scan, parser=scan)
 
     check = sub.add_parser("check-config",
-                           help="validate the metadata files (scanners, link finders, seed)")
+                           help="validate the metadata files "
+                           "(scanners, link finders, events, seed)")
     check.set_defaults(run=_cmd_check_config)
 
     from calipso.sim.cli import add_arguments as add_sim_arguments

@@ -15,6 +15,9 @@ from calipso.api.app import make_app, open_site
 from calipso.api.routes import ROUTES
 from calipso.db import open_database
 from calipso.errors import ConfigError
+from calipso.events.manager import EventManager
+from calipso.events.metadata import load_events
+from calipso.events.services import EventServices
 from calipso.scanners.metadata_files import load_metadata
 from calipso.scanners.worker import ScanWorker
 from calipso.service_context import ServiceContext
@@ -44,9 +47,19 @@ def _scan_worker(ctx: ServiceContext) -> Part:
     return Part("scan-worker", worker.run, drains=True)
 
 
-# The one registration point of the service's long-lived parts (the event manager and
-# the monitoring intake are added here by their packages' factories).
-PART_FACTORIES: tuple[PartFactory, ...] = (_embedded_watchdog, _scan_worker)
+def _event_manager(ctx: ServiceContext) -> Part:
+    # config/events.json is read here, at start-up: a bad file stops `calipso serve`
+    routing = load_events(ctx.settings.config_dir)
+    services = EventServices(ctx.database.db, ctx.settings, ctx.metadata, ctx.ssh_pools)
+    manager = EventManager(services, routing, max_backoff=ctx.settings.part_restart_max_backoff,
+                           reconcile_interval=ctx.settings.events_reconcile_interval)
+    ctx.reports["events"] = manager.status
+    return Part("event-manager", manager.run)
+
+
+# The one registration point of the service's long-lived parts (the monitoring intake is
+# added here by its package's factory).
+PART_FACTORIES: tuple[PartFactory, ...] = (_embedded_watchdog, _scan_worker, _event_manager)
 
 
 def check_api_port_free(host: str, port: int) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from calipso.db import Database
 from calipso.scanners.metadata_files import Metadata
@@ -22,3 +24,5 @@ class ServiceContext:
     # one SSH pool per environment, shared by the scans, events and checks running on it
     ssh_pools: SshPools
     started_at: float = field(default_factory=time.time)
+    # what parts add to /health under their own key (the event manager: "events")
+    reports: dict[str, Callable[[], Any]] = field(default_factory=dict)

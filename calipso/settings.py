@@ -60,6 +60,8 @@ class Settings(BaseSettings):
         3.0, gt=0, le=3.5, description="seconds running work gets to finish on SIGTERM"
     )
     part_restart_max_backoff: float = Field(30.0, gt=0)
+    events_reconcile_interval: float = Field(
+        600.0, ge=0, description="seconds between two hosts' reconciliation; 0: none")
     auth: AuthMode = AuthMode.REQUIRED
     admin_password: SecretStr | None = None
     token_lifetime: int = Field(86400, gt=0, description="API token lifetime in seconds")

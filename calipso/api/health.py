@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -34,6 +35,9 @@ class Health(BaseModel):
     uptime_s: float
     database: DatabaseHealth
     parts: dict[str, PartHealth]
+    events: dict[str, dict[str, Any]] | None = Field(
+        None, description="each listening environment's listener: state, reason, counts per "
+                          "event type, lag")
 
 
 def _iso(epoch: float) -> str:
@@ -61,7 +65,7 @@ async def get_health(call: Call) -> Reply:
         "uptime_s": round(time.time() - ctx.started_at, 1),
         "database": db_doc,
         "parts": parts,
-    }
+    } | {name: report() for name, report in ctx.reports.items()}
     return Reply(body, 200 if reachable else 503)
 
 

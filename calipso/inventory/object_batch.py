@@ -51,6 +51,7 @@ class InventoryWriter(BatchWriter):
         self._existing: dict[str, Stored] = {}
         self._handed: dict[str, bytes] = {}
         self._rewritten: set[str] = set()
+        self._patched: set[str] = set()  # patches written (they changed something)
         self._patches: dict[str, Doc] = {}
         self.last_removed = Removed()
 
@@ -121,11 +122,17 @@ class InventoryWriter(BatchWriter):
             if known is not None and object_id not in self._rewritten \
                     and known.patch_digest == fingerprint:
                 continue
+            self._patched.add(object_id)
             await self._queue(UpdateOne(
                 {"environment": self.env, "id": object_id},
                 {"$set": encoded | {"patch_digest": fingerprint,
                                     "last_scanned": self.scanned_at}}))
         await self.flush()
+
+    @property
+    def changed_ids(self) -> list[str]:
+        """The objects this run inserted, rewrote or patched."""
+        return sorted(self._rewritten | self._patched)
 
     async def remove_unseen(self, keep_scopes: list[tuple[str | None, str]],
                             within: str | None = None) -> tuple[int, int]:

@@ -260,6 +260,27 @@ class Cloud(CloudIndex):
         self._instances_by_host[inst.host].pop(uuid_, None)
         self._emit("delete", "instance", uuid_, inst)
 
+    @operation
+    def rename_instance(self, uuid_: str, name: str) -> Instance:
+        inst = self.instance(uuid_)
+        if not name.strip():
+            raise InvalidInput("Invalid input for field/attribute name.", field="name")
+        return self._replace_instance(replace(inst, name=name))
+
+    @operation
+    def set_instance_power(self, uuid_: str, on: bool) -> Instance:
+        """Start (`on`) or stop an instance, as `os-start` / `os-stop` do."""
+        inst = self.instance(uuid_)
+        status, power_state = ("ACTIVE", 1) if on else ("SHUTOFF", 4)
+        if inst.status == status:
+            raise Conflict(f"instance {uuid_} is already {status}", field="server_id")
+        return self._replace_instance(replace(inst, status=status, power_state=power_state))
+
+    def _replace_instance(self, inst: Instance) -> Instance:
+        self.instances[inst.uuid] = inst
+        self._emit("update", "instance", inst.uuid, inst)
+        return inst
+
     # ---- routers ---------------------------------------------------------------------
 
     @operation

@@ -205,6 +205,19 @@ class Sequencer:
         return _NovaCall(self, self._facts(inst_r.change.record, ports)).delete(ports)
 
 
+    def _op_rename_instance(self, group: list[Rendered]) -> list[Notification]:
+        inst_r = self._last(group, "instance", "update")
+        if inst_r is None:
+            return []
+        return _NovaCall(self, self._facts(inst_r.change.record, [])).rename()
+
+    def _op_set_instance_power(self, group: list[Rendered]) -> list[Notification]:
+        inst_r = self._last(group, "instance", "update")
+        if inst_r is None:
+            return []
+        return _NovaCall(self, self._facts(inst_r.change.record, [])).power()
+
+
 class _NovaCall:
     """The messages of one Nova API call (one request id, one context)."""
 
@@ -269,6 +282,31 @@ class _NovaCall:
             ("port.update.start", {"port": nv.port_binding_request(port), "id": port.id}),
             ("port.update.end", {"port": view | {"status": "DOWN"}})])
         return created + bound
+
+    def rename(self) -> list[Notification]:
+        """`PUT /servers/{id}` with a new name: one update from the API service."""
+        self.update("api", "active", "active", None, None, launched=True)
+        self.versioned("instance.update", npl.versioned(
+            self.facts, "active", create=False, request_id=self.request_id))
+        return self.out
+
+    def power(self) -> list[Notification]:
+        """`os-stop` / `os-start`: power_off / power_on, with the state changes."""
+        f = self.facts
+        on = f.inst.status == "ACTIVE"
+        action, task = ("power_on", "powering-on") if on else ("power_off", "powering-off")
+        before, after = ("stopped", "active") if on else ("active", "stopped")
+        self.update("api", before, before, task, None, launched=True)
+        self.legacy(f"compute.instance.{action}.start", "compute",
+                    npl.legacy(f, before, task=task, launched=True))
+        self.versioned(f"instance.{action}.start", npl.versioned(
+            f, before, create=False, request_id=self.request_id))
+        self.update("compute", after, before, None, task, launched=True)
+        self.legacy(f"compute.instance.{action}.end", "compute",
+                    npl.legacy(f, after, launched=True))
+        self.versioned(f"instance.{action}.end", npl.versioned(
+            f, after, create=False, request_id=self.request_id))
+        return self.out
 
     def delete(self, ports: list[Rendered]) -> list[Notification]:
         f = self.facts

@@ -359,6 +359,28 @@ async def server_delete(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+async def server_update(request: web.Request) -> web.Response:
+    ctx, cloud = ctx_of(request), _cloud(request)
+    inst = _owned(ctx, cloud, request.match_info["server_id"])
+    body = await body_of(request, "server")
+    name = body.get("name")
+    if not isinstance(name, str):
+        raise InvalidInput("Invalid input for field/attribute name.", field="name")
+    inst = cloud.rename_instance(inst.uuid, name)
+    return answer(ctx, {"server": views.server_brief(inst, ctx.base, ctx.bookmark)})
+
+
+async def server_action(request: web.Request) -> web.Response:
+    """`os-start` and `os-stop` (the actions the simulator models)."""
+    ctx, cloud = ctx_of(request), _cloud(request)
+    inst = _owned(ctx, cloud, request.match_info["server_id"])
+    body = await body_of(request)
+    if len(body) != 1 or next(iter(body)) not in ("os-start", "os-stop"):
+        raise InvalidInput("Invalid action: expected os-start or os-stop.", field="action")
+    cloud.set_instance_power(inst.uuid, "os-start" in body)
+    return web.Response(status=202)
+
+
 # ---- versions and routes -----------------------------------------------------------------
 
 @public
@@ -388,6 +410,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/servers", servers),
     ("POST", "/servers", server_create),
     ("GET", "/servers/{server_id}", server_show),
+    ("PUT", "/servers/{server_id}", server_update),
+    ("POST", "/servers/{server_id}/action", server_action),
     ("DELETE", "/servers/{server_id}", server_delete),
 )
 

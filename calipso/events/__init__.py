@@ -1,0 +1,1 @@
+"""Live events: Nova and Neutron notifications applied to inventory, links and cliques."""

@@ -1,0 +1,1 @@
+"""Calipso's own event handlers (see calipso/events/README.md)."""

@@ -1,0 +1,186 @@
+"""The shapes of Calipso's own handlers: each names what its event asks to re-read
+(``Targets``) and ``refresh.apply`` does the work, so an event writes what a scan would.
+
+A handler module of ``config/events.json`` holds one class named after it (the seed's
+rule); most are one of the shapes below under the event's own name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from calipso.env_config import EnvironmentConfig
+from calipso.events.envelope import Notification
+from calipso.events.payloads import (
+    InstancePayload,
+    InterfacePayload,
+    NetworkPayload,
+    PortPayload,
+    RouterPayload,
+    SubnetPayload,
+    instance_payload,
+    resource_payload,
+)
+from calipso.events.refresh import Targets, apply
+from calipso.events.result import EventHandler, EventResult
+
+Doc = dict[str, Any]
+# instance states of a boot in progress: nothing on the host to read yet
+NOT_YET = frozenset({"building", "scheduling", "networking", "spawning"})
+
+
+class RefreshEvent(EventHandler):
+    """Re-reads what ``targets`` names; a ``EventResult`` from ``targets`` ends early."""
+
+    async def targets(self, env: EnvironmentConfig,
+                      notification: Notification) -> Targets | EventResult:
+        raise NotImplementedError
+
+    async def handle(self, env: EnvironmentConfig, notification: Notification) -> EventResult:
+        targets = await self.targets(env, notification)
+        if isinstance(targets, EventResult):
+            return targets
+        applied = await apply(self.services, env, targets, notification.event_type)
+        failed = "; ".join(f"{f.source} {f.target}: {f.error}" for f in applied.failures[:5])
+        return EventResult(True, message=f"could not read: {failed}" if failed else None,
+                           related_object=self.related(notification),
+                           changed=applied.counts())
+
+    def related(self, notification: Notification) -> str | None:
+        return None
+
+    async def stored(self, env: EnvironmentConfig, object_id: str | None) -> Doc | None:
+        if not object_id:
+            return None
+        return await self.services.db.inventory.find_one(
+            {"environment": env.name, "id": object_id}, {"_id": 0})
+
+    async def stored_ports(self, env: EnvironmentConfig, query: Doc) -> list[Doc]:
+        return await self.services.db.inventory.find(
+            {"environment": env.name, "type": "port", **query}, {"_id": 0}).to_list(None)
+
+
+class InstanceEvent(RefreshEvent):
+    """An instance's host (and the hosts of its networks) re-read: the instance, its
+    vNICs, bridges, vEdge ports and agents as a scan of that host finds them."""
+
+    # a payload's host missing or not yet in the inventory: try again later
+    retry_unknown_host = True
+
+    def related(self, notification: Notification) -> str | None:
+        return instance_payload(notification).instance_id
+
+    async def targets(self, env: EnvironmentConfig,
+                      notification: Notification) -> Targets | EventResult:
+        payload = instance_payload(notification)
+        known = await self.stored(env, payload.instance_id)
+        if known is None and payload.state in NOT_YET:
+            return EventResult(True, message="instance not built yet",
+                               related_object=payload.instance_id)
+        hosts = {h for h in (payload.host, (known or {}).get("host")) if h}
+        if not hosts:
+            return EventResult(True, message="instance not on a host",
+                               related_object=payload.instance_id)
+        for host in hosts:
+            if await self.stored(env, host) is None and self.retry_unknown_host:
+                return EventResult(False, retry=True, message=f"host {host} not known yet",
+                                   related_object=payload.instance_id)
+        return Targets(networks=await self.networks(env, payload), hosts=hosts)
+
+    async def networks(self, env: EnvironmentConfig, payload: InstancePayload) -> set[str]:
+        ports = await self.stored_ports(env, {"device_id": payload.instance_id})
+        return {str(p["network_id"]) for p in ports}
+
+
+class InstanceChange(InstanceEvent):
+    """An update of an instance seen before only re-reads its host; an unknown one
+    being built waits for its create.end."""
+
+    async def networks(self, env: EnvironmentConfig, payload: InstancePayload) -> set[str]:
+        return set()
+
+
+class NetworkEvent(RefreshEvent):
+    """A network (with its folders and ports) re-read, and the hosts where it is."""
+
+    def related(self, notification: Notification) -> str | None:
+        return resource_payload(notification, "network", NetworkPayload).id
+
+    async def targets(self, env: EnvironmentConfig,
+                      notification: Notification) -> Targets | EventResult:
+        return Targets(networks={resource_payload(notification, "network",
+                                                  NetworkPayload).id})
+
+
+class SubnetEvent(RefreshEvent):
+    """A subnet's network re-read (its cidrs and subnets, the DHCP port the agent
+    made or removed) and the hosts where it is."""
+
+    def related(self, notification: Notification) -> str | None:
+        return resource_payload(notification, "subnet", SubnetPayload).id
+
+    async def targets(self, env: EnvironmentConfig,
+                      notification: Notification) -> Targets | EventResult:
+        subnet = resource_payload(notification, "subnet", SubnetPayload)
+        network = subnet.network_id
+        if network is None:
+            holder = await self.services.db.inventory.find_one(
+                {"environment": env.name, "type": "network", "subnet_ids": subnet.id},
+                {"id": 1})
+            if holder is None:
+                return EventResult(True, message="subnet of no known network",
+                                   related_object=subnet.id)
+            network = holder["id"]
+        return Targets(networks={network})
+
+
+class PortEvent(RefreshEvent):
+    """A port re-read with its network, on the hosts it was and is bound to."""
+
+    def related(self, notification: Notification) -> str | None:
+        return resource_payload(notification, "port", PortPayload).id
+
+    async def targets(self, env: EnvironmentConfig,
+                      notification: Notification) -> Targets | EventResult:
+        port = resource_payload(notification, "port", PortPayload)
+        known = await self.stored(env, port.id) or {}
+        network = port.network_id or known.get("network_id")
+        if network is None:
+            return EventResult(True, message="port of no known network",
+                               related_object=port.id)
+        hosts = {h for h in (port.host, known.get("binding:host_id")) if h}
+        return Targets(networks={str(network)}, hosts=hosts)
+
+
+class RouterEvent(RefreshEvent):
+    """A router's networks re-read and the network hosts (its namespace and ports)."""
+
+    def related(self, notification: Notification) -> str | None:
+        return resource_payload(notification, "router", RouterPayload).id
+
+    async def targets(self, env: EnvironmentConfig,
+                      notification: Notification) -> Targets | EventResult:
+        router = resource_payload(notification, "router", RouterPayload)
+        networks = {str(p["network_id"]) for p in await self.stored_ports(
+            env, {"device_id": router.id})}
+        gateway = router.external_gateway_info
+        if gateway is not None and gateway.network_id:
+            networks.add(gateway.network_id)
+        return Targets(networks=networks, network_hosts=True)
+
+
+class InterfaceEvent(RefreshEvent):
+    """A router interface's network re-read and the network hosts."""
+
+    def related(self, notification: Notification) -> str | None:
+        return resource_payload(notification, "router_interface", InterfacePayload).id
+
+    async def targets(self, env: EnvironmentConfig,
+                      notification: Notification) -> Targets | EventResult:
+        interface = resource_payload(notification, "router_interface", InterfacePayload)
+        networks = {interface.network_id} if interface.network_id else set()
+        if interface.port_id:
+            known = await self.stored(env, interface.port_id)
+            if known is not None:
+                networks.add(str(known["network_id"]))
+        return Targets(networks=networks, network_hosts=True)

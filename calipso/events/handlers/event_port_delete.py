@@ -1,0 +1,7 @@
+"""A port deleted: it goes, with its vNIC."""
+
+from calipso.events.handlers.base import PortEvent
+
+
+class EventPortDelete(PortEvent):
+    """A port deleted: it goes, with its vNIC."""

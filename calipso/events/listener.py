@@ -1,0 +1,352 @@
+"""One environment's consumer: Calipso's own queue, bound to the cloud's exchanges.
+
+Topology, per environment (``<q>`` = ``calipso.events.<env>``): a durable queue ``<q>``
+with single-active-consumer (one ordered consumer among all ``calipso serve`` processes)
+and a dead-letter exchange ``<q>.dead`` feeding the durable queue ``<q>.dead``. The queue
+is bound to each exchange of ``config/events.json`` for the legacy and versioned topics.
+The cloud's own ``notifications.*`` queues are never touched.
+
+Messages are handled in delivery order and acknowledged after the database write. The
+messages already delivered (up to the prefetch of 32) are taken together: consecutive
+events whose handlers name what to re-read (``RefreshEvent``) are applied as one, since
+each re-reads the cloud as it is now (a boot's ten notifications cost one re-read when
+they arrive together); an event that fails that way is tried again on its own.
+
+A body that is no notification, a payload that fails validation, a handler that raises,
+or an event still not applicable after its retries is rejected into the dead-letter
+queue with a ``messages`` record saying why. An event type without a handler is
+acknowledged and counted. A database that cannot be reached leaves the message in the
+queue (negatively acknowledged, requeued) and ends the run with ``DatabaseUnavailable``;
+the manager reconnects with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage
+from pymongo.errors import ConnectionFailure
+
+from calipso.env_config import EnvironmentConfig
+from calipso.errors import DatabaseUnavailable
+from calipso.events.envelope import BadMessage, Notification, parse_body
+from calipso.events.handlers.base import RefreshEvent
+from calipso.events.metadata import EventRouting
+from calipso.events.refresh import Targets, apply
+from calipso.events.result import EventHandler, EventResult
+from calipso.events.services import EventServices
+
+log = logging.getLogger(__name__)
+RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)  # an event whose object is not known yet
+BODY_KEPT = 4000  # characters of a dead-lettered body kept in its record
+LAGS_KEPT = 1000  # lags kept per event type
+
+
+def queue_name(env: str, prefix: str = "calipso.events") -> str:
+    return f"{prefix}.{env}"
+
+
+def amqp_url(env: EnvironmentConfig) -> str:
+    section = env.amqp
+    vhost = section.vhost.replace("/", "%2F") if section.vhost != "/" else ""
+    return (f"amqp://{section.user}:{section.pwd.get_secret_value()}@"
+            f"{section.host}:{section.port}/{vhost}")
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A delivered notification on its way; ``targets`` when it can be applied together
+    with its neighbours."""
+
+    message: AbstractIncomingMessage
+    notification: Notification
+    handler: EventHandler
+    received: datetime
+    targets: Targets | None = None
+
+
+@dataclass(slots=True)
+class ListenerStats:
+    """What one listener did; read by the manager for ``/health``."""
+
+    received: int = 0  # messages done with (applied, counted or dead-lettered)
+    applied: collections.Counter[str] = field(default_factory=collections.Counter)
+    unknown: collections.Counter[str] = field(default_factory=collections.Counter)
+    dead_lettered: int = 0
+    retried: int = 0
+    coalesced: int = 0  # events applied together with a later one
+    # what applied events changed and the milliseconds they spent, summed by key
+    work: collections.Counter[str] = field(default_factory=collections.Counter)
+    last_lag_s: float | None = None
+    max_lag_s: float = 0.0
+    last_event_at: datetime | None = None
+    # the latest lags per event type, for percentiles
+    lags: dict[str, collections.deque[float]] = field(default_factory=dict)
+
+    def lag_percentile(self, q: float, event_type: str | None = None) -> float | None:
+        kept = ([*self.lags.get(event_type, ())] if event_type is not None
+                else [lag for lags in self.lags.values() for lag in lags])
+        if not kept:
+            return None
+        kept.sort()
+        return kept[min(len(kept) - 1, int(q * len(kept)))]
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"received": self.received, "applied": dict(self.applied),
+                "unknown": dict(self.unknown),
+                "dead_lettered": self.dead_lettered, "retried": self.retried,
+                "coalesced": self.coalesced,
+                "last_lag_s": None if self.last_lag_s is None else round(self.last_lag_s, 3),
+                "max_lag_s": round(self.max_lag_s, 3),
+                **{f"lag_p{int(q * 100)}_s": None if (v := self.lag_percentile(q)) is None
+                   else round(v, 3) for q in (0.5, 0.95)},
+                "last_event_at": self.last_event_at.isoformat() if self.last_event_at
+                else None}
+
+
+class Listener:
+    def __init__(self, services: EventServices, env: EnvironmentConfig,
+                 routing: EventRouting, *, prefix: str = "calipso.events",
+                 prefetch: int = 32, retry_delays: tuple[float, ...] = RETRY_DELAYS,
+                 stats: ListenerStats | None = None,
+                 lock: asyncio.Lock | None = None, coalesce: bool = True) -> None:
+        self.services = services
+        self.env = env
+        self.routing = routing
+        self.queue = queue_name(env.name, prefix)
+        self.prefetch = prefetch
+        self.retry_delays = retry_delays
+        self.stats = stats or ListenerStats()
+        self.lock = lock or asyncio.Lock()  # held while an event is applied
+        self.coalesce = coalesce  # False: every event applied on its own (tests)
+        self._handlers: dict[type[EventHandler], EventHandler] = {}
+        self.consuming = asyncio.Event()
+        self._progress = asyncio.Condition()
+
+    def _handler(self, event_type: str) -> EventHandler | None:
+        cls = self.routing.handlers.get(event_type)
+        if cls is None:
+            return None
+        handler = self._handlers.get(cls)
+        if handler is None:
+            handler = self._handlers[cls] = cls(self.services)
+        return handler
+
+    async def run(self) -> None:
+        """Consume until cancelled; a broker or database failure ends it with an error."""
+        connection = await aio_pika.connect(amqp_url(self.env), timeout=10)
+        async with connection:
+            channel = await connection.channel()
+            await channel.set_qos(prefetch_count=self.prefetch)
+            dead = f"{self.queue}.dead"
+            dlx = await channel.declare_exchange(dead, aio_pika.ExchangeType.DIRECT,
+                                                 durable=True)
+            dlq = await channel.declare_queue(dead, durable=True)
+            await dlq.bind(dlx, routing_key=self.queue)
+            queue = await channel.declare_queue(self.queue, durable=True, arguments={
+                "x-single-active-consumer": True, "x-dead-letter-exchange": dead,
+                "x-dead-letter-routing-key": self.queue})
+            for binding in self.routing.bindings:
+                # declared as oslo.messaging declares them, so either side may come first
+                exchange = await channel.declare_exchange(
+                    binding.exchange, aio_pika.ExchangeType.TOPIC, durable=False)
+                for key in binding.routing_keys:
+                    await queue.bind(exchange, routing_key=key)
+            log.info("listening", extra={"env": self.env.name, "queue": self.queue})
+            inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+            await queue.consume(inbox.put)
+            self.consuming.set()
+            try:
+                while True:
+                    batch = [await inbox.get()]
+                    while not inbox.empty():  # what the broker delivered meanwhile
+                        batch.append(inbox.get_nowait())
+                    await self.process(batch)
+            finally:
+                self.consuming.clear()
+
+    async def process(self, batch: list[AbstractIncomingMessage]) -> None:
+        """Handle delivered messages in order. Consecutive events whose handlers only name
+        what to re-read are applied together, once: each re-reads the cloud as it is now,
+        so the last one's work covers those before it."""
+        group: list[_Pending] = []
+        for message in batch:
+            received = datetime.now(UTC)
+            pending = await self._prepare(message, received)
+            if pending is None:
+                continue
+            if pending.targets is not None and self.coalesce:
+                group.append(pending)
+            else:
+                await self._apply_group(group)
+                group = []
+                await self._apply_one(pending)
+        await self._apply_group(group)
+
+    async def _prepare(self, message: AbstractIncomingMessage,
+                       received: datetime) -> _Pending | None:
+        """The message with its handler, and what it asks to re-read when its handler says
+        so up front; None when it is done with (dead-lettered, or of no routed type)."""
+        try:
+            notification = parse_body(message.body)
+        except BadMessage as err:
+            await self._dead_letter(message, None, str(err), received)
+            return None
+        handler = self._handler(notification.event_type)
+        if handler is None:
+            self.stats.unknown[notification.event_type] += 1
+            await message.ack()
+            await self._done()
+            return None
+        pending = _Pending(message, notification, handler, received)
+        if isinstance(handler, RefreshEvent):
+            try:
+                targets = await handler.targets(self.env, notification)
+            except (ConnectionFailure, DatabaseUnavailable) as err:
+                await message.nack(requeue=True)
+                raise DatabaseUnavailable(f"database unreachable: {err}") from err
+            except Exception:  # handled (and recorded) one by one
+                return pending
+            if isinstance(targets, Targets):
+                pending.targets = targets
+            elif targets.result:  # nothing to do (a boot's update before its end)
+                await self._finish(pending, targets)
+                return None
+        return pending
+
+    async def _apply_group(self, group: list[_Pending]) -> None:
+        if len(group) < 2:
+            for pending in group:
+                await self._apply_one(pending)
+            return
+        merged = Targets(networks=set().union(*(p.targets.networks for p in group if p.targets)),
+                         hosts=set().union(*(p.targets.hosts for p in group if p.targets)),
+                         network_hosts=any(p.targets.network_hosts for p in group if p.targets))
+        try:
+            async with self.lock:
+                applied = await apply(self.services, self.env, merged,
+                                      f"{len(group)} events")
+        except (ConnectionFailure, DatabaseUnavailable) as err:
+            for pending in group:
+                await pending.message.nack(requeue=True)
+            raise DatabaseUnavailable(f"database unreachable: {err}") from err
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("events applied together failed; applying them one by one",
+                          extra={"env": self.env.name, "count": len(group)})
+            for pending in group:
+                await self._apply_one(pending)
+            return
+        self.stats.work.update(applied.counts())
+        self.stats.coalesced += len(group) - 1
+        for pending in group:
+            self.stats.applied[pending.notification.event_type] += 1
+            self._note_lag(pending.notification)
+            await pending.message.ack()
+            await self._done()
+
+    async def _done(self) -> None:
+        async with self._progress:
+            self.stats.received += 1
+            self._progress.notify_all()
+
+    async def wait_received(self, count: int) -> None:
+        """Until ``count`` messages in all are done with (tests, benchmarks)."""
+        async with self._progress:
+            await self._progress.wait_for(lambda: self.stats.received >= count)
+
+    async def _apply_one(self, pending: _Pending) -> None:
+        message, notification, received = pending.message, pending.notification, pending.received
+        try:
+            result = await self._handle(pending.handler, notification)
+        except (ConnectionFailure, DatabaseUnavailable) as err:
+            await message.nack(requeue=True)
+            raise DatabaseUnavailable(f"database unreachable: {err}") from err
+        except BadMessage as err:
+            await self._dead_letter(message, notification, str(err), received)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            log.exception("event handler raised", extra={
+                "env": self.env.name, "event_type": notification.event_type})
+            await self._dead_letter(message, notification,
+                                    f"handler raised {type(err).__name__}: {err}", received)
+            return
+        if not result.result and result.retry:
+            await self._dead_letter(message, notification, result.message or
+                                    "not applicable after retries", received)
+            return
+        if not result.result:
+            await self._record(notification, None, result, received, "warning")
+        await self._finish(pending, result)
+
+    async def _finish(self, pending: _Pending, result: EventResult) -> None:
+        self.stats.applied[pending.notification.event_type] += 1
+        self.stats.work.update(result.changed or {})
+        self._note_lag(pending.notification)
+        await pending.message.ack()
+        await self._done()
+
+    async def _handle(self, handler: EventHandler, notification: Notification) -> EventResult:
+        for delay in (*self.retry_delays, None):
+            async with self.lock:
+                result = await handler.handle(self.env, notification)
+            if result.result or not result.retry or delay is None:
+                return result
+            self.stats.retried += 1
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _note_lag(self, notification: Notification) -> None:
+        now = datetime.now(UTC)
+        self.stats.last_event_at = now
+        if notification.timestamp is not None:
+            lag = (now - notification.timestamp).total_seconds()
+            self.stats.last_lag_s = lag
+            self.stats.lags.setdefault(notification.event_type, collections.deque(
+                maxlen=LAGS_KEPT)).append(lag)
+            self.stats.max_lag_s = max(self.stats.max_lag_s, lag)
+
+    async def _dead_letter(self, message: AbstractIncomingMessage,
+                           notification: Notification | None, reason: str,
+                           received: datetime) -> None:
+        log.warning("event dead-lettered", extra={
+            "env": self.env.name, "queue": self.queue, "reason": reason,
+            "event_type": notification.event_type if notification else None})
+        body = message.body.decode("utf-8", "replace")[:BODY_KEPT]
+        await self._record(notification, body, EventResult(False, message=reason),
+                           received, "error")
+        self.stats.dead_lettered += 1
+        await message.reject(requeue=False)
+        await self._done()
+
+    async def _record(self, notification: Notification | None, body: str | None,
+                      result: EventResult, received: datetime, level: str) -> None:
+        started = time.perf_counter()
+        doc: dict[str, Any] = {
+            "environment": self.env.name, "source_system": "OpenStack",
+            "origin_type": "event", "level": level,
+            "message": result.message or "", "viewed": False,
+            "timestamp": (notification.timestamp if notification and notification.timestamp
+                          else received),
+            "received_timestamp": received, "finished_timestamp": datetime.now(UTC),
+            "related_object": result.related_object,
+            "display_context": result.display_context,
+        }
+        if notification is not None:
+            doc.update(id=notification.message_id, event_type=notification.event_type,
+                       publisher_id=notification.publisher_id)
+        if body is not None:
+            doc["body"] = body
+        await self.services.db.messages.insert_one(doc)
+        log.debug("event recorded", extra={"env": self.env.name, "duration_ms": round(
+            (time.perf_counter() - started) * 1000, 1)})

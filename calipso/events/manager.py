@@ -1,0 +1,171 @@
+"""The event manager: one listener per environment that is scanned and has ``listen``.
+
+Every ``interval`` seconds it reads ``environments_config``: it starts a listener for each
+environment with ``listen: true`` and ``scanned: true`` that has none, and stops those
+whose environment no longer qualifies (or whose configuration changed; the new one
+starts on the next round). A listener that fails (broker away, database unreachable) is
+started again after a backoff that doubles up to ``max_backoff``. ``operational`` in
+``environments_config`` says ``running``, ``stopped`` or ``error``; ``status()`` adds the
+reason, the counts per event type and the lag, for ``/health``. With a
+``reconcile_interval``, each listened environment also gets a ``Reconciler`` that re-reads
+one host at a time, never while an event of the environment is being applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo.errors import PyMongoError
+
+from calipso.env_config import EnvironmentConfig, parse_environment
+from calipso.errors import CalipsoError
+from calipso.events.listener import Listener, ListenerStats
+from calipso.events.metadata import EventRouting
+from calipso.events.reconcile import Reconciler
+from calipso.events.services import EventServices
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ListenerState:
+    env: EnvironmentConfig
+    task: asyncio.Task[None] | None = None
+    status: str = "stopped"  # running | stopped | error
+    reason: str | None = None
+    restarts: int = 0
+    since: float = field(default_factory=time.time)
+    stats: ListenerStats = field(default_factory=ListenerStats)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one writer per environment
+    reconciler: Reconciler | None = None
+    reconciling: asyncio.Task[None] | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        doc = {"operational": self.status, "reason": self.reason,
+               "restarts": self.restarts, "since": round(self.since, 3),
+               **self.stats.to_doc()}
+        if self.reconciler is not None:
+            doc["reconciled"] = {"rounds": self.reconciler.rounds,
+                                 "corrected": self.reconciler.corrected}
+        return doc
+
+
+class EventManager:
+    def __init__(self, services: EventServices, routing: EventRouting, *,
+                 interval: float = 5.0, prefix: str = "calipso.events",
+                 first_backoff: float = 1.0, max_backoff: float = 30.0,
+                 reconcile_interval: float = 0.0) -> None:
+        self.services = services
+        self.routing = routing
+        self.interval = interval
+        self.prefix = prefix
+        self.first_backoff = first_backoff
+        self.max_backoff = max_backoff
+        self.reconcile_interval = reconcile_interval  # 0: no reconciliation
+        self.listeners: dict[str, ListenerState] = {}
+
+    def status(self) -> dict[str, Any]:
+        return {name: state.to_doc() for name, state in sorted(self.listeners.items())}
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        try:
+            while not stopping.is_set():
+                try:
+                    await self.reconcile()
+                except PyMongoError as err:  # running listeners go on; next round retries
+                    log.warning("environments not read", extra={"error": str(err)})
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), self.interval)
+        finally:
+            for name in list(self.listeners):
+                await self._stop(name)
+
+    async def reconcile(self) -> None:
+        wanted: dict[str, EnvironmentConfig] = {}
+        async for doc in self.services.db.environments_config.find(
+                {"listen": True, "scanned": True}, {"_id": 0}):
+            try:
+                env = parse_environment(doc, f"environment {doc.get('name')}")
+            except CalipsoError as err:
+                log.warning("environment not listened to", extra={
+                    "env": doc.get("name"), "error": str(err)})
+                continue
+            wanted[env.name] = env
+        for name, state in list(self.listeners.items()):
+            if name not in wanted or _config_changed(state.env, wanted[name]):
+                await self._stop(name)
+        for name, env in wanted.items():
+            if name not in self.listeners:
+                state = self.listeners[name] = ListenerState(env)
+                state.task = asyncio.create_task(self._keep_listening(state),
+                                                 name=f"events:{name}")
+                if self.reconcile_interval > 0:
+                    state.reconciler = Reconciler(self.services, env, state.lock,
+                                                  self.reconcile_interval)
+                    state.reconciling = asyncio.create_task(
+                        self._keep_reconciling(state.reconciler), name=f"reconcile:{name}")
+
+    async def _keep_listening(self, state: ListenerState) -> None:
+        backoff = self.first_backoff
+        while True:
+            listener = Listener(self.services, state.env, self.routing, prefix=self.prefix,
+                                stats=state.stats, lock=state.lock)
+            watcher = asyncio.create_task(self._mark_running(state, listener))
+            try:
+                await listener.run()
+                raise CalipsoError("the broker closed the consumer")
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                reason = f"{type(err).__name__}: {err}"
+                log.warning("listener failed", extra={"env": state.env.name, "error": reason,
+                                                      "retry_in_s": backoff})
+                await self._set(state, "error", reason)
+                state.restarts += 1
+            finally:
+                watcher.cancel()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self.max_backoff)
+
+    async def _keep_reconciling(self, reconciler: Reconciler) -> None:
+        while True:
+            try:
+                await reconciler.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reconciliation failed", extra={"env": reconciler.env.name})
+                await asyncio.sleep(self.max_backoff)
+
+    async def _mark_running(self, state: ListenerState, listener: Listener) -> None:
+        await listener.consuming.wait()
+        await self._set(state, "running", None)
+
+    async def _stop(self, name: str) -> None:
+        state = self.listeners.pop(name)
+        tasks = [t for t in (state.task, state.reconciling) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._set(state, "stopped", None)
+
+    async def _set(self, state: ListenerState, status: str, reason: str | None) -> None:
+        state.status, state.reason, state.since = status, reason, time.time()
+        try:
+            await self.services.db.environments_config.update_one(
+                {"name": state.env.name}, {"$set": {"operational": status}})
+        except Exception as err:  # the database may be what failed; /health still says
+            log.warning("operational not saved", extra={"env": state.env.name,
+                                                        "error": str(err)})
+
+
+def _config_changed(running: EnvironmentConfig, now: EnvironmentConfig) -> bool:
+    """A change of what the listener uses (its AMQP section, the environment's drivers)."""
+    keep = ("operational", "last_scanned", "scanned", "monitoring_setup_done")
+    return running.model_copy(update=dict.fromkeys(keep)) != now.model_copy(
+        update=dict.fromkeys(keep))

@@ -1,0 +1,270 @@
+"""Targeted work for one event: re-read some networks (with their ports) and some hosts
+(with their subtrees) by the same fetchers, walker and placement a full scan uses, then
+find only the links that touch what was re-read and rebuild only the cliques around it.
+
+Objects written here are the full scan's objects for the same cloud: same fetchers, same
+placement, same writer. What a network or a host no longer holds is removed with its
+links and cliques. The hosts re-read are those named by the event plus every host where
+one of the event's networks is present, before or after (a port added on one host adds
+tunnel ports and agent counts on the others).
+
+The context is a scan context over part of the environment: ``of_type`` answers with the
+stored objects of the types fetchers consult (projects, zones, regions, networks, ports),
+overlaid by what this run re-read; ``lookup`` with this run's objects, else the stored ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from calipso.cliques import rebuild_cliques_around
+from calipso.env_config import EnvironmentConfig
+from calipso.errors import CalipsoError
+from calipso.events.services import EventServices
+from calipso.inventory import InventoryWriter, Removed, chunks, decode_keys
+from calipso.links import LinkContext, LinkScope, find_links
+from calipso.log import ContextLogger
+from calipso.scanners.context import ScanContext
+from calipso.scanners.metadata import FetchType, condition_holds
+from calipso.scanners.scan import now_ms
+from calipso.scanners.walker import Walker
+from calipso.sources import FetchFailure, open_sources
+
+log = logging.getLogger(__name__)
+Doc = dict[str, Any]
+# the stored objects fetchers consult through ``of_type`` (see calipso/sources/README.md)
+CONSULTED = ("region", "project", "availability_zone", "aggregate", "network", "port")
+# what the writer adds to a stored object (no fetcher made it)
+STORED_ONLY = ("environment", "digest", "patch_digest", "last_scanned", "discovered_at",
+               "stale")
+
+
+@dataclass(slots=True)
+class Targets:
+    """What one event (or one round of reconciliation) asks to re-read."""
+
+    networks: set[str] = field(default_factory=set)
+    hosts: set[str] = field(default_factory=set)
+    # add the network hosts (L3 and DHCP agents): a router is seen there before any port
+    network_hosts: bool = False
+    # a reconciliation: add the networks where listing and inventory disagree and those
+    # with a port bound to one of ``hosts``
+    drift: bool = False
+
+
+@dataclass(slots=True)
+class Applied:
+    """What the work changed, and where it could not see."""
+
+    objects: int = 0
+    removed: int = 0
+    links: int = 0
+    cliques: int = 0
+    hosts: list[str] = field(default_factory=list)
+    failures: list[FetchFailure] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)
+    removed_ids: list[str] = field(default_factory=list)
+    # seconds spent: "load" (stored fingerprints and objects), "networks", "hosts",
+    # "links", "cliques"
+    phase_s: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, phase: str, since: float) -> float:
+        now = time.perf_counter()
+        self.phase_s[phase] = self.phase_s.get(phase, 0.0) + now - since
+        return now
+
+    def counts(self) -> dict[str, int]:
+        return {"objects": self.objects, "removed": self.removed, "links": self.links,
+                "cliques": self.cliques, "hosts": len(self.hosts)} | {
+                    f"{phase}_ms": round(s * 1000) for phase, s in self.phase_s.items()}
+
+
+async def _preload(ctx: ScanContext) -> dict[str, Doc]:
+    """The stored objects fetchers consult, as a fetcher made them (no stamps)."""
+    cursor = ctx.db.inventory.find({"environment": ctx.env_name, "type": {"$in": CONSULTED}},
+                                   {"_id": 0, **dict.fromkeys(STORED_ONLY, 0)})
+    async for doc in cursor:
+        ctx.state.remember(decode_keys(doc))
+    return dict(ctx.state.objects)
+
+
+def _as_listed(ctx: ScanContext, object_type: str, listing: list[Doc], failed: bool) -> None:
+    """``of_type(object_type)`` as the API lists them, as in a scan: only what is listed
+    (unless the listing failed), in its order (fetchers that take the first match or
+    build lists, such as a router's networks, depend on it)."""
+    rank = {str(d["id"]).strip(): i for i, d in enumerate(listing)}
+    bucket = ctx.state.by_type.get(object_type, [])
+    if not failed:
+        bucket[:] = [d for d in bucket if d["id"] in rank]
+    bucket.sort(key=lambda d: rank.get(d["id"], len(rank)))
+
+
+def _entry(walker: Walker, object_type: str, parent_type: str) -> FetchType:
+    """The fetch type making ``object_type`` objects in a scanner of ``parent_type``s."""
+    env_doc = walker.ctx.env.model_dump(mode="json")
+    tree = walker.tree.scanners
+    for parent_entries in tree.values():
+        for parent_entry in parent_entries:
+            if parent_entry.type != parent_type or parent_entry.children_scanner is None:
+                continue
+            for entry in tree[parent_entry.children_scanner]:
+                if entry.type == object_type and condition_holds(entry.conditions, env_doc):
+                    return entry
+    raise CalipsoError(f"no scanner produces {object_type} objects under a {parent_type}")
+
+
+def _hosts_of(ports: list[Doc], networks: set[str]) -> set[str]:
+    return {str(p["binding:host_id"]) for p in ports
+            if p.get("network_id") in networks and p.get("binding:host_id")}
+
+
+async def _refresh_networks(walker: Walker, networks: set[str],
+                            drift_on: set[str] | None = None) -> set[str]:
+    """Read the region's network and port listings; re-read ``networks`` and their ports
+    from them; returns the hosts where those networks are present.
+
+    ``drift_on`` (a reconciliation of those hosts) adds the networks the listing and the
+    inventory disagree on, and those with a port bound to one of the hosts."""
+    ctx = walker.ctx
+    net_entry, port_entry = _entry(walker, "network", "region"), _entry(walker, "port", "region")
+    failures = len(ctx.state.failures)
+    wanted = set(networks)
+    hosts: set[str] = set()
+    listed: dict[str, list[Doc]] = {"network": [], "port": []}
+    for region in list(ctx.of_type("region")):
+        fetched = await walker.fetch(net_entry, region, region["id"])
+        if drift_on is not None:
+            ids = {str(d["id"]).strip() for d in fetched}
+            known = {n["id"] for n in ctx.of_type("network")}
+            wanted |= (ids ^ known) if len(ctx.state.failures) == failures else set()
+        await _save_networks(walker, net_entry, region, fetched, wanted)
+        ports = await walker.fetch(port_entry, region, region["id"])
+        if drift_on is not None:
+            more = {str(p["network_id"]) for p in ports
+                    if p.get("binding:host_id") in drift_on} - wanted
+            await _save_networks(walker, net_entry, region, fetched, more)
+            wanted |= more
+        mine = [d for d in ports if str(d.get("network_id")) in wanted]
+        await walker.save(port_entry, region, mine)
+        hosts |= _hosts_of(ctx.of_type("port"), wanted)  # stored (before) and read (after)
+        listed["network"] += fetched
+        listed["port"] += ports
+    for object_type, listing in listed.items():
+        _as_listed(ctx, object_type, listing, len(ctx.state.failures) > failures)
+    await ctx.inventory.finish()
+    if len(ctx.state.failures) == failures:  # what could not be read is kept
+        for network in sorted(wanted):
+            stored = await ctx.db.inventory.find_one(
+                {"environment": ctx.env_name, "id": network}, {"id_path": 1})
+            if stored is not None:
+                await ctx.inventory.remove_unseen([], within=stored["id_path"])
+    return hosts
+
+
+async def _save_networks(walker: Walker, entry: FetchType, region: Doc, fetched: list[Doc],
+                         networks: set[str]) -> None:
+    saved = await walker.save(entry, region,
+                              [d for d in fetched if str(d["id"]).strip() in networks])
+    if entry.children_scanner and saved:
+        await walker.walk_children(entry, saved)
+
+
+async def _refresh_hosts(walker: Walker, hosts: set[str]) -> list[str]:
+    """Re-read ``hosts`` side by side, each with its subtree, as a scan reads them;
+    returns the ``id_path`` of each host re-read. A host not in the inventory is left to
+    a scan (only a scan files new hosts under their zones)."""
+    ctx = walker.ctx
+    stored = [doc for doc in [await ctx.lookup(h) for h in sorted(hosts)] if doc is not None]
+    if not stored:
+        return []
+    entry = _entry(walker, "host", "region")
+    wanted = {doc["id"] for doc in stored}
+    for region in list(ctx.of_type("region")):
+        fetched = await walker.fetch(entry, region, region["id"])
+        saved = await walker.save(entry, region,
+                                  [d for d in fetched if str(d["id"]).strip() in wanted])
+        if entry.children_scanner and saved:
+            await walker.walk_children(entry, saved)
+    await ctx.inventory.finish()
+    return [doc["id_path"] for doc in stored]
+
+
+async def _network_hosts(ctx: ScanContext) -> set[str]:
+    cursor = ctx.db.inventory.find({"environment": ctx.env_name, "type": "host",
+                                    "host_type": "Network"}, {"id": 1})
+    return {d["id"] async for d in cursor}
+
+
+async def _link_endpoints(ctx: ScanContext, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in chunks(ids, 2000):
+        async for link in ctx.db.links.find(
+                {"environment": ctx.env_name,
+                 "$or": [{"source_id": {"$in": chunk}}, {"target_id": {"$in": chunk}}]},
+                {"source_id": 1, "target_id": 1}):
+            found.update((link["source_id"], link["target_id"]))
+    return found
+
+
+async def apply(services: EventServices, env: EnvironmentConfig, targets: Targets,
+                origin: str) -> Applied:
+    """Re-read ``targets`` and bring inventory, links and cliques up to date around them."""
+    scanned_at = now_ms()
+    adapter = ContextLogger(log, {"env": env.name, "event": origin})
+    inventory = InventoryWriter(services.db, env.name, scanned_at)
+    applied = Applied()
+    mark = time.perf_counter()
+    async with open_sources(env, services.settings, services.db,
+                            services.ssh_pools) as sources:
+        ctx = ScanContext(env=env, settings=services.settings, db=services.db,
+                          inventory=inventory, api=sources.api, mysql=sources.mysql,
+                          ssh=sources.ssh, log=adapter, scan_id=origin, started_at=scanned_at)
+        await inventory.load_existing()
+        before = await _preload(ctx)
+        mark = applied.timed("load", mark)
+        walker = Walker(ctx, services.metadata.scanners)
+        removals: list[Removed] = []
+
+        def note_removed() -> None:  # each removal replaces the writer's last_removed
+            if not removals or removals[-1] is not inventory.last_removed:
+                removals.append(inventory.last_removed)
+
+        hosts = set(targets.hosts)
+        hosts |= await _refresh_networks(walker, targets.networks,
+                                         targets.hosts if targets.drift else None)
+        note_removed()
+        mark = applied.timed("networks", mark)
+        if targets.network_hosts:
+            hosts |= await _network_hosts(ctx)
+        for path in await _refresh_hosts(walker, hosts):
+            await inventory.remove_unseen(
+                [(f.object_type, f.scope) for f in ctx.state.failures], within=path)
+            note_removed()
+        await inventory.finish()
+        mark = applied.timed("hosts", mark)
+        applied.hosts = sorted(hosts)
+        applied.failures = list(ctx.state.failures)
+    gone = [i for r in removals for i in r.objects]
+    affected = [i for r in removals for i in r.affected_focal_points]
+    applied.objects, applied.removed = inventory.written, len(gone)
+    applied.changed_ids, applied.removed_ids = inventory.changed_ids, gone
+    # every object re-read, changed or not: some links hang on objects that did not
+    # change (a host's NIC gets a link to a network when a port of it lands there)
+    reread = [i for i, doc in ctx.state.objects.items() if before.get(i) is not doc]
+    touched = reread + [i for i in gone if i not in ctx.state.objects]
+    if not applied.changed_ids and not gone:
+        return applied  # the same objects make the same links and cliques
+    link_ctx = LinkContext(db=services.db, env=env, scanned_at=scanned_at, log=adapter,
+                           scope=LinkScope(object_ids=frozenset(touched)))
+    around = await _link_endpoints(ctx, touched)
+    await find_links(link_ctx, services.metadata.link_plan)
+    around |= await _link_endpoints(ctx, touched)
+    mark = applied.timed("links", mark)
+    await rebuild_cliques_around(link_ctx, [*touched, *around, *affected])
+    applied.timed("cliques", mark)
+    applied.links = link_ctx.written.get("links", 0)
+    applied.cliques = link_ctx.written.get("cliques", 0)
+    return applied

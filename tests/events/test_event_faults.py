@@ -1,0 +1,135 @@
+"""Bad input, unknown events, redelivery and retries, on this machine's RabbitMQ."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import aio_pika
+import pytest
+from event_rig import URI, Rig, event_rig
+from pymongo.asynchronous.database import AsyncDatabase
+
+from calipso.scanners.metadata_files import Metadata, load_metadata
+from calipso.sim import spec_from_flags
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(scope="module")
+async def metadata() -> Metadata:
+    return await load_metadata(None)
+
+
+async def publish(rig: Rig, bodies: list[bytes], service: str = "nova",
+                  channel: aio_pika.abc.AbstractChannel | None = None) -> None:
+    if channel is None:
+        connection = await aio_pika.connect(URI)
+        async with connection:
+            await publish(rig, bodies, service, await connection.channel())
+        return
+    exchange = await channel.get_exchange(f"t-{service}-{rig.tag}")
+    for body in bodies:
+        await exchange.publish(aio_pika.Message(body, content_type="application/json"),
+                               routing_key="notifications.info")
+
+
+async def dead_letter_count(rig: Rig) -> int:
+    connection = await aio_pika.connect(URI)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(f"{rig.listener.queue}.dead", passive=True)
+        return queue.declaration_result.message_count or 0
+
+
+def oslo(event_type: str, payload: dict[str, Any], message_id: str = "m") -> bytes:
+    return json.dumps({"oslo.version": "2.0", "oslo.message": json.dumps({
+        "event_type": event_type, "payload": payload, "message_id": message_id,
+        "priority": "INFO", "publisher_id": "test",
+        "timestamp": "2026-12-07 00:00:00.000000"})}).encode()
+
+
+BAD = [b"{not json", b"[]", json.dumps({"oslo.message": "{x"}).encode(),
+       oslo("", {}), json.dumps({"event_type": "port.create.end", "payload": 3}).encode(),
+       oslo("port.update.end", {"port": {"name": "no id"}}),
+       oslo("compute.instance.delete.end", {"host": "no instance id"})]
+
+
+async def test_bad_messages_are_dead_lettered_with_a_record_and_good_ones_applied(
+        db: AsyncDatabase, metadata: Metadata) -> None:
+    spec = spec_from_flags(hosts=2, instances=2, networks=1, driver="lxb", seed=41)
+    # 20 rounds in the suite; CALIPSO_TEST_EVENT_BAD_ROUNDS=1430 sends 10,010 bad messages
+    rounds = int(os.environ.get("CALIPSO_TEST_EVENT_BAD_ROUNDS", "20"))
+    async with event_rig(db, spec, metadata) as rig, await aio_pika.connect(URI) as broker:
+        channel = await broker.channel()
+        cloud = rig.sim.cloud
+        project = next(p.id for p in cloud.projects.values() if p.name == "demo")
+        nets = []
+        for i in range(rounds):
+            await publish(rig, [*BAD, oslo("compute.exists", {"x": 1})], channel=channel)
+            nets.append(cloud.create_network(f"n{i}", project).id)
+            assert rig.sim.amqp is not None
+            await rig.sim.amqp.flushed()
+        await rig.settle(extra=rounds * (len(BAD) + 1), within=max(120, rounds))
+        stats = rig.listener.stats
+        assert stats.dead_lettered == rounds * len(BAD)
+        assert stats.unknown["compute.exists"] == rounds
+        assert await dead_letter_count(rig) == rounds * len(BAD)
+        stored = {d["id"] async for d in db.inventory.find(
+            {"environment": rig.env.name, "type": "network"})}
+        assert set(nets) <= stored
+        records = await db.messages.find({"environment": rig.env.name,
+                                          "origin_type": "event"}).to_list(None)
+        assert len(records) == rounds * len(BAD)
+        reasons = {r["message"] for r in records}
+        assert {"body is not JSON: Expecting property name enclosed in double quotes: "
+                "line 1 column 2 (char 1)", "body is not a JSON object", "no event_type",
+                "port.update.end: payload id: Field required",
+                "compute.instance.delete.end: payload instance_id: Field required"} <= reasons
+        assert all(r["level"] == "error" and r.get("body") for r in records)
+
+
+async def test_redelivered_events_change_nothing_and_unknown_hosts_are_retried(
+        db: AsyncDatabase, metadata: Metadata) -> None:
+    spec = spec_from_flags(hosts=3, instances=2, networks=1, driver="ovs", seed=42)
+    async with event_rig(db, spec, metadata) as rig:
+        cloud = rig.sim.cloud
+        project = next(p.id for p in cloud.projects.values() if p.name == "demo")
+        # a copy of everything the cloud publishes, to publish it all again
+        connection = await aio_pika.connect(URI)
+        async with connection:
+            channel = await connection.channel()
+            copy = await channel.declare_queue(exclusive=True)
+            for service in ("nova", "neutron"):
+                await copy.bind(f"t-{service}-{rig.tag}", routing_key="#")
+            net = cloud.create_network("twice", project)
+            cloud.create_subnet(net.id, "10.9.0.0/24", "twice-sub")
+            inst = cloud.create_instance("vm-twice", project, [net.id])
+            await rig.settle()
+            bodies: list[tuple[str, bytes]] = []
+            while (message := await copy.get(no_ack=True, fail=False)) is not None:
+                bodies.append((message.exchange, message.body))
+        before = [d async for d in db.inventory.find({"environment": rig.env.name},
+                                                     {"_id": 0}).sort("id")]
+        links_before = await db.links.count_documents({"environment": rig.env.name})
+        assert any(d["id"] == inst.uuid for d in before)
+        for service in ("nova", "neutron"):
+            await publish(rig, [b for e, b in bodies if e == f"t-{service}-{rig.tag}"],
+                          service)
+        await rig.settle(extra=len(bodies))
+        after = [d async for d in db.inventory.find({"environment": rig.env.name},
+                                                    {"_id": 0}).sort("id")]
+        assert after == before  # not even a time stamp moved
+        assert await db.links.count_documents({"environment": rig.env.name}) == links_before
+
+        retried = rig.listener.stats.retried
+        await publish(rig, [oslo("compute.instance.create.end",
+                                 {"instance_id": "i-x", "host": "node-99.cloud.local",
+                                  "state": "active"}, "m-late")])
+        await rig.settle(extra=len(bodies) + 1)
+        assert rig.listener.stats.retried == retried + 2  # the rig's two retry delays
+        record = await db.messages.find_one({"environment": rig.env.name, "id": "m-late"})
+        assert record is not None
+        assert record["message"] == "host node-99.cloud.local not known yet"
+        assert await dead_letter_count(rig) == 1
