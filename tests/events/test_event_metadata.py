@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from calipso.config_paths import SHIPPED_CONFIG
 from calipso.errors import MetadataError
 from calipso.events.handlers.event_port_add import EventPortAdd
 from calipso.events.metadata import ROUTING_KEYS, load_events, parse_events
-
-SHIPPED = Path(__file__).resolve().parents[2] / "config"
 
 
 def test_the_shipped_file_routes_every_event_of_the_reference() -> None:
@@ -84,7 +84,7 @@ def test_a_users_handler_in_their_own_package(tmp_path: Path) -> None:
 
 def test_check_config_reads_events_json(tmp_path: Path) -> None:
     config = tmp_path / "config"
-    subprocess.run(["cp", "-r", str(SHIPPED), str(config)], check=True)
+    shutil.copytree(SHIPPED_CONFIG, config)
     data = json.loads((config / "events.json").read_text())
     data["event_handlers"]["port.create.end"] = "EventPortAd"
     (config / "events.json").write_text(json.dumps(data))
