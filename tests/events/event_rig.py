@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +54,13 @@ class Rig:
         async with asyncio.timeout(within):
             await self.sim.amqp.flushed()
             await self.listener.wait_received(self.sim.amqp.published + extra)
+
+
+async def until(check: Callable[[], object], seconds: float = 20) -> None:
+    """Wait for ``check()`` to hold, as a user polling a state would."""
+    async with asyncio.timeout(seconds):
+        while not check():  # noqa: ASYNC110 (the manager's state, polled as a user would)
+            await asyncio.sleep(0.05)
 
 
 async def scan(db: AsyncDatabase, env: EnvironmentConfig, metadata: Metadata) -> None:
@@ -124,6 +131,18 @@ async def snapshot(db: AsyncDatabase, env: str) -> dict[str, dict[str, Any]]:
     async for d in db.cliques.find({"environment": env}):
         out[f"clique {d['focal_point_id']}"] = comparable(d)
     return out
+
+
+async def fresh_scan_snapshot(client: Any, rig: Rig, metadata: Metadata) -> dict[str, Any]:
+    """What a full scan of the rig's cloud stores in a database of its own, as a snapshot."""
+    fresh = client[f"fresh_{rig.tag}"]
+    try:
+        await ensure_indexes(fresh)
+        await load_seed(fresh)
+        await scan(fresh, rig.env, metadata)
+        return await snapshot(fresh, rig.env.name)
+    finally:
+        await client.drop_database(fresh.name)
 
 
 def snapshot_differences(events: dict[str, Any], scanned: dict[str, Any]) -> list[str]:

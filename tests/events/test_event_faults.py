@@ -11,15 +11,10 @@ import pytest
 from event_rig import URI, Rig, event_rig
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.scanners.metadata_files import Metadata, load_metadata
+from calipso.scanners.metadata_files import Metadata
 from calipso.sim import spec_from_flags
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-async def metadata() -> Metadata:
-    return await load_metadata(None)
 
 
 async def publish(rig: Rig, bodies: list[bytes], service: str = "nova",

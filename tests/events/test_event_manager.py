@@ -4,29 +4,17 @@ backoff, and keeps ``operational`` true in environments_config and in /health.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import aiohttp
 import pytest
-from event_rig import delete_queues, event_rig
+from event_rig import delete_queues, event_rig, until
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.events.manager import EventManager
-from calipso.scanners.metadata_files import Metadata, load_metadata
+from calipso.scanners.metadata_files import Metadata
 from calipso.sim import spec_from_flags
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-async def metadata() -> Metadata:
-    return await load_metadata(None)
-
-
-async def until(check: Callable[[], object], seconds: float = 20) -> None:
-    async with asyncio.timeout(seconds):
-        while not check():  # noqa: ASYNC110 (the manager's state, polled as a user would)
-            await asyncio.sleep(0.05)
 
 
 async def test_listeners_follow_the_environments(db: AsyncDatabase, metadata: Metadata) -> None:

@@ -4,30 +4,18 @@ manager's status) says what happens meanwhile, and they are applied once it is b
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from event_rig import delete_queues, event_rig
+from event_rig import delete_queues, event_rig, until
 from pymongo import AsyncMongoClient
 
 from calipso.embedded_db import EmbeddedServer
 from calipso.events.manager import EventManager
-from calipso.scanners.metadata_files import Metadata, load_metadata
+from calipso.scanners.metadata_files import Metadata
 from calipso.sim import spec_from_flags
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-async def metadata() -> Metadata:
-    return await load_metadata(None)
-
-
-async def until(check: Callable[[], object], seconds: float = 30) -> None:
-    async with asyncio.timeout(seconds):
-        while not check():  # noqa: ASYNC110 (the manager's state, polled as a user would)
-            await asyncio.sleep(0.05)
 
 
 async def test_events_wait_for_the_database(tmp_path: Path, metadata: Metadata) -> None:
@@ -49,17 +37,18 @@ async def test_events_wait_for_the_database(tmp_path: Path, metadata: Metadata) 
             task = asyncio.create_task(manager.run(stop))
             try:
                 await until(lambda: manager.status().get(name, {}).get(
-                    "operational") == "running")
+                    "operational") == "running", seconds=30)
                 await server.stop()
                 cloud = rig.sim.cloud
                 project = next(p.id for p in cloud.projects.values() if p.name == "demo")
                 net = cloud.create_network("while-down", project)
-                await until(lambda: manager.status()[name]["operational"] == "error")
+                await until(lambda: manager.status()[name]["operational"] == "error",
+                            seconds=30)
                 assert "database unreachable" in manager.status()[name]["reason"]
                 await asyncio.sleep(3)  # the message waits in the queue meanwhile
                 await server.start()
                 await until(lambda: manager.status()[name]["applied"].get(
-                    "network.create.end"))
+                    "network.create.end"), seconds=30)
                 state = manager.status()[name]
                 assert state["operational"] == "running" and state["restarts"] >= 1
                 assert state["dead_lettered"] == 0

@@ -9,25 +9,24 @@ import random
 from collections.abc import Callable
 
 import pytest
-from event_rig import event_rig, scan, snapshot, snapshot_differences, truth_differences
+from event_rig import (
+    event_rig,
+    fresh_scan_snapshot,
+    snapshot,
+    snapshot_differences,
+    truth_differences,
+)
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.db import ensure_indexes
 from calipso.errors import ApiRequestError
-from calipso.scanners.metadata_files import Metadata, load_metadata
-from calipso.seed import load_seed
+from calipso.scanners.metadata_files import Metadata
 from calipso.sim import spec_from_flags
 from calipso.sim.cloud import Cloud
 
 pytestmark = pytest.mark.timeout(600)
 # 40 in the suite (a minute a cloud); CALIPSO_TEST_EVENT_MUTATIONS=200 for the long run
 MUTATIONS = int(os.environ.get("CALIPSO_TEST_EVENT_MUTATIONS", "40"))
-
-
-@pytest.fixture(scope="module")
-async def metadata() -> Metadata:
-    return await load_metadata(None)
 
 
 def mutations(cloud: Cloud, rng: random.Random, n: int) -> list[Callable[[], object]]:
@@ -101,14 +100,7 @@ async def test_random_mutations_equal_the_truth_and_a_fresh_scan(
         assert (rig.listener.stats.coalesced == 0) == one_by_one
         against_truth = await truth_differences(rig)
         after_events = await snapshot(db, rig.env.name)
-        fresh = mongo_client[f"fresh_{rig.tag}"]
-        try:
-            await ensure_indexes(fresh)
-            await load_seed(fresh)
-            await scan(fresh, rig.env, metadata)
-            scanned = await snapshot(fresh, rig.env.name)
-        finally:
-            await mongo_client.drop_database(fresh.name)
+        scanned = await fresh_scan_snapshot(mongo_client, rig, metadata)
     against_scan = snapshot_differences(after_events, scanned)
     print("\n".join(["against the scan:", *against_scan, "against the truth:", *against_truth]))
     assert {"scan": against_scan, "truth": against_truth} == {"scan": [], "truth": []}

@@ -4,19 +4,20 @@ mutations, inventory, links and cliques equal the simulator's truth and a fresh 
 from __future__ import annotations
 
 import pytest
-from event_rig import event_rig, scan, snapshot, snapshot_differences, truth_differences
+from event_rig import (
+    event_rig,
+    fresh_scan_snapshot,
+    snapshot,
+    snapshot_differences,
+    truth_differences,
+)
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.scanners.metadata_files import Metadata, load_metadata
+from calipso.scanners.metadata_files import Metadata
 from calipso.sim import spec_from_flags
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-async def metadata() -> Metadata:
-    return await load_metadata(None)
 
 
 def tenant(cloud) -> str:  # type: ignore[no-untyped-def]
@@ -41,14 +42,5 @@ async def test_a_boot_a_new_network_and_a_delete_equal_a_fresh_scan(
             {"environment": rig.env.name, "id": old.uuid}) == 0
         assert await truth_differences(rig) == []
         after_events = await snapshot(db, rig.env.name)
-        fresh = mongo_client[f"fresh_{rig.tag}"]
-        try:
-            from calipso.db import ensure_indexes
-            from calipso.seed import load_seed
-            await ensure_indexes(fresh)
-            await load_seed(fresh)
-            await scan(fresh, rig.env, metadata)
-            scanned = await snapshot(fresh, rig.env.name)
-        finally:
-            await mongo_client.drop_database(fresh.name)
+        scanned = await fresh_scan_snapshot(mongo_client, rig, metadata)
     assert snapshot_differences(after_events, scanned) == []

@@ -11,16 +11,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.db import ensure_indexes
 from calipso.events.reconcile import Reconciler
-from calipso.scanners.metadata_files import Metadata, load_metadata
+from calipso.scanners.metadata_files import Metadata
 from calipso.seed import load_seed
 from calipso.sim import spec_from_flags
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-async def metadata() -> Metadata:
-    return await load_metadata(None)
 
 
 async def test_one_hosts_round_corrects_what_events_missed(
