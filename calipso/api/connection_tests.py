@@ -23,6 +23,7 @@ from bson import ObjectId
 from pydantic import Field, TypeAdapter
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 from calipso.api.connection_probes import ProbeResult, run_probe
 from calipso.api.documents import list_body, list_item, public_doc
@@ -80,18 +81,33 @@ class ConnectionTester:
         self._queue.put_nowait(oid)
 
     async def run(self) -> None:
-        # a test left running by a process that stopped long ago is run again
-        stale = datetime.now(UTC) - timedelta(seconds=STALE_AFTER)
-        await self._db.connection_tests.update_many(
-            {"status": "running", "start_timestamp": {"$lt": stale}},
-            {"$set": {"status": "request"}})
-        async for doc in self._db.connection_tests.find({"status": "request"}, {"_id": 1}):
-            self.submit(doc["_id"])
+        await self._take_up_left_over()
         async with asyncio.TaskGroup() as group:
             while True:
                 oid = await self._queue.get()
                 await self._slots.acquire()
                 group.create_task(self._run_one(oid), name=f"connection-test:{oid}")
+
+    async def _take_up_left_over(self) -> None:
+        """Queue the requested tests and those a process that stopped long ago left
+        running; retried while the database does not answer (it may be restarting), so
+        the tester never dies of it."""
+        delay = 0.5
+        while True:
+            try:
+                stale = datetime.now(UTC) - timedelta(seconds=STALE_AFTER)
+                await self._db.connection_tests.update_many(
+                    {"status": "running", "start_timestamp": {"$lt": stale}},
+                    {"$set": {"status": "request"}})
+                async for doc in self._db.connection_tests.find({"status": "request"},
+                                                                {"_id": 1}):
+                    self.submit(doc["_id"])
+                return
+            except PyMongoError as err:
+                log.warning("left-over connection tests not read; retrying",
+                            extra={"error": str(err), "retry_s": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
 
     async def _run_one(self, oid: ObjectId) -> None:
         try:
