@@ -96,6 +96,12 @@ class Database:
         return True
 
 
+def database_error(err: PyMongoError) -> str:
+    """A PyMongo error in one short line (its text runs on with timeouts and topology)."""
+    text = str(err).split(" (configured timeouts")[0].split(", Timeout:")[0]
+    return f"{type(err).__name__}: {text[:200]}"
+
+
 def make_client(uri: str, timeout: float) -> AsyncMongoClient:
     ms = int(timeout * 1000)
     return AsyncMongoClient(

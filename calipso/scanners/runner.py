@@ -8,14 +8,18 @@ whole scan that got through marks the environment ``scanned``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
+from calipso.db import database_error
 from calipso.env_config import EnvironmentConfig
+from calipso.errors import DatabaseUnavailable
 from calipso.scanners.context import ScanContext
 from calipso.scanners.lifecycle import ScanOptions, ScanRequests, ScanStatus
 from calipso.scanners.metadata_files import Metadata
@@ -74,6 +78,15 @@ async def run_claimed(requests: ScanRequests, scan: Doc, env: EnvironmentConfig,
             await asyncio.shield(requests.finish(scan, ScanStatus.FAILED,
                                                  error=str(cancelled) or "interrupted"))
         raise
+    except PyMongoError as err:
+        detail = database_error(err)
+        log.error("the database stopped answering during the scan", extra={
+            "env": env.name, "scan_id": str(scan["_id"]), "error": detail})
+        # the record too may be out of reach: the lease then expires and fails it later
+        with contextlib.suppress(PyMongoError):
+            await requests.finish(scan, ScanStatus.FAILED, error=f"database: {detail}")
+        raise DatabaseUnavailable(
+            f"the database stopped answering during the scan of {env.name}: {detail}") from None
     except Exception as err:
         log.exception("scan crashed", extra={"env": env.name, "scan_id": str(scan["_id"])})
         await requests.finish(scan, ScanStatus.FAILED, error=f"{type(err).__name__}: {err}")

@@ -15,6 +15,8 @@ import logging
 import time
 from typing import Any
 
+from pymongo.errors import PyMongoError
+
 from calipso.errors import CalipsoError, FetchError, SshError
 from calipso.fetchers.base import Doc, Fetcher
 from calipso.inventory import place, root_parent
@@ -83,8 +85,8 @@ class Walker:
         started = time.perf_counter()
         try:
             docs = await self._fetcher(spec).get(parent_id)
-        except asyncio.CancelledError:
-            raise
+        except (asyncio.CancelledError, PyMongoError):
+            raise  # a database that stopped answering ends the scan, not one fetcher
         except Exception as err:
             self._record_failure(fetch_type, parent, spec.__name__, err)
             return []

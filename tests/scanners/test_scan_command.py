@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pymongo import AsyncMongoClient
 
+from calipso.embedded_db import EmbeddedServer
 from calipso.seed import load_seed
 from calipso.sim import spec_from_flags
 from calipso.sim.server import SimCloud
@@ -123,3 +124,34 @@ async def test_bad_env_file_is_one_line(cli_env: dict[str, str], tmp_path: Path)
     assert err.startswith(f"calipso: --env-file {env_file}:")
     code, _, err = await run_cli(cli_env, "scan", "no-such-env")
     assert code == 2 and "no environment 'no-such-env' (configured: none yet)" in err
+
+
+async def test_database_gone_mid_scan_is_one_line_and_exit_1(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """The database stopping under a running scan is said in one line, not a traceback."""
+    server = EmbeddedServer(tmp_path / "secantus")
+    await server.start()
+    try:
+        env = {**cli_env, "CALIPSO_MONGO_URI": server.uri, "CALIPSO_DB_NAME": "gone"}
+        spec = spec_from_flags(hosts=6, instances=8, networks=2, driver="ovs", seed=4)
+        async with SimCloud(spec, env_name="gone", ssh_latency_ms=150) as sim:
+            env_file = tmp_path / "env.json"
+            env_file.write_text(json.dumps(sim.env_config()))
+            scan = asyncio.create_task(run_cli(env, "scan", "--env-file", str(env_file)))
+            client: AsyncMongoClient = AsyncMongoClient(server.uri)
+            try:
+                for _ in range(300):  # until the scan runs
+                    if await client.gone.scans.find_one({"status": "running"}):
+                        break
+                    await asyncio.sleep(0.1)
+                else:
+                    pytest.fail("the scan never started")
+            finally:
+                await client.close()
+            await server.stop()
+            code, _, err = await scan
+    finally:
+        await server.stop()
+    assert code == 1
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("calipso: the database stopped answering")
