@@ -12,6 +12,11 @@ import asyncssh
 import pytest
 from aiohttp import web
 from api_client import ADMIN_PASSWORD, ENV, Api, Client, env_config
+from pymongo import AsyncMongoClient
+
+from calipso.api.connection_tests import ConnectionTester
+from calipso.embedded_db import EmbeddedServer
+from calipso.settings import Settings
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -258,3 +263,35 @@ async def test_a_test_cut_by_a_stop_runs_at_the_next_start(start_service, db) ->
             client = await login(Client(http, svc.url, {}, []))
             done = await wait_done(client, created.body["id"], "Lab")
     assert done["test_results"] == {"CLI": False}
+
+
+async def test_left_over_tests_wait_for_a_database_that_comes_up_late(tmp_path) -> None:
+    """A tester started while the database is down keeps trying, then runs what was left."""
+    server = EmbeddedServer(tmp_path)
+    await server.start()
+    client: AsyncMongoClient = AsyncMongoClient(server.uri, serverSelectionTimeoutMS=300)
+    runner: asyncio.Task | None = None
+    try:
+        tests = client.late.connection_tests
+        left = await tests.insert_one({
+            "environment": "Lab", "status": "request", "test_targets": ["AMQP"],
+            "targets_configuration": [{"name": "AMQP", "host": "127.0.0.1", "port": 5672,
+                                       "user": "guest", "pwd": "guest"}]})
+        await server.stop()
+        tester = ConnectionTester(client.late, Settings(connection_test_timeout=5))
+        runner = asyncio.create_task(tester.run())
+        await asyncio.sleep(1.5)  # several attempts against a closed port
+        assert not runner.done(), "the tester died of a database that did not answer"
+        await server.start()  # same port, same storage
+        for _ in range(100):
+            doc = await tests.find_one({"_id": left.inserted_id})
+            if doc["status"] == "response":
+                break
+            await asyncio.sleep(0.1)
+        assert doc["status"] == "response" and doc["test_results"] == {"AMQP": True}
+    finally:
+        if runner is not None:
+            runner.cancel()
+            await asyncio.gather(runner, return_exceptions=True)
+        await client.close()
+        await server.stop()
