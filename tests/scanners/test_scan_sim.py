@@ -310,3 +310,26 @@ async def test_a_scan_says_which_clique_types_it_chose_without_a_distribution(
     assert await stored_cliques(db, "nodistro") == clique_sets(truth["cliques"])
     message = await db.messages.find_one({"environment": "nodistro", "level": "info"})
     assert message["message"] == note
+
+
+async def test_networks_sharing_a_cidr_keep_their_own_namespace_vnics(
+        seeded: AsyncDatabase, settings: Settings, metadata: Metadata) -> None:
+    """Projects reuse address ranges: a DHCP namespace's vNIC belongs to its port's network,
+    not to the first network listed with the same CIDR."""
+    db = seeded
+    spec = spec_from_flags(hosts=3, instances=5, networks=2, driver="ovs", seed=11)
+    async with SimCloud(spec, env_name="same-cidr") as sim:
+        cloud = sim.cloud
+        first = next(n for n in cloud.networks.values() if n.subnet_ids)
+        twin = cloud.create_network("twin", next(p for p in cloud.projects
+                                                 if p != first.project_id))
+        cloud.create_subnet(twin.id, cloud.subnets[first.subnet_ids[0]].cidr, "twin-subnet")
+        cloud.create_instance("on-twin", twin.project_id, [twin.id])
+        result = await scan(db, sim, settings, metadata)
+        truth = sim.truth()
+    assert result.status == "completed", result.errors
+    assert object_differences(truth, await stored_objects(db, "same-cidr")) == []
+    assert link_differences(truth, await stored_links(db, "same-cidr")) == []
+    twin_vnics = [v async for v in db.inventory.find(
+        {"environment": "same-cidr", "vnic_type": "vservice_vnic", "network": twin.id})]
+    assert twin_vnics, "the twin network's DHCP namespace vNIC is not on it"

@@ -68,9 +68,12 @@ async def _add_networks(fetcher: CliAccess, vservice: Doc, vnics: list[Doc]) -> 
 
 
 def network_of_cidr(cidr: str | None, networks: list[Doc]) -> str | None:
+    """The one network with ``cidr``; None when none has it or several do (projects
+    commonly reuse the same private ranges)."""
     if cidr is None:
         return None
-    return next((n["id"] for n in networks if cidr in (n.get("cidrs") or [])), None)
+    found = [n["id"] for n in networks if cidr in (n.get("cidrs") or [])]
+    return found[0] if len(found) == 1 else None
 
 
 def shape_vservice_vnics(host: str, vservice_id: str, interfaces: list[Interface],
@@ -85,7 +88,8 @@ def shape_vservice_vnics(host: str, vservice_id: str, interfaces: list[Interface
                   iface.ipv6[0] if iface.ipv6 else None)
         port = ports.find(mac=iface.mac_address)
         cidr = v4.cidr if v4 else None
-        network = network_of_cidr(cidr, networks) or (port or {}).get("network_id")
+        # the Neutron port (matched by MAC) names the network; a CIDR only when no port
+        network = (port or {}).get("network_id") or network_of_cidr(cidr, networks)
         doc: Doc = {
             "id": f"{host}-{iface.name}", "name": iface.name, "object_name": iface.name,
             "vnic_type": "vservice_vnic", "host": host, "mac_address": iface.mac_address,
