@@ -51,6 +51,8 @@ CLOUDS = [
     pytest.param("lxb", "vlan", "hybrid", MYSQL, id="lxb-vlan-mysql"),
     pytest.param("vpp", "vxlan", "hybrid", MYSQL, id="vpp-vxlan-mysql"),
     pytest.param("vpp", "vlan", "hybrid", None, id="vpp-vlan"),
+    pytest.param("ovn", "geneve", "hybrid", None, id="ovn-geneve"),
+    pytest.param("ovn", "vlan", "hybrid", None, id="ovn-vlan"),
 ]
 
 
@@ -80,6 +82,8 @@ SIZES = [
     pytest.param("ovs", "vlan", "openvswitch", 4, 15, 3, 3, 21,
                  id="ovs-ovsfw-vlan-4-15-3-seed21"),
     pytest.param("vpp", "vxlan", "hybrid", 5, 16, 3, 2, 4, id="vpp-5-16-3-seed4"),
+    pytest.param("ovn", "geneve", "hybrid", 7, 30, 4, 2, 9, id="ovn-7-30-4-seed9"),
+    pytest.param("ovn", "vlan", "hybrid", 4, 12, 3, 1, 3, id="ovn-vlan-4-12-3-seed3"),
 ]
 
 
@@ -111,7 +115,8 @@ async def test_scans_of_other_seeds_and_sizes_equal_the_truth(
         assert networks_of <= cliques[inst.uuid], inst.name
     for router in cloud.routers.values():
         if router.gw_network_id and router.host:
-            focal = f"{router.host}-qrouter-{router.id}"
+            kind = "neutron" if driver == "ovn" else "qrouter"  # OVN: the logical router
+            focal = f"{router.host}-{kind}-{router.id}"
             assert router.gw_network_id in cliques[focal], router.name
 
 
