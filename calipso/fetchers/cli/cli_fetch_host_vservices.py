@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from calipso.sources import FetchContext
 
 # Folder texts when the network_agent_types collection lacks the type (seed values).
-DEFAULT_FOLDER_TEXTS = {"dhcp": "DHCP servers", "router": "Gateways"}
+DEFAULT_FOLDER_TEXTS = {"dhcp": "DHCP servers", "router": "Gateways", "metadata": "Metadata"}
 MISC_FOLDER = ("miscellenaous", "Misc. services")
 ROUTER_FIELDS = ("status", "admin_state_up", "tenant_id", "project_id", "distributed", "ha",
                  "external_gateway_info", "flavor_id", "availability_zones")
