@@ -296,10 +296,13 @@ async def test_a_slow_host_times_out_and_the_others_are_found(
                                           if not d["id_path"].startswith(slow_path)}) == []
 
 
+@pytest.mark.parametrize(("driver", "label", "overlay"),
+                         [("lxb", "LXB", "vxlan"), ("ovn", "OVN", "geneve")])
 async def test_a_scan_says_which_clique_types_it_chose_without_a_distribution(
-        seeded: AsyncDatabase, settings: Settings, metadata: Metadata) -> None:
+        seeded: AsyncDatabase, settings: Settings, metadata: Metadata, driver: str,
+        label: str, overlay: str) -> None:
     db = seeded
-    spec = spec_from_flags(hosts=3, instances=3, networks=1, driver="lxb", seed=18)
+    spec = spec_from_flags(hosts=3, instances=3, networks=1, driver=driver, seed=18)
     async with SimCloud(spec, env_name="nodistro") as sim:
         doc = sim.env_config()
         doc.pop("distribution", None)
@@ -310,7 +313,7 @@ async def test_a_scan_says_which_clique_types_it_chose_without_a_distribution(
     assert result.status == "completed", result.errors
     [note] = result.notes
     assert note.startswith("no distribution given: clique types chosen by mechanism driver "
-                           "LXB and type driver vxlan (")
+                           f"{label} and type driver {overlay} (")
     assert "instance: " in note and result.unrecognised == []
     assert await stored_cliques(db, "nodistro") == clique_sets(truth["cliques"])
     message = await db.messages.find_one({"environment": "nodistro", "level": "info"})
