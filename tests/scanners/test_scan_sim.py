@@ -52,7 +52,7 @@ CLOUDS = [
     pytest.param("vpp", "vxlan", "hybrid", MYSQL, id="vpp-vxlan-mysql"),
     pytest.param("vpp", "vlan", "hybrid", None, id="vpp-vlan"),
     pytest.param("ovn", "geneve", "hybrid", None, id="ovn-geneve"),
-    pytest.param("ovn", "vlan", "hybrid", None, id="ovn-vlan"),
+    pytest.param("ovn", "vlan", "hybrid", MYSQL, id="ovn-vlan-mysql"),
 ]
 
 
