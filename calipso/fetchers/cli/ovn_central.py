@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from calipso.errors import SshError
-from calipso.fetchers.cli.base import CliAccess
+from calipso.fetchers.cli.base import CliAccess, parsed
 from calipso.fetchers.cli.parse.ovn import (
     as_list,
     parse_bridge_mappings,
@@ -28,6 +28,7 @@ from calipso.fetchers.cli.scope import Once, PerHost, has_host_type
 Doc = dict[str, Any]
 OVS_EXTERNAL_IDS = "ovs-vsctl get open . external_ids"
 CENTRAL_HOST_TYPES = frozenset({"Controller"})
+PROBE = ("sb", "Chassis")  # the table whose reading finds the central host
 
 
 class OvnCentral:
@@ -35,6 +36,7 @@ class OvnCentral:
         self._fetcher = fetcher
         self._host: Once[str | None] = Once(self._find_host)
         self._tables: PerHost[list[Doc]] = PerHost(self._read)
+        self._probe = ""  # the central host's answer to PROBE, read once
 
     async def table(self, database: str, table: str) -> list[Doc]:
         """The rows of ``table`` in ``database`` (``nb`` or ``sb``)."""
@@ -46,7 +48,7 @@ class OvnCentral:
         error: SshError | None = None
         for host in hosts:
             try:
-                await self._fetcher.run(host, _command("sb", "Chassis"))
+                self._probe = await self._fetcher.run(host, _command(*PROBE))
             except SshError as err:  # not installed there: try the next controller
                 error = err
                 continue
@@ -60,7 +62,10 @@ class OvnCentral:
         if host is None:
             return []
         database, table = key.split(" ")
-        return await self._fetcher.read(host, _command(database, table), parse_ovsdb_json)
+        command = _command(database, table)
+        if (database, table) == PROBE:
+            return parsed(host, command, parse_ovsdb_json, self._probe)
+        return await self._fetcher.read(host, command, parse_ovsdb_json)
 
 
 def _command(database: str, table: str) -> str:
