@@ -52,8 +52,9 @@ async def test_no_reachable_ovn_databases_is_an_error_not_a_silence(
     assert result.status == "completed_with_errors"
     assert any("ovn-sbctl" in str(e) for e in result.errors), result.errors
     stored = await stored_objects(seeded, "ovn-nocentral")
-    chassis = {o["id"] for o in truth["objects"] if o["type"] in ("instance", "vedge", "otep")}
-    assert chassis <= set(stored)  # what the hosts tell is found; the routers are not
+    local = {o["id"] for o in truth["objects"] if o["type"] in ("instance", "vedge", "otep")
+             or o["id"].split("-ovnmeta-")[0] in sim.cloud.hosts}
+    assert local <= set(stored)  # what the hosts tell is found (metadata vServices too)
     routers = [o["id"] for o in truth["objects"]
                if o["type"] == "vservice" and o["service_type"] == "router"]
     assert routers and not set(routers) & set(stored)
