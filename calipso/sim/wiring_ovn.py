@@ -54,13 +54,24 @@ PATCH_INT = "patch-br-int-to-provnet-physnet1"
 PATCH_EX = "patch-provnet-physnet1-to-br-int"
 
 
+def _chassis(cloud: CloudIndex) -> dict[str, str]:
+    """Host name -> chassis name (its ovn-controller agent's id), in host order; cached
+    with the wiring until the next change."""
+    cached = cloud._wiring_cache.get("\0chassis")
+    if cached is None:
+        cached = {a.host: a.id for a in cloud.agents.values() if a.binary == OVN_BINARY}
+        cached = {h: cached[h] for h in cloud.hosts if h in cached}
+        cloud._wiring_cache["\0chassis"] = cached
+    return cached
+
+
 def chassis_name(cloud: CloudIndex, host: str) -> str | None:
-    """The host's chassis name (its ovn-controller agent's id), None off OVN."""
-    return next((a.id for a in cloud.agents_on_host(host) if a.binary == OVN_BINARY), None)
+    """The host's chassis name, None off OVN."""
+    return _chassis(cloud).get(host)
 
 
 def chassis_hosts(cloud: CloudIndex) -> list[Host]:
-    return [h for h in cloud.hosts.values() if chassis_name(cloud, h.name)]
+    return [cloud.hosts[h] for h in _chassis(cloud)]
 
 
 def ovn_tunnel_name(chassis: str) -> str:
@@ -73,8 +84,13 @@ def metadata_veth(network_id: str) -> tuple[str, str]:
 
 
 def metadata_port(cloud: CloudIndex, network_id: str) -> Port | None:
-    return next((p for p in cloud.ports_on_network(network_id)
-                 if p.device_owner == OWNER_DISTRIBUTED), None)
+    """The network's metadata port (cached with the wiring until the next change)."""
+    cached = cloud._wiring_cache.get("\0metadata")
+    if cached is None:
+        cached = {p.network_id: p for p in cloud.ports.values()
+                  if p.device_owner == OWNER_DISTRIBUTED}
+        cloud._wiring_cache["\0metadata"] = cached
+    return cached.get(network_id)
 
 
 def metadata_networks(cloud: CloudIndex, host: Host, ports: list[Port]) -> list[str]:
@@ -98,10 +114,10 @@ def wire_ovn(cloud: CloudIndex, host: Host, ports: list[Port], w: HostWiring) ->
         w.devs.append(LinkDev(name, "openvswitch", derived_mac(host.name, name), 1500,
                               master="ovs-system"))
     if has_tunnels(cloud.spec, host):
-        for remote in chassis_hosts(cloud):
-            chassis = chassis_name(cloud, remote.name)
-            if remote.name == host.name or chassis is None:
+        for remote_name, chassis in _chassis(cloud).items():
+            if remote_name == host.name:
                 continue
+            remote = cloud.hosts[remote_name]
             name = ovn_tunnel_name(chassis)
             ofport = TUNNEL_OFPORT_BASE + remote.index
             options = (("csum", "true"), ("key", "flow"), ("remote_ip", remote.tunnel_ip))
