@@ -1,4 +1,5 @@
-"""vservice-vnic: each DHCP / router namespace to its interfaces."""
+"""vservice-vnic: each DHCP / router namespace (ML2/OVN: logical router, metadata
+namespace) to its interfaces."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ class FindLinksForVserviceVnics(FindLinks):
         hosts = index(await self.objects("host", ("host_type",)), "id")
         networks = index(await self.objects("network", ()), "id")
         vservices = index(await self.objects("vservice", ("object_name",)), "id")
+        ovn = "OVN" in self.mechanism_drivers  # metadata namespaces on computes too
         for vnic in vnics:
-            if not runs_network_services(hosts.get(vnic.get("host"))):
+            if not ovn and not runs_network_services(hosts.get(vnic.get("host"))):
                 self.skip("host is not a Network host")
                 continue
             parent_id = str(vnic.get("parent_id", ""))

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any
 
 from calipso.sim.cloud import Cloud
-from calipso.sim.model import OWNER_COMPUTE, OWNER_DHCP
+from calipso.sim.model import OWNER_COMPUTE, OWNER_DHCP, OWNER_DISTRIBUTED
 
 
 def cloud_problems(cloud: Cloud) -> list[str]:
@@ -27,10 +27,11 @@ def cloud_problems(cloud: Cloud) -> list[str]:
                 out.append(f"port {port.id}: subnet {ip.subnet_id} of another network")
     for inst in cloud.instances.values():
         out += _instance_problems(cloud, inst.uuid)
+    ovn = cloud.spec.driver == "ovn"  # no DHCP agent nor router namespaces
     for net in cloud.networks.values():
-        out += _dhcp_problems(cloud, net.id)
+        out += _metadata_problems(cloud, net.id) if ovn else _dhcp_problems(cloud, net.id)
     for router in cloud.routers.values():
-        if f"qrouter-{router.id}" not in cloud.wiring(router.host).namespaces:
+        if not ovn and f"qrouter-{router.id}" not in cloud.wiring(router.host).namespaces:
             out.append(f"router {router.id}: no namespace on {router.host}")
     for host, alloc in cloud.alloc.items():
         tags = [t for t, _ in alloc.tags.values()]
@@ -56,7 +57,7 @@ def _instance_problems(cloud: Cloud, uuid: str) -> list[str]:
             out.append(f"instance {uuid}: port {port_id} not bound to it on {inst.host}")
         if not any(i.mac == port.mac for i in domain.interfaces):
             out.append(f"instance {uuid}: MAC {port.mac} not in its domain")
-        if cloud.spec.driver == "ovs" and not {"qvo" + port.id[:11],
+        if cloud.spec.driver in ("ovs", "ovn") and not {"qvo" + port.id[:11],
                                                "tap" + port.id[:11]} & ovs_names:
             out.append(f"instance {uuid}: port {port_id} not on br-int")
     return out
@@ -76,6 +77,20 @@ def _dhcp_problems(cloud: Cloud, network_id: str) -> list[str]:
     if len(dhcp) != 1 or dhcp[0].host != host:
         out.append(f"network {net.id}: {len(dhcp)} DHCP ports, expected 1 on {host}")
     return out
+
+
+def _metadata_problems(cloud: Cloud, network_id: str) -> list[str]:
+    """ML2/OVN: one unbound metadata port per network with DHCP, and an `ovnmeta-`
+    namespace on each compute where the network has an instance port."""
+    net = cloud.networks[network_id]
+    ports = [p for p in cloud.ports_on_network(net.id) if p.device_owner == OWNER_DISTRIBUTED]
+    if not any(cloud.subnets[s].enable_dhcp for s in net.subnet_ids):
+        return [f"network {net.id}: metadata port without DHCP subnet"] if ports else []
+    if len(ports) != 1 or ports[0].host:
+        return [f"network {net.id}: {len(ports)} metadata ports, expected 1 unbound"]
+    hosts = {p.host for p in cloud.ports_on_network(net.id) if p.device_owner == OWNER_COMPUTE}
+    return [f"network {net.id}: no ovnmeta namespace on {h}" for h in sorted(hosts)
+            if f"ovnmeta-{net.id}" not in cloud.wiring(h).namespaces]
 
 
 def truth_problems(truth: dict[str, list[dict[str, Any]]], env: str) -> list[str]:

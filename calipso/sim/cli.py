@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 TOPOLOGY_FLAGS = ("hosts", "instances", "networks", "driver", "type_driver", "firewall", "seed",
                   "keystone_versions", "endpoints", "short_host_names", "ovs_datapath")
 DEFAULTS: dict[str, Any] = {"hosts": 2, "instances": 2, "networks": 1, "driver": "ovs",
-                            "type_driver": "vxlan", "firewall": "hybrid", "seed": 0}
+                            "firewall": "hybrid", "seed": 0}  # type driver: vxlan, ovn geneve
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     topo.add_argument("--hosts", type=int, help="hosts: 1 controller+network, N-1 computes")
     topo.add_argument("--instances", type=int)
     topo.add_argument("--networks", type=int, help="tenant networks")
-    topo.add_argument("--driver", choices=("ovs", "lxb", "vpp"))
-    topo.add_argument("--type-driver", choices=("vxlan", "vlan"))
+    topo.add_argument("--driver", choices=("ovs", "lxb", "vpp", "ovn"))
+    topo.add_argument("--type-driver", choices=("vxlan", "vlan", "geneve"))
     topo.add_argument("--firewall", choices=("hybrid", "openvswitch", "noop"))
     topo.add_argument("--ovs-datapath", choices=("system", "netdev"),
                       help="the kernel datapath (default) or the userspace one")

@@ -18,6 +18,7 @@ from calipso.sim.cloud_index import Change, CloudIndex, HostAlloc, Listener, ope
 from calipso.sim.model import (
     OWNER_COMPUTE,
     OWNER_DHCP,
+    OWNER_DISTRIBUTED,
     OWNER_ROUTER_GATEWAY,
     OWNER_ROUTER_INTERFACE,
     FixedIp,
@@ -53,7 +54,8 @@ class Cloud(CloudIndex):
     @operation
     def delete_network(self, network_id: str) -> None:
         net = self.network(network_id)
-        busy = [p for p in self.ports_on_network(network_id) if p.device_owner != OWNER_DHCP]
+        busy = [p for p in self.ports_on_network(network_id)
+                if p.device_owner not in cloud_ops.SERVICE_OWNERS]
         if busy:
             raise Conflict(f"network {network_id} has {len(busy)} ports in use",
                            field="network_id")
@@ -85,7 +87,7 @@ class Cloud(CloudIndex):
         sub = self.subnet(subnet_id)
         users = [p for p in self.ports_on_network(sub.network_id)
                  if any(ip.subnet_id == subnet_id for ip in p.fixed_ips)]
-        if any(p.device_owner != OWNER_DHCP for p in users):
+        if any(p.device_owner not in cloud_ops.SERVICE_OWNERS for p in users):
             raise Conflict(f"subnet {subnet_id} has ports in use", field="subnet_id")
         net = self.networks[sub.network_id]
         for port in users:  # DHCP ports: drop this subnet's address, or the port
@@ -104,6 +106,9 @@ class Cloud(CloudIndex):
         self._emit("delete", "subnet", subnet_id, sub)
 
     def _ensure_dhcp_port(self, net: Network, sub: Subnet) -> None:
+        if self.spec.driver == "ovn":  # OVN answers DHCP itself: a metadata port, unbound
+            self._ensure_metadata_port(net, sub)
+            return
         host = self._dhcp_host.get(net.id)
         if host is None:
             host = self._dhcp_host[net.id] = self._next_network_host()
@@ -119,6 +124,15 @@ class Cloud(CloudIndex):
         device_id = f"dhcp{agent_key}-{net.id}"
         self.create_port(net.id, device_owner=OWNER_DHCP, device_id=device_id, host=host,
                          project_id=net.project_id)
+
+    def _ensure_metadata_port(self, net: Network, sub: Subnet) -> None:
+        ports = [p for p in self.ports_on_network(net.id) if p.device_owner == OWNER_DISTRIBUTED]
+        if ports:
+            ip = self.allocate_ip(sub)
+            self._update_port(replace(ports[0], fixed_ips=(*ports[0].fixed_ips, ip)))
+            return
+        self.create_port(net.id, device_owner=OWNER_DISTRIBUTED, device_id=f"ovnmeta-{net.id}",
+                         host="", project_id=net.project_id)
 
     def _next_network_host(self) -> str:
         hosts = self.network_hosts()

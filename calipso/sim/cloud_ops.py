@@ -10,6 +10,7 @@ from calipso.errors import Conflict, InvalidInput
 from calipso.sim.model import (
     OWNER_COMPUTE,
     OWNER_DHCP,
+    OWNER_DISTRIBUTED,
     OWNER_ROUTER_GATEWAY,
     OWNER_ROUTER_INTERFACE,
     Agent,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 PHYSNET = "physnet1"
 VXLAN_OVERHEAD = 50
+GENEVE_OVERHEAD = 58  # Neutron's ML2/OVN default MTU: 1442
 
 
 def new_network(
@@ -38,13 +40,13 @@ def new_network(
 ) -> Network:
     spec = cloud.spec
     ntype = network_type or ("flat" if external else spec.type_driver)
-    if ntype not in ("vxlan", "vlan", "flat"):
+    if ntype not in ("vxlan", "vlan", "flat", "geneve"):
         raise InvalidInput(f"unknown network type {ntype}", field="provider:network_type")
     if network_id and network_id in cloud.networks:
         raise Conflict(f"network {network_id} exists", field="id")
     seg: int | None = None
     if ntype != "flat":
-        lo, hi = spec.vni_range if ntype == "vxlan" else spec.vlan_range
+        lo, hi = spec.vlan_range if ntype == "vlan" else spec.vni_range
         if segmentation_id is None:
             seg = lo
             while cloud.segment_taken(ntype, seg):
@@ -54,9 +56,9 @@ def new_network(
         else:
             seg = segmentation_id
         cloud.take_segment(ntype, seg)
-    if ntype == "vxlan":
+    if ntype in ("vxlan", "geneve"):
         physnet = None
-        default_mtu = spec.mtu - VXLAN_OVERHEAD
+        default_mtu = spec.mtu - (VXLAN_OVERHEAD if ntype == "vxlan" else GENEVE_OVERHEAD)
     else:
         physnet = physnet or PHYSNET
         default_mtu = spec.mtu
@@ -116,6 +118,9 @@ def vif_binding(spec: TopologySpec, device_owner: str, port_id: str, host: str,
         }
     if spec.driver == "lxb":
         return "bridge", {"connectivity": "l2", "port_filter": True}
+    if spec.driver == "ovn":
+        return "ovs", {"bridge_name": "br-int", "connectivity": "l2",
+                       "datapath_type": "system", "port_filter": True}
     if device_owner == OWNER_COMPUTE:
         return "vhostuser", {"vhostuser_socket": f"/var/run/vpp/vhost/{port_id}",
                              "vhostuser_mode": "server", "vhostuser_vpp_plug": True}
@@ -183,4 +188,8 @@ def live_configurations(cloud: CloudIndex, agent: Agent) -> dict[str, Any]:
 
 
 def dhcp_ports(cloud: Cloud, network_id: str) -> list[Port]:
-    return [p for p in cloud.ports_on_network(network_id) if p.device_owner == OWNER_DHCP]
+    return [p for p in cloud.ports_on_network(network_id) if p.device_owner in SERVICE_OWNERS]
+
+
+# Ports a network keeps for itself: the DHCP agent's, or ML2/OVN's metadata port
+SERVICE_OWNERS = frozenset({OWNER_DHCP, OWNER_DISTRIBUTED})

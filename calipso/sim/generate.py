@@ -156,7 +156,9 @@ def _agents(cloud: Cloud) -> None:
                 _agent(cloud, host, "neutron-linuxbridge-agent", "Linux bridge agent", "N/A", {
                     **common, "bridge_mappings": {},
                     "interface_mappings": {PHYSNET: host.provider_iface}})
-        if host.is_network:
+            elif spec.driver == "ovn":
+                _ovn_agents(cloud, host, mappings)
+        if host.is_network and spec.driver != "ovn":
             iface = {"ovs": "openvswitch", "lxb": "linuxbridge", "vpp": "vpp"}[spec.driver]
             _agent(cloud, host, "neutron-dhcp-agent", "DHCP agent", "dhcp_agent", {
                 "dhcp_driver": "neutron.agent.linux.dhcp.Dnsmasq", "dhcp_lease_duration": 86400,
@@ -169,6 +171,27 @@ def _agents(cloud: Cloud) -> None:
                 "log_agent_heartbeats": False,
                 "metadata_proxy_socket": "/var/lib/neutron/metadata_proxy",
                 "nova_metadata_host": next(iter(cloud.hosts)), "nova_metadata_port": 8775})
+
+
+def _ovn_agents(cloud: Cloud, host: Host, mappings: dict[str, str]) -> None:
+    """ML2/OVN lists each chassis' ovn-controller (its id is the chassis name, the
+    host's OVS system-id; the gateway flavour on network hosts) and, where instances run,
+    the OVN metadata agent. No L2, DHCP or L3 agents."""
+    gateway = host.is_network
+    conf: dict[str, object] = {
+        "chassis_name": "", "bridge-mappings": ",".join(f"{k}:{v}" for k, v in
+                                                        mappings.items()),
+        "datapath-type": "system", "iface-types": "erspan,geneve,gre,internal,ip6erspan,"
+        "ip6gre,lisp,patch,stt,system,tap,vxlan", "log_agent_heartbeats": False}
+    if gateway:
+        conf["ovn-cms-options"] = "enable-chassis-as-gw"
+    chassis = cloud.new_uuid()
+    cloud.add_static(Agent(chassis, "ovn-controller", "OVN Controller Gateway agent"
+                           if gateway else "OVN Controller agent", host.name, "n/a",
+                           {**conf, "chassis_name": chassis}))
+    if host.is_compute:
+        _agent(cloud, host, "neutron-ovn-metadata-agent", "OVN Metadata agent", "n/a",
+               {"chassis_name": chassis, "log_agent_heartbeats": False})
 
 
 def _aggregates(cloud: Cloud) -> None:

@@ -15,6 +15,7 @@ OWNER_COMPUTE = "compute:nova"
 OWNER_DHCP = "network:dhcp"
 OWNER_ROUTER_INTERFACE = "network:router_interface"
 OWNER_ROUTER_GATEWAY = "network:router_gateway"
+OWNER_DISTRIBUTED = "network:distributed"  # ML2/OVN's metadata port, one per network
 TIMESTAMP = "2026-01-05T10:00:00Z"  # creation time of everything the generator builds
 
 

@@ -17,11 +17,12 @@ from calipso.errors import ConfigError
 
 # What a simulated cloud declares itself to be (environments_config, clique type scores)
 DISTRIBUTION = ("Devstack", "2026.2")
-DRIVER_LABELS = {"ovs": "OVS", "lxb": "LXB", "vpp": "VPP"}
+DRIVER_LABELS = {"ovs": "OVS", "lxb": "LXB", "vpp": "VPP", "ovn": "OVN"}
 
-MechanismDriver = Literal["ovs", "lxb", "vpp"]
-TypeDriver = Literal["vxlan", "vlan"]
-NetworkType = Literal["vxlan", "vlan", "flat"]
+MechanismDriver = Literal["ovs", "lxb", "vpp", "ovn"]
+TypeDriver = Literal["vxlan", "vlan", "geneve"]
+NetworkType = Literal["vxlan", "vlan", "flat", "geneve"]
+OVERLAYS = ("vxlan", "geneve")
 Firewall = Literal["hybrid", "openvswitch", "noop"]
 OvsDatapath = Literal["system", "netdev"]
 KeystoneVersion = Literal["v3", "v2.0"]
@@ -86,7 +87,7 @@ class TopologySpec(_Model):
     external_network: bool = True
     routers: int | list[RouterSpec] = 1
     driver: MechanismDriver = "ovs"
-    type_driver: TypeDriver = "vxlan"
+    type_driver: TypeDriver = "vxlan"  # geneve for ovn
     firewall: Firewall = "hybrid"
     # system: the kernel datapath (`ovs-dpctl show`); netdev: the userspace one (DPDK, or
     # hosts without the kernel module), seen only by `ovs-appctl dpctl/show`
@@ -105,6 +106,15 @@ class TopologySpec(_Model):
     # the hypervisor, `hostname` and `uname -n` say `node-1.cloud.local`
     short_host_names: bool = False
 
+    @model_validator(mode="before")
+    @classmethod
+    def _ovn_overlay(cls, data: object) -> object:
+        """ML2/OVN's tunnels are Geneve: its default type driver."""
+        if isinstance(data, dict) and data.get("driver") == "ovn" \
+                and data.get("type_driver") is None:
+            return {**data, "type_driver": "geneve"}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> TopologySpec:
         if not self.regions:
@@ -120,6 +130,10 @@ class TopologySpec(_Model):
             raise ValueError("hosts: instances need a compute host")
         if self.driver != "ovs" and self.firewall != "hybrid":
             raise ValueError(f"firewall: {self.firewall} needs driver ovs")
+        if (self.type_driver == "geneve") != (self.driver == "ovn") \
+                and self.type_driver != "vlan":
+            raise ValueError("type_driver: geneve goes with driver ovn (and ovn with geneve "
+                             "or vlan)")
         return self
 
     def host_counts(self) -> HostCounts:
@@ -144,12 +158,14 @@ class TopologySpec(_Model):
 
 def spec_from_flags(
     hosts: int = 2, instances: int = 2, networks: int = 1, driver: MechanismDriver = "ovs",
-    type_driver: TypeDriver = "vxlan", seed: int = 0, **extra: object,
+    type_driver: TypeDriver | None = None, seed: int = 0, **extra: object,
 ) -> TopologySpec:
-    """The spec of the common command-line flags; `extra` are further spec fields."""
+    """The spec of the common command-line flags; `extra` are further spec fields. The
+    type driver defaults to vxlan (geneve for ovn)."""
     return TopologySpec.model_validate({
         "hosts": hosts, "instances": instances, "networks": networks, "driver": driver,
-        "type_driver": type_driver, "seed": seed, **extra,
+        "type_driver": type_driver or ("geneve" if driver == "ovn" else "vxlan"),
+        "seed": seed, **extra,
     })
 
 

@@ -8,16 +8,20 @@ from typing import Any
 
 from calipso.sim.cloud import Cloud
 from calipso.sim.model import OWNER_DHCP, Host, Port, ns_devname
+from calipso.sim.spec import OVERLAYS
 from calipso.sim.truth_builder import Doc, TruthBuilder, vnic_id
+from calipso.sim.truth_ovn import ovn_configurations, ovn_vservices
 from calipso.sim.views import network_info
 from calipso.sim.wiring import VPP_UPLINK, HostWiring, vpp_interfaces
 from calipso.sim.wiring_drivers import PHYS_BRIDGE, has_provider_bridge, has_tunnels
+from calipso.sim.wiring_ovn import GENEVE_PORT, OVN_BINARY
 
-L2_BINARIES = ("neutron-openvswitch-agent", "neutron-linuxbridge-agent")
+L2_BINARIES = ("neutron-openvswitch-agent", "neutron-linuxbridge-agent", OVN_BINARY)
+TUNNELS = ("vxlan", "geneve")
 VPP_VERSION = "vpp v24.02-release"
 
 
-class _HostTruth:
+class HostTruth:
     """State shared by the parts of one host's truth."""
 
     def __init__(self, cloud: Cloud, t: TruthBuilder, host: Host, hdoc: Doc) -> None:
@@ -40,13 +44,15 @@ class _HostTruth:
 
 
 def host_objects(cloud: Cloud, t: TruthBuilder, host: Host, hdoc: Doc) -> None:
-    h = _HostTruth(cloud, t, host, hdoc)
+    h = HostTruth(cloud, t, host, hdoc)
     l2 = host.is_compute or host.is_network
     if l2:
         _vedge(h)
         _pnics(h)
         _vconnectors(h)
-    if host.is_network:
+    if h.driver == "ovn":
+        ovn_vservices(h)
+    elif host.is_network:
         _vservices(h)
     if host.is_compute:
         _instances(h)
@@ -56,7 +62,7 @@ def host_objects(cloud: Cloud, t: TruthBuilder, host: Host, hdoc: Doc) -> None:
     _static_folders(h)
 
 
-def _static_folders(h: _HostTruth) -> None:
+def _static_folders(h: HostTruth) -> None:
     """The scanner tree's folders under every host (reference §2: folder fetchers run for
     each host), also where they stay empty: a controller's instances, a VPP compute's
     network agents."""
@@ -72,7 +78,7 @@ def _static_folders(h: _HostTruth) -> None:
             h.t.add(type_, ident, text, h.hdoc)
 
 
-def _vedge(h: _HostTruth) -> None:
+def _vedge(h: HostTruth) -> None:
     folder = h.t.folder("vedges", f"{h.host.name}-vedges", "vEdges", h.hdoc)
     ports: dict[str, dict[str, Any]]
     if h.driver == "vpp":
@@ -83,31 +89,33 @@ def _vedge(h: _HostTruth) -> None:
                           host=h.host.name, agent_type="VPP", binary=VPP_VERSION, ports=ports)
     else:
         agent = next(a for a in h.cloud.agents_on_host(h.host.name) if a.binary in L2_BINARIES)
-        label = "OVS" if h.driver == "ovs" else "LXB"
+        label = {"ovs": "OVS", "lxb": "LXB", "ovn": "OVN"}[h.driver]
         ports = {p.name: {"id": str(p.dp_port), "name": p.name,
                           "internal": p.type == "internal",
                           **({"tag": str(p.tag)} if p.tag is not None else {})}
-                 for p in h.w.ovs_ports if p.dp_port is not None and p.type != "vxlan"}
+                 for p in h.w.ovs_ports if p.dp_port is not None and p.type not in TUNNELS}
         tunnel_ports = {p.name: {"name": p.name, "interface": p.name, "type": p.type,
                                  "options": dict(p.options)}
-                        for p in h.w.ovs_ports if p.type == "vxlan"}
+                        for p in h.w.ovs_ports if p.type in TUNNELS}
+        conf = (ovn_configurations(h) if h.driver == "ovn"
+                else h.cloud.agent_configurations(agent.id))
         h.vedge = h.t.add(
             "vedge", agent.id, f"{h.host.name}-{label}", folder, host=h.host.name,
             binary=agent.binary, agent_type=agent.agent_type,
-            configurations=h.cloud.agent_configurations(agent.id), ports=ports,
-            tunnel_ports=tunnel_ports)
+            configurations=conf, ports=ports, tunnel_ports=tunnel_ports)
     if has_tunnels(h.cloud.spec, h.host):
-        udp = 8472 if h.driver == "lxb" else 4789  # an int, as ml2_*_endpoints.udp_port
+        # an int, as ml2_*_endpoints.udp_port
+        udp = {"lxb": 8472, "ovn": GENEVE_PORT}.get(h.driver, 4789)
         names = sorted({tun.name for tun in h.w.tunnels})
         iface = VPP_UPLINK if h.driver == "vpp" else h.host.tunnel_iface
         otep = h.t.add("otep", f"{h.host.name}-otep", f"{h.host.name}-otep", h.vedge,
                        host=h.host.name, ip_address=h.host.tunnel_ip, udp_port=udp,
-                       overlay_type="vxlan", ports=names,
+                       overlay_type="geneve" if h.driver == "ovn" else "vxlan", ports=names,
                        vconnector=f"{h.host.name}-{iface}")
         h.link(h.vedge, otep, f"{h.vedge['name']}-otep")
 
 
-def _pnics(h: _HostTruth) -> None:
+def _pnics(h: HostTruth) -> None:
     host = h.host
     if h.driver == "vpp":
         assert h.vedge is not None
@@ -139,15 +147,15 @@ def _pnics(h: _HostTruth) -> None:
             members=members, **{"Link detected": "yes", "Bonding Mode": bond.mode})
 
 
-def _tunnel_pnic(h: _HostTruth) -> Doc:
+def _tunnel_pnic(h: HostTruth) -> Doc:
     return h.pnics["uplink"] if h.driver == "vpp" else h.pnics[h.host.tunnel_iface]
 
 
-def _provider_pnic(h: _HostTruth) -> Doc:
+def _provider_pnic(h: HostTruth) -> Doc:
     return h.pnics["uplink"] if h.driver == "vpp" else h.pnics[h.host.provider_iface]
 
 
-def _vconnectors(h: _HostTruth) -> None:
+def _vconnectors(h: HostTruth) -> None:
     host = h.host
     folder = h.t.folder("vconnectors", f"{host.name}-vconnectors", "vConnectors", h.hdoc)
     assert h.vedge is not None
@@ -182,7 +190,7 @@ def _vconnectors(h: _HostTruth) -> None:
             h.link(doc, pnic, pnic["name"], net.id)
 
 
-def _br_int_network(h: _HostTruth) -> str | None:
+def _br_int_network(h: HostTruth) -> str | None:
     """br-int as a vConnector (no hybrid plug) carries the networks of the instance
     taps on it: its `network` is theirs when they all share one, else none."""
     nets = {h.cloud.ports[p].network_id for inst in h.cloud.instances_on_host(h.host.name)
@@ -190,12 +198,12 @@ def _br_int_network(h: _HostTruth) -> str | None:
     return nets.pop() if len(nets) == 1 else None
 
 
-def _vconnector_vedge_name(h: _HostTruth, bridge: str, network_id: str | None) -> str:
+def _vconnector_vedge_name(h: HostTruth, bridge: str, network_id: str | None) -> str:
     if h.driver == "ovs" and bridge.startswith("qbr"):
         port = h.w.ovs_port("qvo" + bridge[3:])
         if port is not None:
             return f"port-{port.dp_port}-{port.tag}"
-    if h.driver == "ovs":  # the bridge's own internal port in the datapath
+    if h.driver in ("ovs", "ovn"):  # the bridge's own internal port in the datapath
         own = h.w.ovs_port(bridge)
         return f"port-{own.dp_port if own else ''}"
     if h.driver == "vpp":  # the bridge domain's member port with the highest sw_if_index
@@ -206,16 +214,16 @@ def _vconnector_vedge_name(h: _HostTruth, bridge: str, network_id: str | None) -
     return bridge
 
 
-def _bridge_of(h: _HostTruth, port: Port) -> Doc | None:
-    if h.driver == "ovs":
+def _bridge_of(h: HostTruth, port: Port) -> Doc | None:
+    if h.driver in ("ovs", "ovn"):
         name = "qbr" + port.id[:11] if h.cloud.spec.hybrid_plug else "br-int"
         return h.vconnectors.get(name)
     return h.bd_of_net.get(port.network_id)
 
 
-def _instances(h: _HostTruth) -> None:
+def _instances(h: HostTruth) -> None:
     folder = h.t.folder("instances", f"{h.host.name}-instances", "Instances", h.hdoc)
-    nohybrid = h.driver == "ovs" and not h.cloud.spec.hybrid_plug
+    nohybrid = h.driver == "ovn" or (h.driver == "ovs" and not h.cloud.spec.hybrid_plug)
     for inst in h.cloud.instances_on_host(h.host.name):
         ports = [h.cloud.ports[p] for p in inst.port_ids]
         idoc = h.t.add(
@@ -239,17 +247,17 @@ def _instances(h: _HostTruth) -> None:
             if bridge is not None:
                 h.link(vdoc, bridge, port.mac, port.network_id)
             if nohybrid:
-                _vnic_vedge(h, vdoc, port)
+                vnic_vedge(h, vdoc, port)
 
 
-def _vnic_vedge(h: _HostTruth, vdoc: Doc, port: Port) -> None:
+def vnic_vedge(h: HostTruth, vdoc: Doc, port: Port) -> None:
     assert h.vedge is not None
     name = f"{vdoc['name']}-{h.vedge['name']}"
-    tag = h.tag(port.network_id)
+    tag = None if h.driver == "ovn" else h.tag(port.network_id)  # OVN needs no local VLANs
     h.link(vdoc, h.vedge, f"{name}-{tag}" if tag is not None else name, port.network_id)
 
 
-def _vservices(h: _HostTruth) -> None:
+def _vservices(h: HostTruth) -> None:
     host = h.host
     top = h.t.folder("vservices", f"{host.name}-vservices", "vServices", h.hdoc)
     subfolders: dict[str, Doc] = {}
@@ -278,7 +286,7 @@ def _vservices(h: _HostTruth) -> None:
             _vservice_vnic(h, sdoc, vfolder, port)
 
 
-def _vservice_vnic(h: _HostTruth, sdoc: Doc, vfolder: Doc, port: Port) -> None:
+def _vservice_vnic(h: HostTruth, sdoc: Doc, vfolder: Doc, port: Port) -> None:
     ip = port.fixed_ips[0] if port.fixed_ips else None
     cidr = h.cloud.subnets[ip.subnet_id].cidr if ip else None
     netmask = str(ipaddress.ip_network(cidr).netmask) if cidr else None
@@ -289,20 +297,20 @@ def _vservice_vnic(h: _HostTruth, sdoc: Doc, vfolder: Doc, port: Port) -> None:
         **{"IP Address": ip.ip_address if ip else None})
     h.link(sdoc, vdoc, h.net_name(port.network_id), port.network_id)
     if h.driver == "ovs":
-        _vnic_vedge(h, vdoc, port)
+        vnic_vedge(h, vdoc, port)
     else:
         bridge = _bridge_of(h, port)
         if bridge is not None:
             h.link(vdoc, bridge, port.mac, port.network_id)
 
 
-def _physical_links(h: _HostTruth) -> None:
+def _physical_links(h: HostTruth) -> None:
     """vedge-host_pnic, otep-host_pnic and host_pnic-network on this host."""
     spec, host = h.cloud.spec, h.host
     assert h.vedge is not None
     if h.driver == "vpp":
         h.link(h.vedge, h.pnics["uplink"], "Port-1")
-    elif h.driver == "ovs" and has_provider_bridge(spec, host):
+    elif h.driver in ("ovs", "ovn") and has_provider_bridge(spec, host):
         uplink = h.w.ovs_port(host.provider_iface)
         h.link(h.vedge, _provider_pnic(h), f"Port-{uplink.dp_port if uplink else ''}")
     otep = h.t.get("otep", f"{host.name}-otep")
@@ -319,14 +327,14 @@ def _physical_links(h: _HostTruth) -> None:
         seen[port.network_id] = None
     for net_id in seen:
         net = h.cloud.networks[net_id]
-        pnic = _tunnel_pnic(h) if net.network_type == "vxlan" else _provider_pnic(h)
+        pnic = _tunnel_pnic(h) if net.network_type in OVERLAYS else _provider_pnic(h)
         net_doc = h.t.get("network", net_id)
         if net_doc is None:  # networks are added after hosts: link by id
             net_doc = {"type": "network", "id": net_id}
         h.link(pnic, net_doc, f"Segment-{net.segmentation_id}", net_id)
 
 
-def _agents(h: _HostTruth) -> None:
+def _agents(h: HostTruth) -> None:
     agents = h.cloud.agents_on_host(h.host.name)
     if not agents:
         return

@@ -10,6 +10,7 @@ from typing import Any
 
 from calipso.sim.cloud import Cloud
 from calipso.sim.model import OWNER_DHCP, Host, Instance, Port
+from calipso.sim.spec import OVERLAYS
 
 
 def nova_services(host: Host) -> list[str]:
@@ -22,8 +23,8 @@ def nova_services(host: Host) -> list[str]:
 
 
 def vif_bridge(cloud: Cloud, port: Port) -> str | None:
-    """`network.bridge` of a VIF: br-int (OVS), brq<net> (LXB), None (VPP)."""
-    if cloud.spec.driver == "ovs":
+    """`network.bridge` of a VIF: br-int (OVS, OVN), brq<net> (LXB), None (VPP)."""
+    if cloud.spec.driver in ("ovs", "ovn"):
         return "br-int"
     if cloud.spec.driver == "lxb":
         return "brq" + port.network_id[:11]
@@ -72,7 +73,7 @@ def vif(cloud: Cloud, port: Port) -> dict[str, Any]:
             "subnets": subnets,
             "meta": {"injected": False, "tenant_id": port.project_id, "mtu": net.mtu,
                      "physical_network": net.physnet,
-                     "tunneled": net.network_type == "vxlan"},
+                     "tunneled": net.network_type in OVERLAYS},
         },
         "profile": {}, "preserve_on_delete": False, "active": port.status == "ACTIVE",
         "qbh_params": None, "qbg_params": None, "meta": {},

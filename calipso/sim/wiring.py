@@ -81,8 +81,8 @@ class Bridge:
 
 @dataclass(frozen=True, slots=True)
 class Namespace:
-    name: str  # qdhcp-<net> | qrouter-<router>
-    kind: str  # dhcp | router
+    name: str  # qdhcp-<net> | qrouter-<router> | ovnmeta-<net>
+    kind: str  # dhcp | router | metadata
     owner_id: str  # network id / router id
     devs: tuple[LinkDev, ...]
     netns_id: int = 0
@@ -199,6 +199,10 @@ def derive_wiring(cloud: CloudIndex, host: Host) -> HostWiring:
         wiring_drivers.wire_ovs(cloud, host, ports, wiring)
     elif cloud.spec.driver == "lxb":
         wiring_drivers.wire_lxb(cloud, host, ports, wiring)
+    elif cloud.spec.driver == "ovn":
+        from calipso.sim.wiring_ovn import wire_ovn
+
+        wire_ovn(cloud, host, ports, wiring)
     else:
         wiring_drivers.wire_vpp(cloud, host, ports, wiring)
     wiring.domains.extend(domains(cloud, host, wiring))

@@ -38,10 +38,12 @@ def has_provider_bridge(spec: TopologySpec, host: Host) -> bool:
 
 
 def has_tunnels(spec: TopologySpec, host: Host) -> bool:
-    return spec.type_driver == "vxlan" and (host.is_network or host.is_compute)
+    """OVS and Linux bridge with VXLAN; ML2/OVN always (Geneve between chassis)."""
+    overlay = spec.type_driver in ("vxlan", "geneve") or spec.driver == "ovn"
+    return overlay and (host.is_network or host.is_compute)
 
 
-def _ids(port: Port, inst_id: str | None) -> tuple[tuple[str, str], ...]:
+def port_external_ids(port: Port, inst_id: str | None) -> tuple[tuple[str, str], ...]:
     ids = [("attached-mac", port.mac), ("iface-id", port.id), ("iface-status", "active")]
     if inst_id:
         ids.append(("vm-uuid", inst_id))
@@ -106,16 +108,16 @@ def wire_ovs(cloud: CloudIndex, host: Host, ports: list[Port], w: HostWiring) ->
                 w.bridges[qbr] = linux_bridge(qbr, members, port.network_id)
                 w.devs.append(LinkDev(qbr, "bridge", w.bridges[qbr].mac, net.mtu))
                 int_ports.append(OvsPort("br-int", qvo, ofport, dp, tag=tag,
-                                         external_ids=_ids(port, port.device_id),
+                                         external_ids=port_external_ids(port, port.device_id),
                                          mac=port.mac, port_id=port.id))
             else:
                 w.devs.append(tap_dev(port, net, "ovs-system"))
                 int_ports.append(OvsPort("br-int", tap, ofport, dp, tag=tag,
-                                         external_ids=_ids(port, port.device_id),
+                                         external_ids=port_external_ids(port, port.device_id),
                                          mac=port.mac, port_id=port.id))
         else:  # DHCP / router ports: internal ports moved into their namespace
             int_ports.append(OvsPort("br-int", port.devname, ofport, dp, "internal", tag=tag,
-                                     external_ids=_ids(port, None), mac=port.mac,
+                                     external_ids=port_external_ids(port, None), mac=port.mac,
                                      port_id=port.id))
     w.ovs_ports[:0] = int_ports
     for name in w.datapath_id:

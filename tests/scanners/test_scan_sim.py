@@ -51,6 +51,8 @@ CLOUDS = [
     pytest.param("lxb", "vlan", "hybrid", MYSQL, id="lxb-vlan-mysql"),
     pytest.param("vpp", "vxlan", "hybrid", MYSQL, id="vpp-vxlan-mysql"),
     pytest.param("vpp", "vlan", "hybrid", None, id="vpp-vlan"),
+    pytest.param("ovn", "geneve", "hybrid", None, id="ovn-geneve"),
+    pytest.param("ovn", "vlan", "hybrid", MYSQL, id="ovn-vlan-mysql"),
 ]
 
 
@@ -80,6 +82,8 @@ SIZES = [
     pytest.param("ovs", "vlan", "openvswitch", 4, 15, 3, 3, 21,
                  id="ovs-ovsfw-vlan-4-15-3-seed21"),
     pytest.param("vpp", "vxlan", "hybrid", 5, 16, 3, 2, 4, id="vpp-5-16-3-seed4"),
+    pytest.param("ovn", "geneve", "hybrid", 7, 30, 4, 2, 9, id="ovn-7-30-4-seed9"),
+    pytest.param("ovn", "vlan", "hybrid", 4, 12, 3, 1, 3, id="ovn-vlan-4-12-3-seed3"),
 ]
 
 
@@ -111,7 +115,8 @@ async def test_scans_of_other_seeds_and_sizes_equal_the_truth(
         assert networks_of <= cliques[inst.uuid], inst.name
     for router in cloud.routers.values():
         if router.gw_network_id and router.host:
-            focal = f"{router.host}-qrouter-{router.id}"
+            kind = "neutron" if driver == "ovn" else "qrouter"  # OVN: the logical router
+            focal = f"{router.host}-{kind}-{router.id}"
             assert router.gw_network_id in cliques[focal], router.name
 
 
@@ -291,10 +296,13 @@ async def test_a_slow_host_times_out_and_the_others_are_found(
                                           if not d["id_path"].startswith(slow_path)}) == []
 
 
+@pytest.mark.parametrize(("driver", "label", "overlay"),
+                         [("lxb", "LXB", "vxlan"), ("ovn", "OVN", "geneve")])
 async def test_a_scan_says_which_clique_types_it_chose_without_a_distribution(
-        seeded: AsyncDatabase, settings: Settings, metadata: Metadata) -> None:
+        seeded: AsyncDatabase, settings: Settings, metadata: Metadata, driver: str,
+        label: str, overlay: str) -> None:
     db = seeded
-    spec = spec_from_flags(hosts=3, instances=3, networks=1, driver="lxb", seed=18)
+    spec = spec_from_flags(hosts=3, instances=3, networks=1, driver=driver, seed=18)
     async with SimCloud(spec, env_name="nodistro") as sim:
         doc = sim.env_config()
         doc.pop("distribution", None)
@@ -305,7 +313,7 @@ async def test_a_scan_says_which_clique_types_it_chose_without_a_distribution(
     assert result.status == "completed", result.errors
     [note] = result.notes
     assert note.startswith("no distribution given: clique types chosen by mechanism driver "
-                           "LXB and type driver vxlan (")
+                           f"{label} and type driver {overlay} (")
     assert "instance: " in note and result.unrecognised == []
     assert await stored_cliques(db, "nodistro") == clique_sets(truth["cliques"])
     message = await db.messages.find_one({"environment": "nodistro", "level": "info"})

@@ -26,7 +26,8 @@ def check_truth(cloud: Cloud, env: str = "env") -> dict:
     return truth
 
 
-DRIVERS = [(d, t) for d in ("ovs", "lxb", "vpp") for t in ("vxlan", "vlan")]
+DRIVERS = [(d, t) for d in ("ovs", "lxb", "vpp") for t in ("vxlan", "vlan")] + [
+    ("ovn", "geneve"), ("ovn", "vlan")]
 
 
 def test_same_seed_same_cloud_and_truth() -> None:
@@ -50,7 +51,7 @@ def test_every_driver_generates_a_consistent_cloud(driver: str, type_driver: str
     types = {o["type"] for o in truth["objects"]}
     assert {"region", "availability_zone", "host", "project", "network", "port", "instance",
             "vnic", "vconnector", "vedge", "host_pnic", "vservice"} <= types
-    assert ("otep" in types) == (type_driver == "vxlan")
+    assert ("otep" in types) == (type_driver == "vxlan" or driver == "ovn")  # OVN: Geneve
     focal = {c["focal_point_type"] for c in truth["cliques"]}
     assert focal == {"instance", "vservice", "network"}
 

@@ -1,7 +1,8 @@
 """vServices of a network host: its DHCP and router namespaces (``ip netns list``).
 
 Each ``qdhcp-<network>`` / ``qrouter-<router>`` namespace becomes a ``vservice``
-``<host>-<namespace>`` named ``dhcp-<network name>`` / ``router-<router name>``, in a
+``<host>-<namespace>`` named ``dhcp-<network name>`` / ``router-<router name>``
+(ML2/OVN's ``ovnmeta-<network>``: ``metadata-<network name>``), in a
 dynamic sub-folder of the host's vServices folder per service type
 (``<host>-vservices-dhcps`` "DHCP servers", ``-routers`` "Gateways": the folder texts of
 ``network_agent_types``). Names come from the networks found earlier in this scan and
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from calipso.sources import FetchContext
 
 # Folder texts when the network_agent_types collection lacks the type (seed values).
-DEFAULT_FOLDER_TEXTS = {"dhcp": "DHCP servers", "router": "Gateways"}
+DEFAULT_FOLDER_TEXTS = {"dhcp": "DHCP servers", "router": "Gateways", "metadata": "Metadata"}
 MISC_FOLDER = ("miscellenaous", "Misc. services")
 ROUTER_FIELDS = ("status", "admin_state_up", "tenant_id", "project_id", "distributed", "ha",
                  "external_gateway_info", "flavor_id", "availability_zones")
@@ -73,18 +74,18 @@ def shape_vservices(host: str, namespaces: list[Netns], networks: dict[str, Doc]
             continue
         doc: Doc = {"id": f"{host}-{ns.name}", "local_service_id": ns.name,
                     "service_type": kind, "host": host}
-        if kind == "dhcp":
+        if kind in ("dhcp", "metadata"):  # metadata: ML2/OVN's ovnmeta-<network>
             net = networks.get(owner)
-            doc["name"] = f"dhcp-{net['name'] if net else owner}"
+            doc["name"] = f"{kind}-{net['name'] if net else owner}"
             doc["network"] = [owner]
         else:
-            doc.update(_router_fields(owner, routers.get(owner), ports))
-        _place(doc, host, kind, folder_texts)
+            doc.update(router_fields(owner, routers.get(owner), ports))
+        place_vservice(doc, host, kind, folder_texts)
         docs.append(doc)
     return docs
 
 
-def _router_fields(router_id: str, router: Doc | None, ports: PortIndex) -> Doc:
+def router_fields(router_id: str, router: Doc | None, ports: PortIndex) -> Doc:
     own = ports.of_device(router_id)
     label = router["name"] if router and router.get("name") else router_id
     fields: Doc = {"name": f"router-{label}",
@@ -99,7 +100,7 @@ def _router_fields(router_id: str, router: Doc | None, ports: PortIndex) -> Doc:
     return fields
 
 
-def _place(doc: Doc, host: str, kind: str, folder_texts: dict[str, str]) -> None:
+def place_vservice(doc: Doc, host: str, kind: str, folder_texts: dict[str, str]) -> None:
     if kind in folder_texts:
         key, text = f"{kind}s", folder_texts[kind]
     else:

@@ -54,14 +54,20 @@ class CliFetchVedgesOvs(CliAccess):
         show = await self.read(name, "ovs-vsctl show", parse_ovs_vsctl_show)
         datapath = await self.read(name, datapath_command(agent), parse_ovs_dpctl_show)
         doc = shape_vedge_ovs(name, agent, show, datapath)
-        pnics = {d["name"]: d for d in docs_on_host(self.ctx, "host_pnic", name)}
+        await self.mark_uplink(name, agent, show, datapath, doc)
+        return [doc]
+
+    async def mark_uplink(self, host: str, agent: Doc, show: OvsShow,
+                          datapath: list[DatapathPort], doc: Doc) -> None:
+        """The physical NIC on a mapped bridge becomes the vEdge's ``pnic``; that NIC
+        gets its datapath ``port_id``."""
+        pnics = {d["name"]: d for d in docs_on_host(self.ctx, "host_pnic", host)}
         uplinks = uplink_ports(agent, show)
         for port in datapath:
             if port.name in uplinks and port.name in pnics:
                 doc["pnic"] = port.name
                 await self.ctx.patch(pnics[port.name]["id"],
-                                   {"port_id": str(port.port_no)})
-        return [doc]
+                                     {"port_id": str(port.port_no)})
 
 
 def datapath_command(agent: Doc) -> str:
@@ -99,7 +105,8 @@ def shape_vedge_lxb(host: str, agent: Doc) -> Doc:
 
 
 def shape_vedge_ovs(host: str, agent: Doc, show: OvsShow,
-                    datapath: list[DatapathPort]) -> Doc:
+                    datapath: list[DatapathPort], label: str = "OVS") -> Doc:
+    """``label``: OVS, or OVN for a chassis' ovn-controller."""
     tags = {p.name: p.tag for b in show.bridges for p in b.ports if p.tag is not None}
     ports: dict[str, Doc] = {}
     for dp in datapath:
@@ -117,7 +124,7 @@ def shape_vedge_ovs(host: str, agent: Doc, show: OvsShow,
                 tunnel_ports[port.name] = {"name": port.name, "interface": iface.name,
                                            "type": iface.type, "options": dict(iface.options)}
     return {
-        **agent_fields(agent), "id": agent["id"], "name": f"{host}-OVS",
-        "object_name": f"{host}-OVS", "host": host, "configurations": configurations,
+        **agent_fields(agent), "id": agent["id"], "name": f"{host}-{label}",
+        "object_name": f"{host}-{label}", "host": host, "configurations": configurations,
         "ports": ports, "tunnel_ports": tunnel_ports,
     }

@@ -40,7 +40,10 @@ class CliFetchVserviceVnics(CliAccess):
         host = await host_named(self.ctx, parent_id, NETWORK_HOSTS)
         if host is None:
             return []
-        vservices = docs_on_host(self.ctx, "vservice", host)
+        return await self.namespace_vnics(host, docs_on_host(self.ctx, "vservice", host))
+
+    async def namespace_vnics(self, host: str, vservices: list[Doc]) -> list[Doc]:
+        """The vNICs in the namespaces of ``vservices``, one command per namespace."""
         commands = [f"ip netns exec {vs['local_service_id']} ip address show"
                     for vs in vservices]
         outputs = await asyncio.gather(*(unless_gone(self.run(host, command), NAMESPACE_GONE)

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# ml2_geneve_endpoints and ml2_gre_endpoints have no udp_port column
+PORT_IN_ENDPOINTS_TABLE = frozenset({"vxlan"})
 STANDARD_UDP_PORTS: dict[str, int | None] = {"vxlan": 4789, "geneve": 6081, "gre": None,
                                              "stt": 7471}
 
@@ -37,7 +39,7 @@ class TunnelEndpointAccess(CliAccess):
         self._addresses: PerHost[list[Interface]] = PerHost(self._ip_address_show)
 
     async def udp_port(self, host: str, tunnel_type: str, default: int | None) -> int | None:
-        if self.ctx.mysql is None or tunnel_type not in STANDARD_UDP_PORTS:
+        if self.ctx.mysql is None or tunnel_type not in PORT_IN_ENDPOINTS_TABLE:
             return default
         try:
             ports = await self._endpoints.get(tunnel_type)

@@ -17,6 +17,7 @@ from calipso.sim.ssh import (
     render_bridge,
     render_host,
     render_ip,
+    render_ovn,
     render_ovs,
     render_virsh,
     render_vpp,
@@ -44,8 +45,10 @@ class HostTools:
         l2 = self.host.is_compute or self.host.is_network
         driver = cloud.spec.driver
         self.installed = set(_COMMON)
-        if l2 and driver == "ovs":
+        if l2 and driver in ("ovs", "ovn"):
             self.installed |= {"ovs-vsctl", "ovs-dpctl", "ovs-appctl"}
+        if driver == "ovn" and "controller" in self.host.roles:  # ovn-central
+            self.installed |= {"ovn-nbctl", "ovn-sbctl"}
         if l2 and driver == "vpp":
             self.installed.add("vppctl")
         if self.host.is_compute:
@@ -262,6 +265,9 @@ class HostTools:
             return Result(render_ovs.render_vsctl_show(
                 wiring, legacy=self.ovs_legacy, datapath_type=self.cloud.spec.ovs_datapath))
         command, rest = args[0], args[1:]
+        if command == "get" and [r.lower() for r in rest] in (
+                ["open", ".", "external_ids"], ["open_vswitch", ".", "external_ids"]):
+            return Result(render_ovn.render_open_vswitch_ids(self.cloud, self.host.name))
         if command == "list" and rest[:1] == ["Interface"]:
             return Result(render_ovs.render_list_interfaces(wiring, columns))
         if command == "list-br":
@@ -287,6 +293,19 @@ class HostTools:
                           "ovs-appctl: ovs-vswitchd: server returned an error", 2)
         return Result(render_ovs.render_dpctl_show(
             self.wiring, datapath_type=self.cloud.spec.ovs_datapath))
+
+    def ovn_ctl(self, tool: str, args: list[str]) -> Result:
+        """`ovn-nbctl`/`ovn-sbctl [--format=json] list TABLE` (JSON output only)."""
+        tables = render_ovn.NB_TABLES if tool == "ovn-nbctl" else render_ovn.SB_TABLES
+        fmt = next((a.split("=", 1)[1] for a in args if a.startswith("--format=")), "table")
+        args = [a for a in args if not a.startswith("-")]
+        if args[:1] != ["list"] or len(args) != 2:
+            return _error(f"{tool}: unknown command '{' '.join(args)}'; use --help for help")
+        if args[1] not in tables:
+            return _error(f'{tool}: unknown table "{args[1]}"')
+        if fmt != "json":
+            return _error(f"{tool}: this simulated tool prints --format=json only")
+        return Result(render_ovn.render_json(tables[args[1]](self.cloud)))
 
     def virsh(self, args: list[str]) -> Result:
         args = [a for a in args if a not in ("-q", "--quiet", "-c", "qemu:///system")]
@@ -366,6 +385,8 @@ _TOOLS: dict[str, _Handler] = {
     "ovs-dpctl": HostTools.ovs_dpctl,
     "ovs-appctl": HostTools.ovs_appctl,
     "virsh": HostTools.virsh,
+    "ovn-nbctl": lambda tools, args: tools.ovn_ctl("ovn-nbctl", args),
+    "ovn-sbctl": lambda tools, args: tools.ovn_ctl("ovn-sbctl", args),
     "vppctl": HostTools.vppctl,
 }
 _COMMON = frozenset({"ip", "ls", "ethtool", "uname", "hostname", "arch", "brctl", "bridge"})

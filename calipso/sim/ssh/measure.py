@@ -34,6 +34,7 @@ DRIVER_COMMANDS = {
     "lxb": (),
     "vpp": ("vppctl show ver", "vppctl show int", "vppctl show mode",
             "vppctl show hardware-int"),
+    "ovn": ("ovs-vsctl show", "ovs-dpctl show", "ovs-vsctl get open . external_ids"),
 }
 
 

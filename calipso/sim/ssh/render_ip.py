@@ -136,7 +136,7 @@ def _flags_state(view: DevView) -> tuple[str, str, str]:
         return flags, "mq", "UP"
     if kind == "bond":
         return "BROADCAST,MULTICAST,MASTER,UP,LOWER_UP", "noqueue", "UP"
-    if kind in ("openvswitch", "vxlan", "tap", "internal"):
+    if kind in ("openvswitch", "vxlan", "geneve", "tap", "internal"):
         return "BROADCAST,MULTICAST,UP,LOWER_UP", "noqueue", "UNKNOWN"
     return "BROADCAST,MULTICAST,UP,LOWER_UP", "noqueue", "UP"  # veth, bridge, vlan
 
@@ -173,6 +173,8 @@ def _kind_lines(view: DevView) -> list[str]:
     if dev.kind == "vxlan" and dev.vni is None:  # OVS's kernel datapath tunnel device
         return ["vxlan external id 0 srcport 0 0 dstport 4789 nolearning ttl auto ageing 300 "
                 "udpcsum noudp6zerocsumtx udp6zerocsumrx"]
+    if dev.kind == "geneve":  # OVS's kernel datapath Geneve device (ML2/OVN)
+        return ["geneve external id 0 ttl auto dstport 6081 udp6zerocsumrx"]
     if dev.kind == "vxlan":
         return [f"vxlan id {dev.vni} local {dev.local_ip} dev {dev.parent} srcport 0 0 "
                 "dstport 8472 ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx"]

@@ -16,6 +16,7 @@ from calipso.sim.wiring import HostWiring, OvsPort
 
 OVS_VERSION = "3.3.1"
 LEGACY_OVS_VERSION = "2.5.9"
+TUNNEL_DEVICES = {"vxlan": "vxlan_sys_4789", "geneve": "genev_sys_6081"}
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _PLAIN_LEGACY = re.compile(r"^[A-Za-z_][A-Za-z_.-]*$")
@@ -108,9 +109,9 @@ def render_dpctl_show(wiring: HostWiring, *, legacy: bool = False,
     for port in wiring.ovs_ports:
         if port.dp_port is None or port.dp_port in ports:
             continue
-        if port.type == "vxlan":
-            kind = " (vxlan)" if legacy else " (vxlan: packet_type=ptap)"
-            ports[port.dp_port] = "vxlan_sys_4789" + kind
+        if port.type in TUNNEL_DEVICES:
+            kind = f" ({port.type})" if legacy else f" ({port.type}: packet_type=ptap)"
+            ports[port.dp_port] = TUNNEL_DEVICES[port.type] + kind
         elif port.type == "internal":
             ports[port.dp_port] = f"{port.name} (internal)"
         else:
@@ -132,8 +133,9 @@ def _netdev_dpctl_show(wiring: HostWiring) -> str:
     for port in wiring.ovs_ports:
         if port.dp_port is None or port.dp_port in ports:
             continue
-        if port.type == "vxlan":
-            ports[port.dp_port] = "vxlan_sys_4789 (vxlan: packet_type=ptap)"
+        if port.type in TUNNEL_DEVICES:
+            ports[port.dp_port] = (f"{TUNNEL_DEVICES[port.type]} ({port.type}: "
+                                   "packet_type=ptap)")
         else:
             ports[port.dp_port] = port.name + (" (tap)" if port.type == "internal" else "")
     head = ["netdev@ovs-netdev:", "  lookups: hit:0 missed:0 lost:0", "  flows: 0"]

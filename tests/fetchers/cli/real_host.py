@@ -46,6 +46,8 @@ class RealHost:
         self.ns = f"calipso-t-{uuid.uuid4().hex[:8]}"
         self.namespaces: list[str] = []
         self.db = f"unix:{workdir / 'db.sock'}"
+        # the daemons' run directory (bridge management sockets) is the test's too
+        self.env = [f"OVS_RUNDIR={workdir}"]
 
     def __enter__(self) -> RealHost:
         self.add_namespace(self.ns)
@@ -89,7 +91,7 @@ class RealHost:
 
     def sh(self, *args: str, ns: str | None = None) -> str:
         """A command in the host's namespace (or in ``ns``), its stdout."""
-        return run("ip", "netns", "exec", ns or self.ns, *args)
+        return run("ip", "netns", "exec", ns or self.ns, "env", *self.env, *args)
 
     def vsctl(self, *args: str) -> str:
         return self.sh("ovs-vsctl", f"--db={self.db}", "--timeout=10", *args)

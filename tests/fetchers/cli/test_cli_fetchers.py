@@ -34,6 +34,10 @@ CLOUDS = [
     pytest.param({"driver": "lxb", "type_driver": "vlan", "bonds": 1}, {}, id="lxb-vlan-bond"),
     pytest.param({"driver": "vpp", "type_driver": "vxlan"}, {}, id="vpp-vxlan"),
     pytest.param({"driver": "vpp", "type_driver": "vlan"}, {}, id="vpp-vlan"),
+    pytest.param({"driver": "ovn"}, {}, id="ovn-geneve"),
+    pytest.param({"driver": "ovn", "type_driver": "vlan", "bonds": 1,
+                  "hosts": {"controllers": 1, "networks": 2, "computes": 2}}, {},
+                 id="ovn-vlan-bond-two-gateways"),
 ]
 
 

@@ -6,7 +6,8 @@ them. Parsers do no I/O, no logging and read no settings; output they do not und
 raises ``calipso.errors.ParseError(parser, line, reason)`` with ``parser`` the function's
 name. Outputs that legitimately list nothing give ``[]``, empty or header-only, whatever
 the tool's version prints for "nothing": ``ip netns list``, ``bridge fdb show``,
-``ovs-vsctl list-ifaces`` / ``list-br`` / ``list TABLE``, the physical NIC listing,
+``ovs-vsctl list-ifaces`` / ``list-br`` / ``list TABLE``, ``ovn-nbctl``/``ovn-sbctl
+--format=json list TABLE`` (empty or no rows), the physical NIC listing,
 ``brctl show`` (bridge-utils 1.7 prints nothing at all, older versions the header),
 ``ovs-dpctl show`` (nothing before a datapath exists), a header-only ``virsh list`` or
 ``ovs-vsctl show``. Outputs that always print something (``ip address show``,
@@ -27,6 +28,8 @@ Index (module: functions -> records):
   ``parse_ovs_vsctl_list_ifaces`` -> ``list[str]``; ``parse_ovsdb_map`` -> ``dict``
 - ``ovs_list``: ``parse_ovs_vsctl_list`` -> ``list[dict[str, str]]`` (OVSDB records);
   ``interface_ids`` -> ``dict[str, str]`` (interface → ``external_ids:iface-id``)
+- ``ovn``: ``parse_ovsdb_json`` -> ``list[dict]`` (OVN NB/SB rows, atoms decoded);
+  ``parse_ovs_external_ids`` -> ``dict[str, str]``; ``parse_bridge_mappings`` -> ``dict``
 - ``netns``: ``parse_ip_netns_list`` -> ``list[Netns]``
 - ``virsh``: ``parse_virsh_list`` -> ``list[VirshDomain]``; ``parse_virsh_dumpxml`` ->
   ``Domain``; ``parse_virsh_interface_xml`` -> ``DomainInterface``

@@ -6,8 +6,9 @@ outputs of two containers; duplicates are kept once, first occurrence wins.
 
 ``parse_ip_netns_list(text) -> list[Netns]``; ``Netns`` is a frozen slotted dataclass
 ``name``, ``nsid`` (int or None), with properties ``service_type`` (``"dhcp"`` for
-``qdhcp-*``, ``"router"`` for ``qrouter-*``, else None) and ``service_id`` (the network or
-router id after the prefix, else None). Empty output (no namespaces) gives ``[]``.
+``qdhcp-*``, ``"router"`` for ``qrouter-*``, ``"metadata"`` for ML2/OVN's ``ovnmeta-*``,
+else None) and ``service_id`` (the network or router id after the prefix, else None).
+Empty output (no namespaces) gives ``[]``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from calipso.fetchers.cli.parse.text import content_lines
 
 _PARSER = "parse_ip_netns_list"
 _LINE = re.compile(r"^(?P<name>[^\s()]+)(?: \(id: (?P<nsid>\d+)\))?$")
-_SERVICE = re.compile(r"^q(?P<type>dhcp|router)-(?P<id>.+)$")
+_SERVICE = re.compile(r"^(?:q(?P<type>dhcp|router)|(?P<ovn>ovnmeta))-(?P<id>.+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,9 @@ class Netns:
     @property
     def service_type(self) -> str | None:
         match = _SERVICE.match(self.name)
-        return match["type"] if match else None
+        if match is None:
+            return None
+        return "metadata" if match["ovn"] else match["type"]
 
     @property
     def service_id(self) -> str | None:

@@ -19,6 +19,11 @@ from calipso.fetchers.cli.parse.ethtool import parse_ethtool
 from calipso.fetchers.cli.parse.ip_address import parse_ip_address_show, parse_ip_link_show
 from calipso.fetchers.cli.parse.netns import parse_ip_netns_list
 from calipso.fetchers.cli.parse.os_release import parse_os_release
+from calipso.fetchers.cli.parse.ovn import (
+    parse_bridge_mappings,
+    parse_ovs_external_ids,
+    parse_ovsdb_json,
+)
 from calipso.fetchers.cli.parse.ovs import (
     parse_ovs_dpctl_show,
     parse_ovs_vsctl_list_ifaces,
@@ -140,6 +145,14 @@ CASES: list[tuple[Callable[[str], Any], str, str]] = [
     (parse_vppctl_show_int_addr, "  L3 10.0.0.1/24\n", "before the first"),
     (parse_vppctl_show_int_addr, "eth0 (up):\n  L3 10.0.0.1\n", "ADDRESS/LEN"),
     (parse_vppctl_show_int_addr, "eth0 (up):\n  L2 bridge bd-id x idx 1\n", "not a number"),
+    (parse_ovsdb_json, "ovn-nbctl: unix:/run/ovn/ovnnb_db.sock: database connection failed\n",
+     "not JSON"),
+    (parse_ovsdb_json, '{"data": []}\n', "headings and data"),
+    (parse_ovsdb_json, '{"data": [["a"]], "headings": ["_uuid", "name"]}\n',
+     "does not fit the headings"),
+    (parse_ovs_external_ids, "", "expected one"),
+    (parse_ovs_external_ids, "{a=b}\n{c=d}\n", "expected one"),
+    (parse_bridge_mappings, "physnet1:br-ex,br-vlan", "physnet:bridge"),
 ]
 
 

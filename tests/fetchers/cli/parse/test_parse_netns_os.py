@@ -66,3 +66,10 @@ def test_os_release_modern_quoting_and_spelling():
     release = parse_os_release(text)
     assert release.name == "Debian GNU/Linux" and release.version == '12 "bookworm"'
     assert release.architecture == "aarch64" and release.id_like is None
+
+
+def test_ovn_metadata_namespaces_are_services() -> None:
+    net = "c541013d-0326-424d-bb69-5ffb3a1890c7"
+    [ns, other] = parse_ip_netns_list(f"ovnmeta-{net} (id: 0)\ncni-1234 (id: 1)\n")
+    assert (ns.service_type, ns.service_id) == ("metadata", net)
+    assert (other.service_type, other.service_id) == (None, None)
