@@ -135,6 +135,9 @@ class MonitoringSection(_Section):
     ssh_user: str | None = None
     ssh_password: SecretStr | None = None
     install_monitoring_client: bool = False
+    results_token: SecretStr | None = Field(
+        None, min_length=16, description="token Sensu handlers give to POST /monitoring/results")
+    own_checks: bool = Field(False, description="Calipso runs its own checks too")
 
 
 class NfvProviderSection(_Section):
