@@ -138,6 +138,21 @@ class SshChannel:
         for name, shell in self._shells.items():
             shell.sudo_warning = self._sudo_warning(name)
 
+    def break_pnic(self, host: str, nic: str) -> None:
+        """The NIC's link goes down (operstate, tunnel and provider reachability)."""
+        self.faults.breakage.pnics_down.add((self.cloud.host(host).name, nic))
+
+    def kill_process(self, host: str, name: str) -> None:
+        """A process dies (`ovs-vswitchd`, `neutron-openvswitch-agent`, `dnsmasq`, ...)."""
+        self.faults.breakage.dead.add((self.cloud.host(host).name, name))
+
+    def remove_namespace(self, host: str, namespace: str) -> None:
+        self.faults.breakage.gone_namespaces.add((self.cloud.host(host).name, namespace))
+
+    def repair(self, host: str | None = None) -> None:
+        """Undo every breakage (of one host, or all)."""
+        self.faults.breakage.clear(self.cloud.host(host).name if host else None)
+
     async def refuse_host(self, name: str, mode: RefuseMode = "closed") -> None:
         """`closed`: the listener stops and open connections drop (host down).
         `auth`: it still answers, but refuses every login."""
@@ -172,7 +187,8 @@ class SshChannel:
         shell = self._shells.get(host)
         if shell is None:
             tools = HostTools(self.cloud, host, ovs_legacy=self.ovs_legacy,
-                              ifindex_state=self._ifindex.setdefault(host, {}))
+                              ifindex_state=self._ifindex.setdefault(host, {}),
+                              breakage=self.faults.breakage)
             shell = self._shells[host] = Shell(tools, tools.read_file, self._sudo_warning(host))
         return shell
 
