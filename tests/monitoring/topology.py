@@ -63,6 +63,7 @@ def env_doc(env: str = ENV, **monitoring: Any) -> dict[str, Any]:
              "env_type": "testing", "api_port": 4567, "rabbitmq_pass": "rmq-pw",
              "rabbitmq_user": "sensu", "rabbitmq_port": 5672, "server_ip": "127.0.0.1",
              "server_name": "sensu", "type": "Sensu", "results_token": TOKEN,
+             "listen_results": False,
              **monitoring},
         ],
     }
