@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from calipso.api.keys import SERVICE
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
@@ -31,12 +31,53 @@ class ResultsQuery(QueryModel):
     env_name: EnvName
 
 
-class ResultBody(BaseModel):
+class _Doc(BaseModel):
+    # the documented keys; the handler also takes (and ignores) the many others Sensu sends
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Meta(_Doc):
+    name: str = Field(min_length=1, max_length=1000)
+
+
+class _GoCheck(_Doc):
+    metadata: _Meta
+    status: int = Field(ge=0, le=255)
+    output: str = ""
+    executed: float | None = Field(None, ge=0, le=1e11)
+
+
+class _GoEntity(_Doc):
+    metadata: _Meta
+
+
+class _ClassicCheck(_Doc):
+    name: str = Field(min_length=1, max_length=1000)
+    status: int = Field(ge=0, le=255)
+    output: str = ""
+    executed: float | None = Field(None, ge=0, le=1e11)
+
+
+class _OneResult(_Doc):
+    entity: _GoEntity | None = Field(None, description="Sensu Go: the agent")
+    client: str | None = Field(None, description="Sensu classic: the client name")
+    check: _GoCheck | _ClassicCheck
+    id: str | None = None
+    timestamp: float | None = Field(None, ge=0, le=1e11)
+
+
+class ResultBody(_Doc):
     """A Sensu Go event (``entity``, ``check.metadata.name``, ``check.status``), a Sensu
     classic check result or event (``client``, ``check.name``, ``check.status``), or
-    ``{"results": [...]}`` of up to 1,000 of them. Other keys are ignored."""
+    ``{"results": [...]}`` of up to 1,000 of them. Sensu's other keys are taken and
+    ignored."""
 
-    model_config = ConfigDict(extra="allow")
+    entity: _GoEntity | None = Field(None, description="Sensu Go: the agent")
+    client: str | None = Field(None, description="Sensu classic: the client name")
+    check: _GoCheck | _ClassicCheck | None = None
+    id: str | None = None
+    timestamp: float | None = Field(None, ge=0, le=1e11)
+    results: list[_OneResult] | None = Field(None, min_length=1, max_length=1000)
 
 
 class ResultsAnswer(BaseModel):
