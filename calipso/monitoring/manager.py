@@ -8,7 +8,10 @@ gets a ``ResultsConsumer`` on its Sensu RabbitMQ. A scanned environment with
 gets its own checks every ``CALIPSO_MONITORING_CHECK_INTERVAL`` seconds. A task that fails
 is started again after a backoff that doubles up to ``max_backoff``; one whose
 environment no longer qualifies, or whose configuration changed, is stopped.
-``status()`` is the part's entry in ``/health``.
+An environment whose Monitoring section provisions (``DB``, ``Files``, ``Deploy``) gets
+its Sensu setup again whenever its inventory changed (the newest ``last_scanned`` of its
+objects moved: a scan or an event wrote). ``status()`` is the part's entry in
+``/health``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from calipso.errors import CalipsoError
 from calipso.monitoring.amqp_intake import ResultsConsumer
 from calipso.monitoring.intake import ResultIntake
 from calipso.monitoring.own_checks import OwnChecks, RoundReport
+from calipso.monitoring.provision import SensuSetup
 from calipso.settings import Settings
 from calipso.sources import SshPools
 
@@ -60,6 +64,7 @@ class MonitoringManager:
         self.intake = ResultIntake(db, max_batch=settings.monitoring_max_batch)
         hosts = min(settings.monitoring_check_hosts, max(1, settings.max_ssh_connections // 2))
         self.checks = OwnChecks(db, ssh_pools, hosts_at_once=hosts)
+        self.setup = SensuSetup(db, ssh_pools, hosts_at_once=hosts)
         self.tasks: dict[tuple[str, str], _Task] = {}  # (kind, env) -> task
 
     def status(self) -> dict[str, Any]:
@@ -96,6 +101,8 @@ class MonitoringManager:
             section: MonitoringSection | None = env.section("Monitoring")
             if section is not None and section.listen_results:
                 wanted[("sensu-results", env.name)] = env
+            if section is not None and section.provision != "None" and env.scanned:
+                wanted[("sensu-setup", env.name)] = env
             if env.scanned and env.cli is not None and (section is None or section.own_checks):
                 wanted[("own-checks", env.name)] = env
         for key, running in list(self.tasks.items()):
@@ -104,7 +111,8 @@ class MonitoringManager:
         for key, env in wanted.items():
             if key not in self.tasks:
                 kind, name = key
-                work = self._consume if kind == "sensu-results" else self._check_rounds
+                work = {"sensu-results": self._consume, "sensu-setup": self._setup_rounds,
+                        "own-checks": self._check_rounds}[kind]
                 state = _Task(env)
                 state.task = asyncio.create_task(self._keep(state, work),
                                                  name=f"monitoring:{kind}:{name}")
@@ -144,6 +152,22 @@ class MonitoringManager:
             state.last_round = report.to_doc()
             state.rounds += 1
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+    async def _setup_rounds(self, state: _Task) -> None:
+        """Sensu setup again whenever the inventory changed (a scan, an event)."""
+        seen: object = None
+        while True:
+            latest = await self.db.inventory.find_one(
+                {"environment": state.env.name}, {"_id": 0, "last_scanned": 1},
+                sort=[("last_scanned", -1)])
+            marker = (latest or {}).get("last_scanned")
+            if marker != seen:
+                report = await self.setup.run(state.env)
+                seen = marker
+                state.status, state.reason = "running", None
+                state.last_round = report.to_doc()
+                state.rounds += 1
+            await asyncio.sleep(self.interval)
 
     async def _stop(self, key: tuple[str, str]) -> None:
         state = self.tasks.pop(key)

@@ -100,7 +100,7 @@ def _vservice(doc: Doc) -> Probe | None:
                  (f"ip netns pids {ns}",))
 
 
-def _tunnel_name(ip: str) -> str:
+def tunnel_name(ip: str) -> str:
     return "vxlan-" + "".join(f"{int(p):02x}" for p in ip.split("."))
 
 
@@ -111,10 +111,10 @@ def _otep_probes(otep: Doc, others: list[Doc]) -> list[Probe]:
     ports = set(otep.get("ports") or [])
     remotes = [o["ip_address"] for o in others
                if o is not otep and _safe(o.get("ip_address"))]
-    named = [ip for ip in remotes if _tunnel_name(ip) in ports]
+    named = [ip for ip in remotes if tunnel_name(ip) in ports]
     out = []
     for ip in named or remotes:
-        port = _tunnel_name(ip) if named else ip
+        port = tunnel_name(ip) if named else ip
         out.append(Probe(otep_check_name(otep["id"], port), "ping",
                          (f"ping -c 1 -W 1 -I {local} {ip}",)))
     return out

@@ -43,10 +43,10 @@ def test_pnic_link_state(host: RealHost) -> None:
     host.sh("ip", "link", "add", "pn0", "type", "veth", "peer", "name", "pn1")
     host.sh("ip", "link", "set", "pn0", "up")
     host.sh("ip", "link", "set", "pn1", "up")
-    assert check(host, "check_pnic.py", "pn0") == (0, "pn0: link up")
+    assert check(host, "check_pnic_ovs.py", "pn0") == (0, "pn0: link up")
     host.sh("ip", "link", "set", "pn0", "down")
-    assert check(host, "check_pnic.py", "pn0") == (2, "pn0: link down")
-    assert check(host, "check_pnic.py", "nope0")[0] == 2
+    assert check(host, "check_pnic_ovs.py", "pn0") == (2, "pn0: link down")
+    assert check(host, "check_pnic_ovs.py", "nope0")[0] == 2
 
 
 def test_vconnector_and_vnic_attachment_on_a_linux_bridge(host: RealHost) -> None:

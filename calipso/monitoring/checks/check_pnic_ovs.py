@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Sensu check: a host NIC's link state. Usage: check_pnic.py IFNAME
+"""Sensu check: a host NIC's link state. Usage: check_pnic_ovs.py IFNAME
 
 Exit 0 when the link is up, 1 when its state is unknown or dormant, 2 when it is down or
 the NIC does not exist. Python standard library only (runs on any host).
@@ -10,7 +10,7 @@ import sys
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: check_pnic.py IFNAME")
+        print("usage: check_pnic_ovs.py IFNAME")
         return 3
     name = argv[0]
     if "/" in name or name in (".", ".."):
