@@ -78,6 +78,7 @@ class StatusUpdate:
     at: datetime
     object_id: str | None = None
     link: tuple[str, str, str] | None = None  # (link_type, source_id, target_id)
+    also: dict[str, Any] | None = None  # fields written with it (an OTEP's tunnel statuses)
 
 
 async def set_statuses(db: AsyncDatabase, env: str,
@@ -85,7 +86,8 @@ async def set_statuses(db: AsyncDatabase, env: str,
     """Many results at once: the statuses held are read in one query per collection and
     the writes go as one unordered ``bulk_write`` each. A result whose status did not
     change only refreshes ``status_timestamp``. Answers one ``StatusChange`` per update,
-    in order; of two updates of the same key in one batch the later one wins."""
+    in order. Updates of the same key in one batch are written as one (the later fields
+    win)."""
     objects = {u.object_id for u in updates if u.object_id is not None}
     links = {u.link for u in updates if u.link is not None}
     held: dict[Any, str | None] = {}
@@ -107,7 +109,7 @@ async def set_statuses(db: AsyncDatabase, env: str,
                          *(read_links(part) for part in
                            chunks(sorted({link[1] for link in links}))))
     changes: list[StatusChange] = []
-    writes: dict[str, list[UpdateOne]] = {"inventory": [], "links": []}
+    writes: dict[Any, dict[str, Any]] = {}  # key -> fields, one write per key
     for u in updates:
         key: Any = u.object_id if u.object_id is not None else u.link
         if key not in held:
@@ -115,21 +117,23 @@ async def set_statuses(db: AsyncDatabase, env: str,
             continue
         before = held[key]
         held[key] = u.status.name
-        fields: dict[str, Any] = {"status_timestamp": u.at}
+        fields = writes.setdefault(key, {})
+        fields.update(u.also or {}, status_timestamp=u.at)
         if before != u.status.name:
             fields.update(status=u.status.name, status_value=u.status.value,
                           status_text=u.text)
-        if u.object_id is not None:
-            writes["inventory"].append(UpdateOne({"environment": env, "id": u.object_id},
-                                                 {"$set": fields}))
+        changes.append(StatusChange(True, before, u.status.name))
+    ops: dict[str, list[UpdateOne]] = {"inventory": [], "links": []}
+    for key, fields in writes.items():
+        if isinstance(key, str):
+            ops["inventory"].append(UpdateOne({"environment": env, "id": key},
+                                              {"$set": fields}))
         else:
-            assert u.link is not None
-            link_type, source, target = u.link
-            writes["links"].append(UpdateOne(
+            link_type, source, target = key
+            ops["links"].append(UpdateOne(
                 {"environment": env, "link_type": link_type, "source_id": source,
                  "target_id": target}, {"$set": fields}))
-        changes.append(StatusChange(True, before, u.status.name))
-    for name, ops in writes.items():
-        if ops:
-            await db[name].bulk_write(ops, ordered=False)
+    for name, batch in ops.items():
+        if batch:
+            await db[name].bulk_write(batch, ordered=False)
     return changes

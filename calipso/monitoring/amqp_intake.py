@@ -15,9 +15,11 @@ ends the run with ``DatabaseUnavailable``; the manager reconnects with backoff.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
@@ -30,6 +32,7 @@ from calipso.monitoring.results import BadResult, CheckResult, parse_result
 
 log = logging.getLogger(__name__)
 RESULTS_EXCHANGE = "results"
+LAGS_KEPT = 100_000
 
 
 def queue_name(env: str, prefix: str = "calipso.monitoring") -> str:
@@ -48,6 +51,9 @@ class AmqpStats:
     received: int = 0
     dead_lettered: int = 0
     batches: int = 0
+    # seconds from each result's execution to its write, the latest ones
+    lags: collections.deque[float] = field(
+        default_factory=lambda: collections.deque(maxlen=LAGS_KEPT))
 
 
 class ResultsConsumer:
@@ -112,5 +118,7 @@ class ResultsConsumer:
                 raise DatabaseUnavailable(f"database unreachable: {err}") from err
             # in delivery order: one ack covers this batch (rejected ones are settled)
             await good[-1][0].ack(multiple=True)
+            now = datetime.now(UTC)
+            self.stats.lags.extend((now - r.executed).total_seconds() for _, r in good)
         self.stats.received += len(batch)
         self.stats.batches += 1

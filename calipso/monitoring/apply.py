@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.inventory.encoding import DOT, chunks
@@ -169,30 +168,28 @@ class ResultApplier:
 
     async def _otep_updates(self, tunnels: dict[str, list[tuple[str, CheckResult]]]
                             ) -> dict[str, tuple[StatusUpdate, CheckResult]]:
-        """Each tunnel port's result stored under the OTEP's ``tunnel_statuses``; the OTEP's
-        own status derived from all its ports'."""
+        """Each tunnel port's result goes in the OTEP's ``tunnel_statuses`` (written with
+        the OTEP's status, in the same batch); the OTEP's own status is derived from all
+        its ports'."""
         if not tunnels:
             return {}
-        ops = []
-        for otep_id, ports in tunnels.items():
-            fields = {f"tunnel_statuses.{port.replace('.', DOT)}": _fields(result)
-                      for port, result in ports}
-            ops.append(UpdateOne({"environment": self.env, "id": otep_id, "type": "otep"},
-                                 {"$set": fields}))
-        await self.db.inventory.bulk_write(ops, ordered=False)
         out: dict[str, tuple[StatusUpdate, CheckResult]] = {}
         async for doc in self.db.inventory.find(
                 {"environment": self.env, "id": {"$in": list(tunnels)}, "type": "otep"},
                 {"id": 1, "tunnel_statuses": 1}):
-            ports = doc.get("tunnel_statuses") or {}
+            ports = dict(doc.get("tunnel_statuses") or {})
+            also = {}
+            for port, result in tunnels[doc["id"]]:
+                key = port.replace(".", DOT)
+                ports[key] = also[f"tunnel_statuses.{key}"] = _fields(result)
             status = otep_status([Status(p.get("status_value", 3)) for p in ports.values()])
             last = max(tunnels[doc["id"]], key=lambda p: p[1].executed)[1]
             bad = sorted(k.replace(DOT, ".") for k, p in ports.items()
                          if p.get("status_value") != 0)
             text = (f"{len(ports) - len(bad)} of {len(ports)} tunnels OK" +
                     (f"; not OK: {', '.join(bad)}" if bad else ""))
-            out[doc["id"]] = (StatusUpdate(status, text, last.executed, object_id=doc["id"]),
-                              last)
+            out[doc["id"]] = (StatusUpdate(status, text, last.executed, object_id=doc["id"],
+                                           also=also), last)
         return out
 
     async def _pnic_links(self, ends: set[str]) -> list[dict[str, Any]]:
