@@ -46,10 +46,12 @@ class RoundReport:
     unreachable: list[str] = field(default_factory=list)
     applied: ApplyReport = field(default_factory=ApplyReport)
     seconds: float = 0.0
+    ssh_seconds: float = 0.0  # of which asking the hosts (the rest: planning, writing)
 
     def to_doc(self) -> dict[str, object]:
         return {"hosts": self.hosts, "probes": self.probes,
                 "unreachable": len(self.unreachable), "seconds": round(self.seconds, 3),
+                "ssh_seconds": round(self.ssh_seconds, 3),
                 **self.applied.to_doc()}
 
 
@@ -114,9 +116,11 @@ class OwnChecks:
                                        "unreachable over SSH" if answers is None
                                        else "reachable over SSH"))
 
+            asked = time.perf_counter()
             async with asyncio.TaskGroup() as group:
                 for host in hosts:
                     group.create_task(one(host), name=f"check:{env.name}:{host}")
+            report.ssh_seconds = time.perf_counter() - asked
         for check, found in instances.items():
             results.append(_result(check, *combine_instance(found)))
         applier = ResultApplier(self.db, env.name)
