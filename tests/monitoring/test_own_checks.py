@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -142,7 +143,12 @@ async def test_serve_runs_the_checks_on_schedule(start_service, db) -> None:
 
             await _until(lambda: rounds() >= 1)
             compute = next(h for h in sim.cloud.hosts.values() if h.is_compute)
-            sim.ssh.kill_process(compute.name, "ovs-vswitchd")
+            assert sim.api is not None
+            async with aiohttp.ClientSession() as http:  # the simulator's admin API
+                async with http.put(f"{sim.api.urls['keystone']}/sim/breakage", json={
+                        "dead": [[compute.name, "ovs-vswitchd"]]}) as resp:
+                    assert resp.status == 200
+                    assert (await resp.json())["dead"] == [[compute.name, "ovs-vswitchd"]]
             done = rounds()
             await _until(lambda: rounds() >= done + 2)  # within two intervals
             vedge = (await _ids(db, env.name, type="vedge", host=compute.name))[0]
