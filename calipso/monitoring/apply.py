@@ -55,7 +55,9 @@ class ApplyReport:
 async def find_in(collection: AsyncCollection, filt: dict[str, Any], field: str,
                   values: Iterable[Any], projection: dict[str, Any]) -> list[dict[str, Any]]:
     """Documents whose ``field`` is one of ``values``: one query per chunk of ids, all at
-    once (SecantusDB answers a short ``$in`` much faster than a long one)."""
+    once (SecantusDB answers a short ``$in`` much faster than a long one). ``filt`` should
+    hold only the index's other keys: SecantusDB scans the whole collection when a query
+    adds a key the index lacks, so callers check further fields themselves."""
     found: list[dict[str, Any]] = []
 
     async def one(part: list[Any]) -> None:
@@ -185,8 +187,10 @@ class ResultApplier:
         if not tunnels:
             return {}
         out: dict[str, tuple[StatusUpdate, CheckResult]] = {}
-        for doc in await find_in(self.db.inventory, {"environment": self.env, "type": "otep"},
-                                 "id", tunnels, {"id": 1, "tunnel_statuses": 1}):
+        for doc in await find_in(self.db.inventory, {"environment": self.env}, "id", tunnels,
+                                 {"id": 1, "type": 1, "tunnel_statuses": 1}):
+            if doc.get("type") != "otep":
+                continue
             ports = dict(doc.get("tunnel_statuses") or {})
             also = {}
             for port, result in tunnels[doc["id"]]:
@@ -206,12 +210,12 @@ class ResultApplier:
         """The ``vedge-host_pnic`` links of changed vEdges and pNICs, from both ends."""
         if not ends:
             return []
-        where = {"environment": self.env, "link_type": PNIC_LINK}
-        found = [*await find_in(self.db.links, where, "source_id", ends,
-                                {"source_id": 1, "target_id": 1}),
-                 *await find_in(self.db.links, where, "target_id", ends,
-                                {"source_id": 1, "target_id": 1})]
-        links = list({(d["source_id"], d["target_id"]): d for d in found}.values())
+        where, fields = {"environment": self.env}, {"link_type": 1, "source_id": 1,
+                                                    "target_id": 1}
+        found = [*await find_in(self.db.links, where, "source_id", ends, fields),
+                 *await find_in(self.db.links, where, "target_id", ends, fields)]
+        links = list({(d["source_id"], d["target_id"]): d for d in found
+                      if d.get("link_type") == PNIC_LINK}.values())
         if not links:
             return []
         ids = {link[end] for link in links for end in ("source_id", "target_id")}
