@@ -14,11 +14,9 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.env_config import MonitoringSection
 from calipso.monitoring.apply import ApplyReport, ResultApplier
 from calipso.monitoring.results import CheckResult
 
@@ -133,11 +131,3 @@ class ResultIntake:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-
-def results_token(section: MonitoringSection | None) -> str | None:
-    return (section.results_token.get_secret_value()
-            if section is not None and section.results_token is not None else None)
-
-
-def describe(report: ApplyReport) -> dict[str, Any]:
-    return report.to_doc()

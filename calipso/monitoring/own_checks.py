@@ -25,6 +25,7 @@ from calipso.errors import FetchError
 from calipso.inventory.statuses import Status
 from calipso.monitoring.apply import ApplyReport, ResultApplier
 from calipso.monitoring.check_names import object_check_name
+from calipso.monitoring.monitored import monitored
 from calipso.monitoring.probes import Probe, combine_instance, plan_probes, read_probe
 from calipso.monitoring.results import CheckResult
 from calipso.sources import SshPools
@@ -32,11 +33,7 @@ from calipso.sources.ssh_pool import SshPool
 
 log = logging.getLogger(__name__)
 MARK = "@@calipso-check"
-TYPES = ("host", "host_pnic", "vedge", "otep", "vconnector", "vservice", "instance", "vnic")
 APPLY_BATCH = 500
-FIELDS = {"_id": 0, "id": 1, "type": 1, "host": 1, "name": 1, "local_name": 1, "ports": 1,
-          "bridge_name": 1, "local_service_id": 1, "service_type": 1, "network": 1,
-          "network_info": 1, "ip_address": 1}
 
 
 @dataclass(slots=True)
@@ -88,11 +85,7 @@ class OwnChecks:
 
     async def run_round(self, env: EnvironmentConfig) -> RoundReport:
         started = time.perf_counter()
-        docs = [d async for d in self.db.inventory.find(
-            {"environment": env.name, "type": {"$in": list(TYPES)}}, FIELDS)]
-        links = [d async for d in self.db.links.find(
-            {"environment": env.name, "link_type": "vnic-vconnector"},
-            {"_id": 0, "source_id": 1, "target_id": 1})]
+        docs, links = await monitored(self.db, env.name)
         driver = (env.mechanism_drivers[0] if env.mechanism_drivers else "").lower()
         plan = plan_probes(docs, links, driver)
         hosts = sorted({d["id"] for d in docs if d.get("type") == "host"} | set(plan))

@@ -32,6 +32,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from calipso.env_config import EnvironmentConfig, MonitoringSection
 from calipso.errors import FetchError
 from calipso.inventory.encoding import decode_keys, encode_keys
+from calipso.monitoring.monitored import monitored
 from calipso.monitoring.sensu_config import (
     Generated,
     Templates,
@@ -48,9 +49,6 @@ CONF_DIR = "/etc/sensu/conf.d"
 PLUGINS_DIR = "/etc/sensu/plugins"
 RESTART = "systemctl restart sensu-client"
 LEVELS = {"None": 0, "DB": 1, "Files": 2, "Deploy": 3}
-FIELDS = {"_id": 0, "id": 1, "type": 1, "host": 1, "name": 1, "local_name": 1, "ports": 1,
-          "bridge_name": 1, "local_service_id": 1, "service_type": 1, "network": 1,
-          "network_info": 1, "ip_address": 1, "mac_address": 1, "vnic_type": 1}
 
 
 @dataclass(slots=True)
@@ -105,13 +103,7 @@ class SensuSetup:
     async def generate(self, env: EnvironmentConfig, section: MonitoringSection) -> Generated:
         templates = Templates([d async for d in self.db.monitoring_config_templates.find(
             {}, {"_id": 0})], env)
-        docs = [d async for d in self.db.inventory.find(
-            {"environment": env.name, "type": {"$in": [
-                "host", "host_pnic", "vedge", "otep", "vconnector", "vservice", "instance",
-                "vnic"]}}, FIELDS)]
-        links = [d async for d in self.db.links.find(
-            {"environment": env.name, "link_type": "vnic-vconnector"},
-            {"_id": 0, "source_id": 1, "target_id": 1})]
+        docs, links = await monitored(self.db, env.name)
         return generate(env, section, templates, docs, links)
 
     async def _store(self, env: str, generated: Generated) -> int:
