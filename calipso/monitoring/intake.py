@@ -130,4 +130,3 @@ class ResultIntake:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
