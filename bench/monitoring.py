@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import tempfile
 import time
@@ -55,6 +56,17 @@ from calipso.sources import SshPools
 
 URI = "amqp://guest:guest@127.0.0.1:5672/"
 TOKEN = "bench-monitoring-token-0123456789"
+
+
+class _Failures(logging.Handler):
+    """Keeps why hosts were unreachable (the pool's warnings carry it in ``error``)."""
+
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.append(str(getattr(record, "error", record.getMessage())))
 
 
 def p95(values: list[float]) -> float:
@@ -189,6 +201,10 @@ async def main() -> None:
     parser.add_argument("--hosts-at-once", type=int, default=8)
     args = parser.parse_args()
     print(f"load1 {os.getloadavg()[0]:.1f} at start")
+    failures: list[str] = []
+    sources_log = logging.getLogger("calipso.sources")
+    sources_log.addHandler(_Failures(failures))
+    sources_log.propagate = False
     spec = spec_from_flags(hosts=args.hosts, instances=args.instances, networks=40,
                            driver="ovs", seed=1)
     with tempfile.TemporaryDirectory() as tmp:
@@ -224,6 +240,18 @@ async def main() -> None:
                 "listen_results": False}]
             env = EnvironmentConfig.model_validate(doc)
             await db.environments_config.insert_one(env.to_doc(reveal=True))
+            checks = OwnChecks(db, SshPools(load_settings(), db),
+                               hosts_at_once=args.hosts_at_once)
+            for attempt in ("first round (connects)", "second round"):
+                report = await checks.run_round(env)
+                if report.unreachable:
+                    print(f"unreachable, e.g. {report.unreachable[0]}: {failures[:1]}")
+                bound = args.hosts / args.hosts_at_once * args.ssh_latency / 1000
+                print(f"own checks, {attempt}: {report.hosts} hosts, {report.probes} probes "
+                      f"in {report.seconds:.2f} s, of which SSH {report.ssh_seconds:.2f} s "
+                      f"(latency bound {bound:.2f} s), "
+                      f"{len(report.unreachable)} unreachable, "
+                      f"{report.applied.changed} changed")
             stop = asyncio.Event()
             ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
             settings = load_settings(mongo_uri=uri, db_name=db.name, api_bind="127.0.0.1:0",
@@ -240,16 +268,6 @@ async def main() -> None:
                     await asyncio.wait_for(service, 30)
             await amqp(db, env_name, [dict(r, check=dict(r["check"])) for r in results])
 
-            checks = OwnChecks(db, SshPools(load_settings(), db),
-                               hosts_at_once=args.hosts_at_once)
-            for attempt in ("first round (connects)", "second round"):
-                report = await checks.run_round(env)
-                bound = args.hosts / args.hosts_at_once * args.ssh_latency / 1000
-                print(f"own checks, {attempt}: {report.hosts} hosts, {report.probes} probes "
-                      f"in {report.seconds:.2f} s, of which SSH {report.ssh_seconds:.2f} s "
-                      f"(latency bound {bound:.2f} s), "
-                      f"{len(report.unreachable)} unreachable, "
-                      f"{report.applied.changed} changed")
         await client.drop_database(db.name)
         await client.close()
         if server is not None:
