@@ -1,13 +1,14 @@
 """Calipso's own checks of one environment: one round over every host, over the shared
 SSH pool.
 
-Each host gets one command line holding all its probes (``probes.plan_probes``), each
-behind a marker line, so a host costs one SSH command per round. At most ``hosts_at_once``
-hosts are checked together, and each host's connection is given back to the pool when its
-batch is done, so the checks never hold more than that many of the pool's connections: a
-scan sharing the pool is never starved. A host that cannot be reached is an Error on the
-host itself and Unknown on its probes. All results of a round go through the same
-``ResultApplier`` as Sensu's, as source ``Calipso``.
+Each host gets one command line holding its probes (``probes.plan_probes``), each behind
+a marker line, so a host costs one SSH command per round (a few on a network node with
+thousands of probes: a command line is kept under ``MAX_COMMAND`` characters). At most
+``hosts_at_once`` hosts are checked together, and each host's connection is given back to
+the pool when its batches are done, so the checks never hold more than that many of the
+pool's connections: a scan sharing the pool is never starved. A host that cannot be
+reached is an Error on the host itself and Unknown on its probes. All results of a round
+go through the same ``ResultApplier`` as Sensu's, as source ``Calipso``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from calipso.sources.ssh_pool import SshPool
 log = logging.getLogger(__name__)
 MARK = "@@calipso-check"
 APPLY_BATCH = 500
+MAX_COMMAND = 16_000  # characters of one command line
 
 
 @dataclass(slots=True)
@@ -57,6 +59,22 @@ def batch_command(probes: list[Probe], sudo: bool) -> str:
     parts = [f"echo {MARK}:{i}:{j}; {prefix}{command} 2>&1"
              for i, probe in enumerate(probes) for j, command in enumerate(probe.commands)]
     return "; ".join([*parts, f"echo {MARK}:end"])
+
+
+def batches(probes: list[Probe], sudo: bool) -> list[list[Probe]]:
+    """The probes in command lines of at most ``MAX_COMMAND`` characters (an SSH exec
+    request travels in one packet; a network node may have thousands of probes). A host
+    without probes still gets one (empty) batch: it is checked for reachability."""
+    out: list[list[Probe]] = [[]]
+    size = 0
+    for probe in probes:
+        length = len(batch_command([probe], sudo))
+        if out[-1] and size + length > MAX_COMMAND:
+            out.append([])
+            size = 0
+        out[-1].append(probe)
+        size += length
+    return out
 
 
 def split_output(text: str, probes: list[Probe]) -> list[list[str]]:
@@ -132,15 +150,18 @@ class OwnChecks:
     async def _check_host(self, pool: SshPool, host: str, probes: list[Probe]
                           ) -> list[tuple[Probe, tuple[Status, str]]] | None:
         """Each probe's reading; None when the host cannot be reached."""
+        out: list[tuple[Probe, tuple[Status, str]]] = []
         try:
-            text = await pool.run(host, batch_command(probes, pool.section.use_sudo))
+            for part in batches(probes, pool.section.use_sudo):
+                text = await pool.run(host, batch_command(part, pool.section.use_sudo))
+                outputs = split_output(text, part)
+                out += [(p, read_probe(p, o)) for p, o in zip(part, outputs, strict=True)]
         except FetchError as err:
             log.debug("host not checked", extra={"host": host, "error": str(err)})
             return None
         finally:
             await pool.release(host)
-        outputs = split_output(text, probes)
-        return [(p, read_probe(p, o)) for p, o in zip(probes, outputs, strict=True)]
+        return out
 
 
 def _result(check: str, status: Status, text: str) -> CheckResult:
