@@ -150,18 +150,22 @@ class OwnChecks:
     async def _check_host(self, pool: SshPool, host: str, probes: list[Probe]
                           ) -> list[tuple[Probe, tuple[Status, str]]] | None:
         """Each probe's reading; None when the host cannot be reached."""
-        out: list[tuple[Probe, tuple[Status, str]]] = []
-        try:
-            for part in batches(probes, pool.section.use_sudo):
-                text = await pool.run(host, batch_command(part, pool.section.use_sudo))
-                outputs = split_output(text, part)
-                out += [(p, read_probe(p, o)) for p, o in zip(part, outputs, strict=True)]
-        except FetchError as err:
-            log.debug("host not checked", extra={"host": host, "error": str(err)})
-            return None
+        sudo = pool.section.use_sudo
+        parts = batches(probes, sudo)
+        failed: list[FetchError] = []
+        try:  # a host's batches run side by side, as many as the pool allows per host
+            async with asyncio.TaskGroup() as group:
+                asked = [group.create_task(pool.run(host, batch_command(part, sudo)))
+                         for part in parts]
+        except* FetchError as errors:
+            failed += [e for e in errors.exceptions if isinstance(e, FetchError)]
         finally:
             await pool.release(host)
-        return out
+        if failed:
+            log.debug("host not checked", extra={"host": host, "error": str(failed[0])})
+            return None
+        return [(p, read_probe(p, o)) for part, task in zip(parts, asked, strict=True)
+                for p, o in zip(part, split_output(task.result(), part), strict=True)]
 
 
 def _result(check: str, status: Status, text: str) -> CheckResult:
