@@ -71,6 +71,12 @@ async def _cmd_sim(settings: Settings, args: argparse.Namespace) -> int:
     return await run_sim(args)
 
 
+async def _cmd_monitoring_handle(settings: Settings, args: argparse.Namespace) -> int:
+    from calipso.monitoring.handle_cli import handle_stdin
+
+    return await handle_stdin(settings, args.env)
+
+
 def _check_scan(args: argparse.Namespace) -> str | None:
     if args.env_name is None and args.env_file is None:
         return ("which environment? give the name of a configured one (calipso scan NAME), "
@@ -126,6 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
                          "APIs, SSH hosts, MySQL rows and notifications.")
     add_sim_arguments(sim)
     sim.set_defaults(run=_cmd_sim)
+
+    monitoring = sub.add_parser("monitoring", help="monitoring (Sensu) helpers")
+    mon_sub = monitoring.add_subparsers(dest="monitoring_command", required=True,
+                                        metavar="MONITORING_COMMAND")
+    handle = mon_sub.add_parser("handle", help="apply one Sensu event read on stdin "
+                                "(a Sensu pipe handler)")
+    handle.add_argument("--env", help="the environment (default: the event's "
+                        "client.environment)")
+    handle.set_defaults(run=_cmd_monitoring_handle)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

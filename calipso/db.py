@@ -36,6 +36,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         _ix("environment", "parent_id"),
         _ix("environment", "id_path"),
         _ix("environment", "name"),
+        _ix("environment", "last_scanned"),  # monitoring setup: what changed since
     ],
     "links": [
         _ix("environment", "link_type", "source_id", "target_id", unique=True),

@@ -135,6 +135,12 @@ class MonitoringSection(_Section):
     ssh_user: str | None = None
     ssh_password: SecretStr | None = None
     install_monitoring_client: bool = False
+    results_token: SecretStr | None = Field(
+        None, min_length=16, description="token Sensu handlers give to POST /monitoring/results")
+    own_checks: bool = Field(False, description="Calipso runs its own checks too")
+    rabbitmq_vhost: str = Field("/sensu", description="Sensu classic's transport vhost")
+    listen_results: bool = Field(
+        True, description="consume Sensu classic results from its RabbitMQ (type Sensu)")
 
 
 class NfvProviderSection(_Section):

@@ -18,6 +18,7 @@ from calipso.errors import ConfigError
 from calipso.events.manager import EventManager
 from calipso.events.metadata import load_events
 from calipso.events.services import EventServices
+from calipso.monitoring.manager import MonitoringManager
 from calipso.scanners.metadata_files import load_metadata
 from calipso.scanners.worker import ScanWorker
 from calipso.service_context import ServiceContext
@@ -57,9 +58,16 @@ def _event_manager(ctx: ServiceContext) -> Part:
     return Part("event-manager", manager.run)
 
 
-# The one registration point of the service's long-lived parts (the monitoring intake is
-# added here by its package's factory).
-PART_FACTORIES: tuple[PartFactory, ...] = (_embedded_watchdog, _scan_worker, _event_manager)
+def _monitoring(ctx: ServiceContext) -> Part:
+    manager = MonitoringManager(ctx.database.db, ctx.settings, ctx.ssh_pools,
+                                max_backoff=ctx.settings.part_restart_max_backoff)
+    ctx.reports["monitoring"] = manager.status
+    return Part("monitoring", manager.run)
+
+
+# The one registration point of the service's long-lived parts.
+PART_FACTORIES: tuple[PartFactory, ...] = (_embedded_watchdog, _scan_worker, _event_manager,
+                                           _monitoring)
 
 
 def check_api_port_free(host: str, port: int) -> None:

@@ -102,6 +102,15 @@ class Settings(BaseSettings):
     scan_poll_interval: float = Field(1.0, gt=0, le=60)
     scan_max_attempts: int = Field(3, ge=1, description="tries of a scan whose worker died")
 
+    # Monitoring: Calipso's own checks and the Sensu results intake
+    monitoring_check_interval: float = Field(
+        60.0, ge=1, le=86400, description="seconds between two rounds of own checks")
+    monitoring_check_hosts: int = Field(
+        8, ge=1, le=256, description="hosts checked at once per environment (at most "
+        "half of CALIPSO_MAX_SSH_CONNECTIONS is used)")
+    monitoring_max_batch: int = Field(
+        500, ge=1, le=10000, description="check results written in one batch")
+
     @field_validator("mongo_uri", "admin_password", "ldap_url", "ldap_ca_file", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

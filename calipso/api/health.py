@@ -38,6 +38,9 @@ class Health(BaseModel):
     events: dict[str, dict[str, Any]] | None = Field(
         None, description="each listening environment's listener: state, reason, counts per "
                           "event type, lag")
+    monitoring: dict[str, dict[str, Any]] | None = Field(
+        None, description="per environment, the Sensu results consumer, the own checks and "
+                          "the Sensu setup: state, reason, rounds, the last round's figures")
 
 
 def _iso(epoch: float) -> str:

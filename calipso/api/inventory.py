@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aiohttp import web
 from pydantic import Field
@@ -27,6 +27,8 @@ class InventoryQuery(PagedQuery):
     sub_tree: bool = False
     type: Annotated[str, OneOf("inventory_types")] | None = Field(
         None, description="only objects of this type")
+    status: Literal["OK", "Warning", "Error", "Unknown"] | None = Field(
+        None, description="only objects whose monitoring status is this")
 
 
 def path_filter(parent_path: str, sub_tree: bool) -> dict[str, str]:
@@ -38,7 +40,7 @@ def path_filter(parent_path: str, sub_tree: bool) -> dict[str, str]:
 async def get_inventory(call: Call) -> object:
     q: InventoryQuery = call.query
     filt = {"environment": q.env_name} | drop_none(
-        id=q.id, id_path=q.id_path, parent_id=q.parent_id, type=q.type)
+        id=q.id, id_path=q.id_path, parent_id=q.parent_id, type=q.type, status=q.status)
     if q.parent_path is not None:
         if "id_path" in filt:
             filt["$and"] = [{"id_path": filt.pop("id_path")},

@@ -4,7 +4,7 @@ carries the names of its two ends."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
 
@@ -28,13 +28,14 @@ class LinksQuery(PagedQuery):
     source_id: Text | None = None
     target_id: Text | None = None
     state: Annotated[str, OneOf("link_states")] | None = None
+    status: Literal["OK", "Warning", "Error", "Unknown"] | None = None  # monitoring status
 
 
 async def get_links(call: Call) -> object:
     q: LinksQuery = call.query
     filt = {"environment": q.env_name} | drop_none(
         host=q.host, link_type=q.link_type, link_name=q.link_name, source_id=q.source_id,
-        target_id=q.target_id, state=q.state)
+        target_id=q.target_id, state=q.state, status=q.status)
     for key, value in call.extra.items():
         if isinstance(value, list):
             raise InvalidInput(f"{key}: give it once", field=key)

@@ -3,21 +3,22 @@
 A status is ``status`` (``OK``, ``Warning``, ``Error``, ``Unknown``), ``status_value``
 (0, 1, 2, 3), ``status_text`` and ``status_timestamp``. ``set_*_status`` answers the
 status held before, so the caller can tell a change (worth a message) from a repeat (which
-only refreshes the timestamp).
+only refreshes the timestamp); ``set_statuses`` does the same for a batch of results.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.inventory.encoding import Doc
+from calipso.inventory.encoding import Doc, chunks
 
 
 class Status(Enum):
@@ -66,3 +67,73 @@ async def _set(collection: AsyncCollection, key: Doc, status: Status, text: str,
     if before is None:
         return StatusChange(False, None, status.name)
     return StatusChange(True, before.get("status"), status.name)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusUpdate:
+    """One result for ``set_statuses``: an object (``object_id``) or a link (``link``)."""
+
+    status: Status
+    text: str
+    at: datetime
+    object_id: str | None = None
+    link: tuple[str, str, str] | None = None  # (link_type, source_id, target_id)
+    also: dict[str, Any] | None = None  # fields written with it (an OTEP's tunnel statuses)
+
+
+async def set_statuses(db: AsyncDatabase, env: str,
+                       updates: list[StatusUpdate]) -> list[StatusChange]:
+    """Many results at once: the statuses held are read in one query per collection and
+    the writes go as one unordered ``bulk_write`` each. A result whose status did not
+    change only refreshes ``status_timestamp``. Answers one ``StatusChange`` per update,
+    in order. Updates of the same key in one batch are written as one (the later fields
+    win)."""
+    objects = {u.object_id for u in updates if u.object_id is not None}
+    links = {u.link for u in updates if u.link is not None}
+    held: dict[Any, str | None] = {}
+
+    async def read_objects(ids: list[str]) -> None:
+        async for doc in db.inventory.find({"environment": env, "id": {"$in": ids}},
+                                           {"_id": 0, "id": 1, "status": 1}):
+            held[doc["id"]] = doc.get("status")
+
+    async def read_links(sources: list[str]) -> None:
+        async for doc in db.links.find(
+                {"environment": env, "source_id": {"$in": sources}},
+                {"_id": 0, "link_type": 1, "source_id": 1, "target_id": 1, "status": 1}):
+            key = (doc.get("link_type"), doc.get("source_id"), doc.get("target_id"))
+            if key in links:
+                held[key] = doc.get("status")
+
+    await asyncio.gather(*(read_objects(part) for part in chunks(sorted(objects))),
+                         *(read_links(part) for part in
+                           chunks(sorted({link[1] for link in links}))))
+    changes: list[StatusChange] = []
+    writes: dict[Any, dict[str, Any]] = {}  # key -> fields, one write per key
+    for u in updates:
+        key: Any = u.object_id if u.object_id is not None else u.link
+        if key not in held:
+            changes.append(StatusChange(False, None, u.status.name))
+            continue
+        before = held[key]
+        held[key] = u.status.name
+        fields = writes.setdefault(key, {})
+        fields.update(u.also or {}, status_timestamp=u.at)
+        if before != u.status.name:
+            fields.update(status=u.status.name, status_value=u.status.value,
+                          status_text=u.text)
+        changes.append(StatusChange(True, before, u.status.name))
+    ops: dict[str, list[UpdateOne]] = {"inventory": [], "links": []}
+    for key, fields in writes.items():
+        if isinstance(key, str):
+            ops["inventory"].append(UpdateOne({"environment": env, "id": key},
+                                              {"$set": fields}))
+        else:
+            link_type, source, target = key
+            ops["links"].append(UpdateOne(
+                {"environment": env, "link_type": link_type, "source_id": source,
+                 "target_id": target}, {"$set": fields}))
+    for name, batch in ops.items():
+        if batch:
+            await db[name].bulk_write(batch, ordered=False)
+    return changes

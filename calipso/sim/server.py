@@ -225,6 +225,8 @@ class SimCloud:
             login["password"] = self.ssh_password
         self.ssh = await stack.enter_async_context(open_ssh_channel(
             self.cloud, latency_ms=self.ssh_latency_ms, dead_hosts=self.dead_hosts, **login))
+        if self.api is not None:
+            self.api.state.breakage = self.ssh.faults.breakage  # PUT /sim/breakage
         self.known_hosts_path = work / "known_hosts"
         await asyncio.to_thread(write_json_atomic, self.known_hosts_path,
                                 self.ssh.known_hosts().encode())

@@ -13,8 +13,10 @@ closes a host's connection only once no command runs on it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any
 
@@ -217,3 +219,21 @@ class SshPool:
                            stderr[-300:])
         log.debug("ssh command", extra={"host": host, "command": command})
         return stdout
+
+    @contextlib.asynccontextmanager
+    async def sftp(self, host: str) -> AsyncIterator[asyncssh.SFTPClient]:
+        """An SFTP session on ``host``'s pooled connection (monitoring deployment)."""
+        try:
+            conn = await self._connection(host)
+        except SshError as err:
+            raise SshError(host, "sftp", err.detail) from None
+        self._busy[host] = self._busy.get(host, 0) + 1
+        try:
+            async with conn.start_sftp_client() as client:
+                yield client
+        except (OSError, asyncssh.Error) as err:
+            raise SshError(host, "sftp", f"{type(err).__name__}: {err}") from None
+        finally:
+            self._busy[host] -= 1
+            if not self._busy[host] and host in self._close_when_idle:
+                await self.release(host)

@@ -36,7 +36,8 @@ async def test_every_route_is_in_the_document(api: Api) -> None:
         ("POST", "/auth/tokens"), ("DELETE", "/auth/tokens"), ("GET", "/users"),
         ("POST", "/users"), ("PUT", "/users/{name}"), ("DELETE", "/users/{name}"),
         ("GET", "/search"), ("GET", "/graph"), ("GET", "/openapi.json"), ("GET", "/docs"),
-        ("GET", "/health"),
+        ("GET", "/health"), ("POST", "/monitoring/results"), ("GET", "/monitoring/summary"),
+        ("GET", "/monitoring/settings"),
     }
     assert documented == expected
     inventory = doc["paths"]["/inventory"]["get"]

@@ -6,7 +6,10 @@ keystone `http://H:P1` (`/v3`, `/v2.0`), nova `http://H:P2/v2.1`, neutron `http:
 with the spec's `endpoints: paths` all three share one port under a path, as behind a web
 server: `http://H:P/identity`, `http://H:P/compute/v2.1`, `http://H:P/networking`.
 The keystone port also answers the simulator's own admin paths: `GET /sim/truth` (the
-truth JSON), `GET /sim/faults` and `PUT /sim/faults` (`{"latency_ms", "error_rate"}`).
+truth JSON), `GET /sim/faults` and `PUT /sim/faults` (`{"latency_ms", "error_rate"}`),
+`GET /sim/breakage` and `PUT /sim/breakage` (what is broken on the SSH hosts:
+`{"pnics_down": [[host, nic]], "dead": [[host, process]], "gone_namespaces": [[host, ns]]}`,
+replaced as a whole; `{}` repairs everything).
 """
 
 from __future__ import annotations
@@ -87,6 +90,38 @@ async def sim_faults_put(request: web.Request) -> web.Response:
     return reply(_faults_doc(state))
 
 
+BREAKAGE_KEYS = ("pnics_down", "dead", "gone_namespaces")
+
+
+def _breakage_doc(state: ApiState) -> dict[str, list[list[str]]]:
+    if state.breakage is None:
+        raise InvalidInput("the SSH hosts are not served", field="breakage")
+    return {k: sorted([list(e) for e in getattr(state.breakage, k)]) for k in BREAKAGE_KEYS}
+
+
+async def sim_breakage_get(request: web.Request) -> web.Response:
+    return reply(_breakage_doc(state_of(request)))
+
+
+async def sim_breakage_put(request: web.Request) -> web.Response:
+    state = state_of(request)
+    body = await body_of(request)
+    wanted: dict[str, set[tuple[str, str]]] = {}
+    for key in BREAKAGE_KEYS:
+        entries = body.get(key, [])
+        if not isinstance(entries, list) or not all(
+                isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e)
+                for e in entries):
+            raise InvalidInput(f"{key}: a list of [host, name] pairs", field=key)
+        wanted[key] = {(state.cloud.host(h).name, n) for h, n in entries}
+    _breakage_doc(state)
+    for key, entries in wanted.items():
+        current = getattr(state.breakage, key)
+        current.clear()
+        current.update(entries)
+    return reply(_breakage_doc(state))
+
+
 # ---- apps and sites ----------------------------------------------------------------------
 
 def build_app(state: ApiState, service: str, mount: str = "") -> web.Application:
@@ -99,6 +134,8 @@ def build_app(state: ApiState, service: str, mount: str = "") -> web.Application
         app.router.add_get("/sim/truth", sim_truth)
         app.router.add_get("/sim/faults", sim_faults_get)
         app.router.add_put("/sim/faults", sim_faults_put)
+        app.router.add_get("/sim/breakage", sim_breakage_get)
+        app.router.add_put("/sim/breakage", sim_breakage_put)
     elif service == "nova":
         nova.add_routes(app)
     else:

@@ -18,6 +18,7 @@ from aiohttp import web
 from calipso.errors import Unauthorized
 from calipso.sim.cloud import Cloud
 from calipso.sim.model import Project, User
+from calipso.sim.ssh.host_state import Breakage
 
 TruthProvider = Callable[[], Awaitable[bytes]]
 MAX_TOKENS = 10_000  # past this, expired tokens are dropped when a new one is issued
@@ -126,6 +127,7 @@ class ApiState:
     keystone_versions: tuple[str, ...]
     urls: dict[str, str] = field(default_factory=dict)  # keystone, nova, neutron
     calls: int = 0  # requests answered, all services
+    breakage: Breakage | None = None  # the SSH hosts' (/sim/breakage), when they are served
 
 
 STATE = web.AppKey("sim_api_state", ApiState)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
@@ -32,6 +34,7 @@ import asyncssh
 from calipso.errors import ConfigError
 from calipso.sim.ssh.commands import HostTools
 from calipso.sim.ssh.faults import CommandFault, Faults, RefuseMode
+from calipso.sim.ssh.files import HostFiles
 from calipso.sim.ssh.keys import load_host_keys, parse_authorized_keys
 from calipso.sim.ssh.server import HostServer, handle_session
 from calipso.sim.ssh.shell import Result, Shell
@@ -67,6 +70,10 @@ class SshChannel:
         self.forwards = 0
         self.logins = 0
         self.startup_seconds = 0.0
+        # SFTP: each host's files under a directory of its own (files.py)
+        self.files_root = Path(tempfile.mkdtemp(prefix="calipso-sim-files-"))
+        self.files_written: Counter[str] = Counter()
+        self.restarts: Counter[tuple[str, str]] = Counter()  # (host, unit)
         self._host_keys = host_keys
         self._listeners: dict[str, asyncssh.SSHAcceptor] = {}
         self._conns: dict[str, set[asyncssh.SSHServerConnection]] = {}
@@ -138,6 +145,21 @@ class SshChannel:
         for name, shell in self._shells.items():
             shell.sudo_warning = self._sudo_warning(name)
 
+    def break_pnic(self, host: str, nic: str) -> None:
+        """The NIC's link goes down (operstate, tunnel and provider reachability)."""
+        self.faults.breakage.pnics_down.add((self.cloud.host(host).name, nic))
+
+    def kill_process(self, host: str, name: str) -> None:
+        """A process dies (`ovs-vswitchd`, `neutron-openvswitch-agent`, `dnsmasq`, ...)."""
+        self.faults.breakage.dead.add((self.cloud.host(host).name, name))
+
+    def remove_namespace(self, host: str, namespace: str) -> None:
+        self.faults.breakage.gone_namespaces.add((self.cloud.host(host).name, namespace))
+
+    def repair(self, host: str | None = None) -> None:
+        """Undo every breakage (of one host, or all)."""
+        self.faults.breakage.clear(self.cloud.host(host).name if host else None)
+
     async def refuse_host(self, name: str, mode: RefuseMode = "closed") -> None:
         """`closed`: the listener stops and open connections drop (host down).
         `auth`: it still answers, but refuses every login."""
@@ -172,7 +194,8 @@ class SshChannel:
         shell = self._shells.get(host)
         if shell is None:
             tools = HostTools(self.cloud, host, ovs_legacy=self.ovs_legacy,
-                              ifindex_state=self._ifindex.setdefault(host, {}))
+                              ifindex_state=self._ifindex.setdefault(host, {}),
+                              breakage=self.faults.breakage)
             shell = self._shells[host] = Shell(tools, tools.read_file, self._sudo_warning(host))
         return shell
 
@@ -185,6 +208,12 @@ class SshChannel:
         fault = self.faults.command_fault(host, command)
         if fault is not None:
             return Result(fault.stdout, fault.stderr, fault.exit_status)
+        words = command.split()
+        if words[:1] == ["sudo"]:
+            words = words[1:]
+        if words[:2] == ["systemctl", "restart"] and len(words) == 3:
+            self.restarts[(host, words[2])] += 1
+            return Result()
         log.debug("sim ssh command", extra={"host": host, "command": command})
         return self.shell(host).run(command)
 
@@ -202,6 +231,7 @@ class SshChannel:
             server_factory=partial(HostServer, self, host, host == self.master_name),
             server_host_keys=[self._host_keys[host]],
             process_factory=partial(handle_session, self, host),
+            sftp_factory=partial(HostFiles, self.files_root, self.files_written, host),
             encryption_algs=list(CIPHERS), allow_scp=False, login_timeout=30)
 
     async def start(self, port: int) -> None:
@@ -235,6 +265,7 @@ class SshChannel:
                 self._listeners[host] = await self._listen(host, self.port)
 
     async def close(self) -> None:
+        shutil.rmtree(self.files_root, ignore_errors=True)
         listeners, self._listeners = list(self._listeners.values()), {}
         for listener in listeners:
             listener.close()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from calipso.sim.ssh import (
+    host_state,
     render_bridge,
     render_host,
     render_ip,
@@ -37,14 +38,16 @@ def _error(text: str, status: int = 1) -> Result:
 
 class HostTools:
     def __init__(self, cloud: Cloud, host: str, *, ovs_legacy: bool = False,
-                 ifindex_state: dict[str, int] | None = None) -> None:
+                 ifindex_state: dict[str, int] | None = None,
+                 breakage: host_state.Breakage | None = None) -> None:
         self.cloud = cloud
+        self.breakage = breakage or host_state.Breakage()
         self.host = cloud.host(host)
         self.ovs_legacy = ovs_legacy
         self._known_ifindex = ifindex_state if ifindex_state is not None else {}
         l2 = self.host.is_compute or self.host.is_network
         driver = cloud.spec.driver
-        self.installed = set(_COMMON)
+        self.installed = set(_COMMON) | {"pgrep", "ping"}
         if l2 and driver in ("ovs", "ovn"):
             self.installed |= {"ovs-vsctl", "ovs-dpctl", "ovs-appctl"}
         if driver == "ovn" and "controller" in self.host.roles:  # ovn-central
@@ -57,6 +60,15 @@ class HostTools:
     @property
     def wiring(self) -> HostWiring:
         return self.cloud.wiring(self.host.name)
+
+    def namespaces(self) -> list[str]:
+        """The network namespaces present (the wiring's, less those broken away)."""
+        return [n for n in self.wiring.namespaces
+                if (self.host.name, n) not in self.breakage.gone_namespaces]
+
+    def processes(self) -> list[host_state.Process]:
+        return host_state.processes(self.cloud, self.host.name, self.breakage,
+                                    self.namespaces())
 
     def __call__(self, argv: list[str], stdin: str) -> Result | None:
         if argv[0] not in self.installed:
@@ -78,7 +90,9 @@ class HostTools:
         if path.startswith("/sys/class/net/") and path.count("/") == 5:
             _, _, _, _, name, attr = path.split("/")
             dev = next((d for d in self.wiring.devs if d.name == name), None)
-            values = {"address": dev.mac, "mtu": str(dev.mtu), "operstate": "up"} if dev else {}
+            down = (host.name, name) in self.breakage.pnics_down
+            values = ({"address": dev.mac, "mtu": str(dev.mtu),
+                       "operstate": "down" if down else "up"} if dev else {})
             return values[attr] + "\n" if attr in values else None
         return None
 
@@ -112,7 +126,7 @@ class HostTools:
         index = self._ifindex()
         if netns is None:
             return render_ip.root_views(self.wiring, index, only)
-        ns = self.wiring.namespaces.get(netns)
+        ns = self.wiring.namespaces.get(netns) if netns in self.namespaces() else None
         return None if ns is None else render_ip.namespace_views(ns, index)
 
     def _select(self, rest: list[str], netns: str | None
@@ -157,16 +171,23 @@ class HostTools:
 
     def _netns(self, rest: list[str]) -> Result:
         if not rest or rest[0] in ("list", "show", "ls"):
-            return Result(render_ip.render_netns_list(self.wiring))
+            return Result(render_ip.render_netns_list(self.wiring, self.namespaces()))
+        if rest[0] == "pids" and len(rest) == 2:
+            if rest[1] not in self.namespaces():
+                return _error(f'Cannot open network namespace "{rest[1]}": '
+                              "No such file or directory")
+            return host_state.netns_pids(self.processes(), rest[1])
         if rest[0] != "exec":
             return _error(f'Command "{rest[0]}" is unknown, try "ip netns help".')
         if len(rest) < 3:
             return _error("No netns name specified" if len(rest) < 2 else "No command specified")
         name, argv = rest[1], rest[2:]
-        if name not in self.wiring.namespaces:
+        if name not in self.namespaces():
             return _error(f'Cannot open network namespace "{name}": No such file or directory')
         if argv[0] == "ip":
             return self.ip(argv[1:], netns=name)
+        if argv[0] == "ping":
+            return host_state.ping(self.cloud, self.host.name, self.breakage, argv[1:], name)
         result = self(argv, "")
         return result if result is not None else _error(
             f'exec of "{argv[0]}" failed: No such file or directory')
@@ -196,7 +217,7 @@ class HostTools:
         if path == "/proc/net/bonding":
             return render_host.render_bonding_list(self.host)
         if path in ("/var/run/netns", "/run/netns"):
-            return "".join(n + "\n" for n in sorted(self.wiring.namespaces))
+            return "".join(n + "\n" for n in sorted(self.namespaces()))
         return None
 
     def ethtool(self, args: list[str]) -> Result:
@@ -388,5 +409,8 @@ _TOOLS: dict[str, _Handler] = {
     "ovn-nbctl": lambda tools, args: tools.ovn_ctl("ovn-nbctl", args),
     "ovn-sbctl": lambda tools, args: tools.ovn_ctl("ovn-sbctl", args),
     "vppctl": HostTools.vppctl,
+    "pgrep": lambda tools, args: host_state.pgrep(tools.processes(), args),
+    "ping": lambda tools, args: host_state.ping(tools.cloud, tools.host.name, tools.breakage,
+                                                args, None),
 }
 _COMMON = frozenset({"ip", "ls", "ethtool", "uname", "hostname", "arch", "brctl", "bridge"})

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from calipso.sim.ssh.host_state import Breakage
+
 RefuseMode = Literal["closed", "auth"]
 
 
@@ -32,6 +34,7 @@ class Faults:
     refused: dict[str, RefuseMode] = field(default_factory=dict)
     command_faults: list[CommandFault] = field(default_factory=list)
     sudo_warning_hosts: set[str] = field(default_factory=set)
+    breakage: Breakage = field(default_factory=Breakage)  # NICs down, processes dead, ...
 
     def delay(self, host: str) -> float:
         """Seconds to wait before answering a command on `host`."""

@@ -292,7 +292,8 @@ def render_routes(devs: Sequence[LinkDev], gateways: Mapping[str, str],
     return text + "\n" if text else ""
 
 
-def render_netns_list(wiring: HostWiring) -> str:
+def render_netns_list(wiring: HostWiring, present: list[str] | None = None) -> str:
     """`ip netns list`, current iproute2 form `NAME (id: N)`, newest first."""
-    names = [f"{ns.name} (id: {ns.netns_id})" for ns in wiring.namespaces.values()]
+    names = [f"{ns.name} (id: {ns.netns_id})" for ns in wiring.namespaces.values()
+             if present is None or ns.name in present]
     return "".join(line + "\n" for line in reversed(names))
