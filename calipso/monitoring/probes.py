@@ -50,11 +50,12 @@ def _pnic(doc: Doc) -> Probe | None:
 
 def _vedge(doc: Doc, driver: str) -> Probe | None:
     check = object_check_name("vedge", doc["id"])
-    if driver == "ovs":
+    if driver in ("ovs", "ovn"):  # OVN's vEdge is the chassis' ovn-controller
         ports = sorted(p for p in (doc.get("ports") or {}) if _safe(p))
+        agent = "-x ovn-controller" if driver == "ovn" else "-f neutron-openvswitch-agent"
         return Probe(check, "vedge_ovs", ("pgrep -x ovs-vswitchd", "pgrep -x ovsdb-server",
-                                          "pgrep -f neutron-openvswitch-agent",
-                                          "ovs-appctl dpctl/show"), tuple(ports))
+                                          f"pgrep {agent}", "ovs-appctl dpctl/show"),
+                     tuple(ports))
     if driver == "lxb":
         return Probe(check, "process", ("pgrep -f neutron-linuxbridge-agent",),
                      ("neutron-linuxbridge-agent",))
@@ -84,18 +85,21 @@ def _vnic_link(vnic: Doc, bridge_doc: Doc, driver: str) -> Probe | None:
     name = vnic.get("name")
     if driver == "vpp" or bridge is None or not _safe(name):
         return None
-    if name.startswith("ns-"):  # a DHCP port's namespace end; its bridge holds tap<id>
+    linux_bridge = bridge.startswith(LINUX_BRIDGE)
+    if name.startswith("ns-") or (linux_bridge and name.startswith(("qr-", "qg-"))):
+        # a namespace end of a veth (DHCP ns-, router qr-/qg- on Linux bridge): the
+        # bridge holds its peer tap<id>
         name = "tap" + name[3:]
     check = link_check_name("vnic-vconnector", vnic["id"], bridge_doc["id"])
-    if bridge.startswith(LINUX_BRIDGE):
+    if linux_bridge:
         return Probe(check, "in_bridge", (f"ip link show {name}",), (f"master {bridge}",))
     return Probe(check, "ovs_port", (f"ovs-vsctl list-ports {bridge}",), (name,))
 
 
-def _vservice(doc: Doc) -> Probe | None:
+def _vservice(doc: Doc, driver: str) -> Probe | None:
     ns = doc.get("local_service_id")
-    if not _safe(ns):
-        return None
+    if not _safe(ns) or (driver == "ovn" and doc.get("service_type") == "router"):
+        return None  # an OVN logical router lives in the OVN databases, in no namespace
     return Probe(object_check_name("vservice", doc["id"]), "netns_pids",
                  (f"ip netns pids {ns}",))
 
@@ -162,7 +166,7 @@ def plan_probes(docs: Iterable[Doc], links: Iterable[Doc], driver: str
     for doc in by_type.get("vconnector", []):
         add(doc.get("host"), _vconnector(doc, driver))
     for doc in by_type.get("vservice", []):
-        add(doc.get("host"), _vservice(doc))
+        add(doc.get("host"), _vservice(doc, driver))
     oteps = by_type.get("otep", [])
     for doc in oteps:
         for probe in _otep_probes(doc, oteps):
@@ -171,15 +175,20 @@ def plan_probes(docs: Iterable[Doc], links: Iterable[Doc], driver: str
         vnic, bridge = by_id.get(link.get("source_id")), by_id.get(link.get("target_id"))
         if vnic is not None and bridge is not None:
             add(vnic.get("host"), _vnic_link(vnic, bridge, driver))
+    # instances are pinged from their network's DHCP namespace; ML2/OVN has none, so from
+    # the metadata namespace of the network on the instance's own host
     dhcp: dict[str, Doc] = {}
+    metadata: dict[tuple[str, str], Doc] = {}
     for doc in by_type.get("vservice", []):
-        if doc.get("service_type") == "dhcp":
-            for net in doc.get("network") or []:
+        for net in doc.get("network") or []:
+            if doc.get("service_type") == "dhcp":
                 dhcp.setdefault(net, doc)
+            elif doc.get("service_type") == "metadata":
+                metadata.setdefault((doc.get("host") or "", net), doc)
     for doc in by_type.get("instance", []):
         check = object_check_name("instance", doc["id"])
         for net in doc.get("network") or []:
-            service = dhcp.get(net)
+            service = dhcp.get(net) or metadata.get((doc.get("host") or "", net))
             ns = service.get("local_service_id") if service else None
             for ip in _instance_ips(doc, net) if _safe(ns) else []:
                 add(service.get("host") if service else None,
@@ -249,7 +258,7 @@ def _read_ovs(probe: Probe, outputs: list[str]) -> tuple[Status, str]:
     missing = [p for p in probe.expect if p not in shown]
     problems = []
     if not _pids(parts[2]):
-        problems.append("neutron-openvswitch-agent not running")
+        problems.append(f"{probe.commands[2].split()[-1]} not running")
     if missing:
         problems.append(f"ports missing: {', '.join(missing[:10])}")
     return (Status.Warning, "; ".join(problems)) if problems else (

@@ -29,11 +29,11 @@ SPEC = dict(hosts=4, instances=6, networks=2, driver="ovs", type_driver="vxlan",
 
 
 @contextlib.asynccontextmanager
-async def _scanned(db: AsyncDatabase,
-                   name: str) -> AsyncIterator[tuple[SimCloud, EnvironmentConfig]]:
+async def _scanned(db: AsyncDatabase, name: str, **spec: Any
+                   ) -> AsyncIterator[tuple[SimCloud, EnvironmentConfig]]:
     await ensure_indexes(db)
     await load_seed(db)
-    async with SimCloud(spec_from_flags(**SPEC), env_name=name) as sim:
+    async with SimCloud(spec_from_flags(**(SPEC | spec)), env_name=name) as sim:
         doc = sim.env_config() | {"enable_monitoring": True}
         env = EnvironmentConfig.model_validate(doc)
         result = await run_scan(db, load_settings(), env, await load_metadata(None),
@@ -116,6 +116,32 @@ async def test_faults_mark_exactly_the_broken_objects_and_repair_clears_them(db)
         assert after_repair - base_messages == 2 * len(expected)
         await checks.run_round(env)
         assert await db.messages.count_documents({"environment": env.name}) == after_repair
+
+
+@pytest.mark.parametrize(("driver", "type_driver"), [("lxb", "vxlan"), ("vpp", "vxlan"),
+                                                    ("ovn", "geneve")])
+async def test_a_healthy_cloud_of_each_driver_is_all_ok(db, driver: str,
+                                                       type_driver: str) -> None:
+    """Router ports of Linux bridge, OVN's chassis, metadata namespaces and logical
+    routers (which have no namespace) are checked as they really are."""
+    async with _scanned(db, f"own-{driver}", driver=driver,
+                        type_driver=type_driver) as (sim, env):
+        checks = OwnChecks(db, SshPools(load_settings(), db), hosts_at_once=4)
+        report = await checks.run_round(env)
+        assert report.unreachable == [] and report.applied.unknown == 0
+        assert await _not_ok(db, env.name) == {}
+        checked = {d["type"] async for d in db.inventory.find(
+            {"environment": env.name, "status": "OK"})}
+        assert checked >= {"host", "host_pnic", "vedge", "otep", "vservice", "instance"}
+        if driver != "ovn":
+            return
+        compute = next(h for h in sim.cloud.hosts.values() if h.is_compute)
+        sim.ssh.kill_process(compute.name, "ovn-controller")
+        await checks.run_round(env)
+        vedge = (await _ids(db, env.name, type="vedge", host=compute.name))[0]
+        assert await _not_ok(db, env.name) == {f"vedge {vedge['id']}": "Warning"}
+        assert "ovn-controller not running" in (await _ids(
+            db, env.name, id=vedge["id"]))[0]["status_text"]
 
 
 async def test_an_unreachable_host_is_an_error_its_probes_unknown(db) -> None:

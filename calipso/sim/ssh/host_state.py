@@ -47,21 +47,31 @@ def processes(cloud: Cloud, host: str, breakage: Breakage,
     wanted: list[tuple[str, str, str | None]] = []
     driver = cloud.spec.driver
     if h.is_compute or h.is_network:
-        if driver == "ovs":
+        if driver in ("ovs", "ovn"):
             wanted += [("ovsdb-server", "ovsdb-server /etc/openvswitch/conf.db", None),
                        ("ovs-vswitchd", "ovs-vswitchd unix:/var/run/openvswitch/db.sock",
-                        None),
-                       ("neutron-openvswitch-agent", "/usr/bin/python3 "
-                        "/usr/bin/neutron-openvswitch-agent", None)]
+                        None)]
+        if driver == "ovs":
+            wanted.append(("neutron-openvswitch-agent", "/usr/bin/python3 "
+                           "/usr/bin/neutron-openvswitch-agent", None))
+        elif driver == "ovn":
+            wanted.append(("ovn-controller", "ovn-controller unix:/var/run/openvswitch/"
+                           "db.sock", None))
+            if h.is_compute:
+                wanted.append(("neutron-ovn-metadata-agent", "/usr/bin/python3 "
+                               "/usr/bin/neutron-ovn-metadata-agent", None))
         elif driver == "lxb":
             wanted.append(("neutron-linuxbridge-agent", "/usr/bin/python3 "
                            "/usr/bin/neutron-linuxbridge-agent", None))
-        else:
+        elif driver == "vpp":
             wanted.append(("vpp", "/usr/bin/vpp -c /etc/vpp/startup.conf", None))
     for ns in namespaces:
         if ns.startswith("qdhcp-"):
             wanted.append(("dnsmasq", f"dnsmasq --no-hosts --pid-file=/var/lib/neutron/dhcp/"
                            f"{ns[6:]}/pid", ns))
+        elif ns.startswith("ovnmeta-"):
+            wanted.append(("haproxy", f"haproxy -f /var/lib/neutron/ovn-metadata-proxy/"
+                           f"{ns[8:]}.conf", ns))
         elif ns.startswith("qrouter-"):
             wanted.append(("haproxy", f"haproxy -f /var/lib/neutron/ns-metadata-proxy/"
                            f"{ns[8:]}.conf", ns))
@@ -70,7 +80,7 @@ def processes(cloud: Cloud, host: str, breakage: Breakage,
 
 
 def dataplane_alive(cloud: Cloud, host: str, breakage: Breakage) -> bool:
-    process = {"ovs": "ovs-vswitchd", "vpp": "vpp"}.get(cloud.spec.driver)
+    process = {"ovs": "ovs-vswitchd", "ovn": "ovs-vswitchd", "vpp": "vpp"}.get(cloud.spec.driver)
     return process is None or (host, process) not in breakage.dead
 
 
@@ -141,10 +151,11 @@ def _tunnel_reachable(cloud: Cloud, host: str, breakage: Breakage, source: str |
 
 def _port_reachable(cloud: Cloud, host: str, breakage: Breakage, netns: str,
                     dst: str) -> bool:
-    """From a DHCP namespace to an instance port of its network."""
-    if not netns.startswith("qdhcp-"):
+    """From a DHCP (or ML2/OVN metadata) namespace to an instance port of its network."""
+    prefix = next((p for p in ("qdhcp-", "ovnmeta-") if netns.startswith(p)), None)
+    if prefix is None:
         return False
-    network = netns[6:]
+    network = netns[len(prefix):]
     port = next((p for p in cloud.ports_on_network(network)
                  if any(ip.ip_address == dst for ip in p.fixed_ips)), None)
     if port is None or not port.host:
@@ -158,7 +169,7 @@ def _port_reachable(cloud: Cloud, host: str, breakage: Breakage, netns: str,
     if port.host == host:
         return True
     net = cloud.networks[network]
-    if net.network_type == "vxlan":
+    if net.network_type in ("vxlan", "geneve"):
         return _tunnel_up(cloud, host, breakage) and _tunnel_up(cloud, port.host, breakage)
     return all((cloud.host(h).name, cloud.host(h).provider_iface) not in breakage.pnics_down
                for h in (host, port.host))
