@@ -21,7 +21,7 @@ from calipso.sim.cloud import Cloud
 from calipso.sim.model import Agent, Aggregate, Host, Instance, Network, Port, Router, Subnet
 
 REGION = web.AppKey("sim_api_region", str)
-_VIEW = "sim_region_view"  # the request's view, built once per request
+_VIEW = web.RequestKey("sim_region_view", object)  # the view, built once per request
 
 
 def cloud_of(request: web.Request) -> Cloud:
