@@ -51,11 +51,15 @@ class CliFetchHostVservices(CliAccess):
         services = [ns for ns in namespaces if ns.service_type]
         if not services:
             return []
-        routers = await self._routers.get(await host_region(self.ctx, host)) if any(
+        routers = await self.routers_of(host) if any(
             ns.service_type == "router" for ns in services) else {}
         networks = {n["id"]: n for n in self.ctx.of_type("network")}
         return shape_vservices(host, services, networks, routers,
                                self._ports.index(), await self._texts.get())
+
+    async def routers_of(self, host: str) -> dict[str, Doc]:
+        """Neutron's routers by id, from the host's own region."""
+        return await self._routers.get(await host_region(self.ctx, host))
 
     async def _list_routers(self, region: str) -> dict[str, Doc]:
         if self.ctx.api is None:
