@@ -235,7 +235,8 @@ class Cloud(CloudIndex):
         for net in nets:
             if not net.subnet_ids:
                 raise Conflict(f"network {net.id} has no subnet", field="networks")
-        host_rec = self.host(host) if host else cloud_ops.least_loaded_compute(self)
+        host_rec = self.host(host) if host else cloud_ops.least_loaded_compute(
+            self, self.region_of_network(nets[0].id))  # a compute of the networks' region
         if not host_rec.is_compute:
             raise InvalidInput(f"host {host_rec.name} is not a compute host", field="host")
         uuid_ = instance_id or self.new_uuid()

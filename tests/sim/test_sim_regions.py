@@ -12,6 +12,7 @@ from test_sim_api import ApiClient, v3_body
 
 from calipso.errors import ConfigError
 from calipso.sim import generate, spec_from_flags
+from calipso.sim.checks import cloud_problems
 from calipso.sim.cli import add_arguments, build_spec
 from calipso.sim.server import SimCloud
 
@@ -73,6 +74,12 @@ def test_every_region_gets_a_network_host_and_its_own_routers_and_instances() ->
     for net in cloud.networks.values():
         host = cloud.dhcp_host(net.id)
         assert host is None or cloud.hosts[host].region == cloud.region_of_network(net.id)
+    assert cloud_problems(cloud) == []
+    two = cloud.create_instance("booted", next(iter(cloud.projects)),
+                                [n.id for n in cloud.networks.values()
+                                 if cloud.region_of_network(n.id) == "RegionTwo"][:1])
+    assert cloud.hosts[two.host].region == "RegionTwo"  # the least loaded of its region
+    assert cloud_problems(cloud) == []
 
 
 def test_regions_flag_and_its_bad_values() -> None:
