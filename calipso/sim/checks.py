@@ -22,6 +22,9 @@ def cloud_problems(cloud: Cloud) -> list[str]:
             out.append(f"port {port.id}: MAC {port.mac} not fa:16:3e")
         if port.network_id not in cloud.networks:
             out.append(f"port {port.id}: unknown network {port.network_id}")
+        elif port.host in cloud.hosts and \
+                cloud.hosts[port.host].region != cloud.region_of_network(port.network_id):
+            out.append(f"port {port.id}: bound on {port.host}, outside its network's region")
         for ip in port.fixed_ips:
             if cloud.subnets[ip.subnet_id].network_id != port.network_id:
                 out.append(f"port {port.id}: subnet {ip.subnet_id} of another network")

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from calipso.sim.server import SimCloud
 
 TOPOLOGY_FLAGS = ("hosts", "instances", "networks", "driver", "type_driver", "firewall", "seed",
-                  "keystone_versions", "endpoints", "short_host_names", "ovs_datapath")
+                  "keystone_versions", "endpoints", "short_host_names", "ovs_datapath",
+                  "regions")
 DEFAULTS: dict[str, Any] = {"hosts": 2, "instances": 2, "networks": 1, "driver": "ovs",
                             "firewall": "hybrid", "seed": 0}  # type driver: vxlan, ovn geneve
 
@@ -37,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="the kernel datapath (default) or the userspace one")
     topo.add_argument("--seed", type=int)
     topo.add_argument("--keystone-versions", help="comma-separated: v3,v2.0 (default both)")
+    topo.add_argument("--regions", help="comma-separated region names (default RegionOne)")
     topo.add_argument("--endpoints", choices=("ports", "paths"),
                       help="each API on its own port (default), or all on one under paths")
     topo.add_argument("--short-host-names", action="store_true", default=None,
@@ -68,7 +70,7 @@ def build_spec(args: argparse.Namespace) -> Any:
     from calipso.sim.spec import TopologySpec, load_spec
 
     given = {k: getattr(args, k) for k in TOPOLOGY_FLAGS if getattr(args, k) is not None}
-    for listed in ("keystone_versions",):
+    for listed in ("keystone_versions", "regions"):
         if listed in given:
             given[listed] = [v.strip() for v in given[listed].split(",")]
     if args.spec is not None:

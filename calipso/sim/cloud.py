@@ -42,11 +42,13 @@ class Cloud(CloudIndex):
         self, name: str, project_id: str, network_type: str | None = None, *,
         shared: bool = False, external: bool = False, physnet: str | None = None,
         segmentation_id: int | None = None, mtu: int | None = None,
-        network_id: str | None = None,
+        network_id: str | None = None, region: str | None = None,
     ) -> Network:
         self._get(self.projects, "project", project_id)
         net = cloud_ops.new_network(self, name, project_id, network_type, shared, external,
                                     physnet, segmentation_id, mtu, network_id)
+        if region is not None and region != next(iter(self.regions)):
+            net = replace(net, region=self._get(self.regions, "region", region).name)
         self.networks[net.id] = net
         self._emit("create", "network", net.id, net)
         return net
@@ -111,7 +113,8 @@ class Cloud(CloudIndex):
             return
         host = self._dhcp_host.get(net.id)
         if host is None:
-            host = self._dhcp_host[net.id] = self._next_network_host()
+            host = self._dhcp_host[net.id] = self._next_network_host(
+                self.region_of_network(net.id))
         dhcp = [p for p in self.ports_on_network(net.id) if p.device_owner == OWNER_DHCP]
         if dhcp:
             port = dhcp[0]
@@ -134,8 +137,8 @@ class Cloud(CloudIndex):
         self.create_port(net.id, device_owner=OWNER_DISTRIBUTED, device_id=f"ovnmeta-{net.id}",
                          host="", project_id=net.project_id)
 
-    def _next_network_host(self) -> str:
-        hosts = self.network_hosts()
+    def _next_network_host(self, region: str | None = None) -> str:
+        hosts = self.network_hosts(region)
         if not hosts:
             raise Conflict("no network host for DHCP or L3", field="host")
         host = hosts[self._round_robin % len(hosts)]
@@ -232,7 +235,8 @@ class Cloud(CloudIndex):
         for net in nets:
             if not net.subnet_ids:
                 raise Conflict(f"network {net.id} has no subnet", field="networks")
-        host_rec = self.host(host) if host else cloud_ops.least_loaded_compute(self)
+        host_rec = self.host(host) if host else cloud_ops.least_loaded_compute(
+            self, self.region_of_network(nets[0].id))  # a compute of the networks' region
         if not host_rec.is_compute:
             raise InvalidInput(f"host {host_rec.name} is not a compute host", field="host")
         uuid_ = instance_id or self.new_uuid()
@@ -300,10 +304,10 @@ class Cloud(CloudIndex):
     @operation
     def create_router(self, name: str, project_id: str, *,
                       external_network_id: str | None = None,
-                      router_id: str | None = None) -> Router:
+                      router_id: str | None = None, region: str | None = None) -> Router:
         self._get(self.projects, "project", project_id)
         router = Router(id=router_id or self.new_uuid(), name=name, project_id=project_id,
-                        host=self._next_network_host())
+                        host=self._next_network_host(region))
         self.routers[router.id] = router
         self._emit("create", "router", router.id, router)
         if external_network_id:

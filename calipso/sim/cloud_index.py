@@ -145,6 +145,8 @@ class CloudIndex:
         self.regions: dict[str, Region] = {}
         self.catalog: dict[str, CatalogService] = {}  # by service name
         self.endpoint_urls: dict[tuple[str, str], str] = {}  # (service, interface) -> URL
+        # the regions after the first: (region, service) -> URL of that region's endpoints
+        self.region_urls: dict[tuple[str, str], str] = {}
         self.availability_zones: dict[str, AvailabilityZone] = {}
         self.aggregates: dict[int, Aggregate] = {}
         self.projects: dict[str, Project] = {}
@@ -257,8 +259,13 @@ class CloudIndex:
         """The network host whose DHCP agent serves this network (None: no DHCP subnet)."""
         return self._dhcp_host.get(network_id)
 
-    def network_hosts(self) -> list[Host]:
-        return [h for h in self.hosts.values() if h.is_network]
+    def network_hosts(self, region: str | None = None) -> list[Host]:
+        return [h for h in self.hosts.values()
+                if h.is_network and region in (None, h.region)]
+
+    def region_of_network(self, network_id: str) -> str:
+        """The region whose Neutron holds the network (the first region by default)."""
+        return self.networks[network_id].region or next(iter(self.regions))
 
     def compute_hosts(self) -> list[Host]:
         return [h for h in self.hosts.values() if h.is_compute]

@@ -160,8 +160,8 @@ def new_port(
     )
 
 
-def least_loaded_compute(cloud: Cloud) -> Host:
-    computes = cloud.compute_hosts()
+def least_loaded_compute(cloud: Cloud, region: str | None = None) -> Host:
+    computes = [h for h in cloud.compute_hosts() if region in (None, h.region)]
     if not computes:
         raise Conflict("no compute host", field="host")
     return min(computes, key=lambda h: (len(cloud._instances_by_host.get(h.name, ())), h.index))

@@ -94,11 +94,18 @@ def _hosts(cloud: Cloud) -> None:
     os_release = OsRelease()
     bonds_left = spec.bonds
     compute_no = 0
+    # several regions: each role's hosts go round-robin over the regions, and each
+    # region's computes round-robin over its zones (every region has every zone)
+    of_role: dict[frozenset[str], int] = {}
+    in_region: dict[str, int] = {}
     for i, roles in enumerate(_roles(spec)):
         fqdn = f"{spec.host_prefix}{i + 1}.{spec.domain}"
         name = fqdn.split(".", 1)[0] if spec.short_host_names else fqdn
+        region = spec.regions[of_role.get(roles, 0) % len(spec.regions)]
+        of_role[roles] = of_role.get(roles, 0) + 1
         if "compute" in roles:
-            zone = zones[compute_no % len(zones)]
+            zone = zones[in_region.get(region, 0) % len(zones)]
+            in_region[region] = in_region.get(region, 0) + 1
             compute_no += 1
         else:
             zone = INTERNAL_ZONE
@@ -121,7 +128,7 @@ def _hosts(cloud: Cloud) -> None:
         else:
             pnics.append(Pnic("eth2", _mac(cloud), speed, pci="0000:3b:00.1"))
         cloud.add_static(Host(
-            name=name, roles=roles, region=spec.regions[0], availability_zone=zone, ip=ip,
+            name=name, roles=roles, region=region, availability_zone=zone, ip=ip,
             tunnel_ip=tunnel_ip, ssh_address=f"127.1.{i // 250}.{i % 250 + 1}", index=i,
             hypervisor_id=compute_no if "compute" in roles else 0,
             hypervisor_uuid=cloud.new_uuid() if "compute" in roles else "",
@@ -195,7 +202,8 @@ def _ovn_agents(cloud: Cloud, host: Host, mappings: dict[str, str]) -> None:
 
 
 def _aggregates(cloud: Cloud) -> None:
-    computes = cloud.compute_hosts()
+    # the first region's Nova holds the aggregates
+    computes = [h for h in cloud.compute_hosts() if h.region == cloud.spec.regions[0]]
     for i, agg in enumerate(cloud.spec.aggregates, start=1):
         members = [h.name for h in computes
                    if agg.availability_zone in (None, h.availability_zone)][:agg.hosts]
@@ -234,17 +242,25 @@ def _network_specs(spec: TopologySpec) -> list[NetworkSpec]:
     if not isinstance(spec.networks, int):
         return list(spec.networks)
     out = []
-    if spec.external_network:
-        out.append(NetworkSpec(name="public", type="flat", project=spec.projects[0],
-                               external=True, subnets=[EXTERNAL_CIDR], no_dhcp=[EXTERNAL_CIDR]))
+    if spec.external_network:  # one per region: `public`, then `public-<region>`
+        for r, region in enumerate(spec.regions):
+            cidr = EXTERNAL_CIDR if r == 0 else f"203.0.{113 + r}.0/24"
+            out.append(NetworkSpec(name=_external_name(spec, r), type="flat",
+                                   project=spec.projects[0], external=True, subnets=[cidr],
+                                   no_dhcp=[cidr], region=region))
     per_net = spec.instances * spec.ports_per_instance / max(1, spec.networks)
     prefix = _prefix_for(int(per_net / spec.subnets_per_network) + 4)
     cursor = _CidrCursor()
     for i in range(spec.networks):
         cidrs = [cursor.take(prefix) for _ in range(spec.subnets_per_network)]
         out.append(NetworkSpec(name=f"net{i + 1}", subnets=cidrs,
-                               no_dhcp=[] if spec.dhcp else cidrs))
+                               no_dhcp=[] if spec.dhcp else cidrs,
+                               region=spec.regions[i % len(spec.regions)]))
     return out
+
+
+def _external_name(spec: TopologySpec, region_no: int) -> str:
+    return "public" if region_no == 0 else f"public-{spec.regions[region_no]}"
 
 
 def _networks(cloud: Cloud) -> list[Network]:
@@ -252,7 +268,7 @@ def _networks(cloud: Cloud) -> list[Network]:
     for k, ns in enumerate(_network_specs(cloud.spec)):
         project = _project_id(cloud, ns.project, k)
         net = cloud.create_network(ns.name, project, ns.type, shared=ns.shared,
-                                   external=ns.external)
+                                   external=ns.external, region=ns.region)
         for j, cidr in enumerate(ns.subnets):
             cloud.create_subnet(net.id, cidr, f"{ns.name}-subnet{j + 1}",
                                 enable_dhcp=cidr not in ns.no_dhcp)
@@ -266,19 +282,26 @@ def _router_specs(cloud: Cloud, nets: list[Network]) -> list[RouterSpec]:
     if not isinstance(spec.routers, int):
         return list(spec.routers)
     count = min(spec.routers, len(nets))
-    gateway = "public" if spec.external_network else None
-    return [RouterSpec(name=f"router{i + 1}", gateway=gateway,
-                       project=cloud.projects[nets[i].project_id].name,
-                       interfaces=[n.name for n in nets[i::count]])
-            for i in range(count)]
+    out: list[RouterSpec] = []
+    for r, region in enumerate(spec.regions):  # routers round-robin over the regions
+        local = [n for n in nets if cloud.region_of_network(n.id) == region]
+        here = min(len(range(r, count, len(spec.regions))), len(local))
+        gateway = _external_name(spec, r) if spec.external_network else None
+        out += [RouterSpec(name=f"router{len(out) + i + 1}", gateway=gateway,
+                           project=cloud.projects[local[i].project_id].name,
+                           interfaces=[n.name for n in local[i::here]])
+                for i in range(here)]
+    return out
 
 
 def _routers(cloud: Cloud, nets: list[Network]) -> None:
     by_name = {n.name: n for n in cloud.networks.values()}
     for rs in _router_specs(cloud, nets):
         gw = by_name[rs.gateway].id if rs.gateway else None
+        first = by_name[rs.interfaces[0]].id if rs.interfaces else gw
         router = cloud.create_router(rs.name, _project_id(cloud, rs.project, 0),
-                                     external_network_id=gw)
+                                     external_network_id=gw, region=first and
+                                     cloud.region_of_network(first))
         for net_name in rs.interfaces:
             net = cloud.networks[by_name[net_name].id]
             cloud.add_router_interface(router.id, net.subnet_ids[0])
@@ -289,16 +312,26 @@ def _instances(cloud: Cloud, nets: list[Network]) -> None:
     computes = cloud.compute_hosts()
     if not spec.instances or not nets:
         return
-    by_project: dict[str, list[Network]] = {}
+    # an instance's networks and host are in one region (the first network's)
+    by_project: dict[tuple[str, str], list[Network]] = {}
     for net in nets:
-        by_project.setdefault(net.project_id, []).append(net)
+        by_project.setdefault((net.project_id, cloud.region_of_network(net.id)), []).append(net)
+    local: dict[str, list[Host]] = {}
+    for host in computes:
+        local.setdefault(host.region, []).append(host)
+    placed: dict[str, int] = {}
     names = {p.id: p.name for p in cloud.projects.values()}
     flavors = list(cloud.flavors)
     for k in range(spec.instances):
         first = nets[k % len(nets)]
-        pool = by_project[first.project_id]
+        region = cloud.region_of_network(first.id)
+        pool = by_project[(first.project_id, region)]
         start = pool.index(first)
         chosen = [pool[(start + j) % len(pool)].id for j in range(spec.ports_per_instance)]
+        if region not in local:
+            raise ConfigError(f"spec: region {region} has networks but no compute host")
+        n = placed[region] = placed.get(region, -1) + 1
         cloud.create_instance(
             f"{names[first.project_id]}-vm{k + 1}", first.project_id, chosen,
-            host=computes[k % len(computes)].name, flavor_id=flavors[k % len(flavors)])
+            host=local[region][n % len(local[region])].name,
+            flavor_id=flavors[k % len(flavors)])

@@ -203,6 +203,7 @@ class Network:
     status: str = "ACTIVE"
     admin_state_up: bool = True
     created_at: str = TIMESTAMP
+    region: str = ""  # the region whose Neutron holds it; "" = the first region
 
 
 @dataclass(frozen=True, slots=True)

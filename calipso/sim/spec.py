@@ -52,6 +52,7 @@ class NetworkSpec(_Model):
     external: bool = False
     subnets: list[str] = Field(default_factory=list)
     no_dhcp: list[str] = Field(default_factory=list)
+    region: str | None = None  # None: the first region
 
 
 class RouterSpec(_Model):
@@ -117,8 +118,10 @@ class TopologySpec(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> TopologySpec:
-        if not self.regions:
-            raise ValueError("regions: at least one region")
+        if not self.regions or len(set(self.regions)) < len(self.regions):
+            raise ValueError("regions: at least one region, each named once")
+        if len(self.regions) > 1 and self.driver == "ovn":
+            raise ValueError("regions: several regions need driver ovs, lxb or vpp")
         if not self.availability_zones:
             raise ValueError("availability_zones: at least one zone")
         if not self.projects:
@@ -140,9 +143,11 @@ class TopologySpec(_Model):
         """`hosts=N` means 1 controller+network host and N-1 computes (N=1: all-in-one)."""
         if isinstance(self.hosts, HostCounts):
             return self.hosts
-        if self.hosts < 1:
-            raise ValueError("hosts: at least 1")
-        return HostCounts(controllers=0, networks=0, combined=1, computes=self.hosts - 1)
+        regions = len(self.regions)  # several regions: one controller+network host each
+        if self.hosts < regions:
+            raise ValueError(f"hosts: at least {regions} (one per region)")
+        return HostCounts(controllers=0, networks=0, combined=regions,
+                          computes=self.hosts - regions)
 
     @property
     def hybrid_plug(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from calipso.sim.cloud import Cloud
 from calipso.sim.model import Host, Port
+from calipso.sim.region_catalog import service_endpoints
 from calipso.sim.spec import DISTRIBUTION, DRIVER_LABELS
 from calipso.sim.truth_builder import Doc, TruthBuilder
 from calipso.sim.truth_cliques import CliqueEnv, find_cliques
@@ -21,7 +22,7 @@ def build_truth(cloud: Cloud, env_name: str) -> dict[str, list[Doc]]:
     regions = t.folder("regions", f"{env_name}-regions", "Regions", t.root)
     for region in cloud.regions.values():
         reg = t.add("region", region.name, region.name, regions,
-                     endpoints=_endpoints(cloud))
+                     endpoints=_endpoints(cloud, region.name))
         _aggregates(cloud, t, reg)
         zones = t.folder("availability_zones", f"{region.name}-availability_zones",
                          "Availability Zones", reg)
@@ -30,7 +31,8 @@ def build_truth(cloud: Cloud, env_name: str) -> dict[str, list[Doc]]:
                      if h.region == region.name and h.availability_zone == zone.name]
             if not hosts:
                 continue
-            az = t.add("availability_zone", zone.name, zone.name, zones, available=True,
+            az = t.add("availability_zone", zone_id(cloud, region.name, zone.name),
+                       zone.name, zones, available=True,
                        hosts={h.name: _services(h) for h in hosts})
             for host in hosts:
                 host_objects(cloud, t, host, t.add("host", host.name, host.name, az,
@@ -48,7 +50,19 @@ def clique_env(cloud: Cloud, env_name: str) -> CliqueEnv:
                      type_drivers=cloud.spec.type_driver)
 
 
-def _endpoints(cloud: Cloud) -> Doc:
+def zone_id(cloud: Cloud, region: str, zone: str) -> str:
+    """README "Id conventions": a zone's name, `<region>-<name>` with several regions
+    (each region's Nova has its own zones, `nova` and `internal` in every one)."""
+    return zone if len(cloud.regions) == 1 else f"{region}-{zone}"
+
+
+def _endpoints(cloud: Cloud, region: str) -> Doc:
+    if region != next(iter(cloud.regions)):
+        return {svc.name: {"id": dict((i, e) for i, e, _ in found)["public"],
+                           "service_type": svc.type,
+                           **{f"{i}URL": url for i, _, url in found}}
+                for svc in cloud.catalog.values()
+                if (found := service_endpoints(cloud, svc, region))}
     out = {}
     for svc in cloud.catalog.values():
         ids = dict(svc.endpoint_ids)
@@ -76,9 +90,16 @@ def _host_fields(cloud: Cloud, host: Host) -> Doc:
 
 
 def _aggregates(cloud: Cloud, t: TruthBuilder, region: Doc) -> None:
+    """A region's Nova lists the aggregates of its hosts (empty ones: the first region's);
+    with several regions the id is `<region>-<nova id>` (each Nova numbers its own)."""
     folder = t.folder("aggregates", f"{region['id']}-aggregates", "Aggregates", region)
+    first = next(iter(cloud.regions))
     for agg in cloud.aggregates.values():
-        doc = t.add("aggregate", str(agg.id), agg.name, folder,
+        regions = {cloud.hosts[h].region for h in agg.hosts} or {first}
+        if region["id"] not in regions:
+            continue
+        ident = str(agg.id) if len(cloud.regions) == 1 else f"{region['id']}-{agg.id}"
+        doc = t.add("aggregate", ident, agg.name, folder,
                     availability_zone=agg.availability_zone)
         for host in agg.hosts:
             t.add("host_ref", f"aggregate-{agg.name}-{host}", host, doc)

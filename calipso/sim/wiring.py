@@ -150,12 +150,13 @@ def derived_mac(*parts: str) -> str:
 
 
 def l2_neighbours(cloud: CloudIndex, host: Host) -> list[Host]:
-    """Remote tunnel endpoints: all agents' hosts, or with l2population only the hosts that
-    share a tunnelled network with this one. In cloud host order."""
+    """Remote tunnel endpoints: all agents' hosts (of the region), or with l2population only
+    the hosts that share a tunnelled network with this one. In cloud host order."""
     if cloud.spec.type_driver != "vxlan":
         return []
     if not cloud.spec.l2_population:
-        return [h for h in cloud.hosts.values() if h.name != host.name and _has_l2(cloud, h)]
+        return [h for h in cloud.hosts.values() if h.name != host.name and _has_l2(cloud, h)
+                and h.region == host.region]  # each region's Neutron has its own agents
     net_hosts = _network_hosts(cloud)
     names: set[str] = set()
     for port in cloud.ports_on_host(host.name):
@@ -169,7 +170,8 @@ def network_neighbours(cloud: CloudIndex, host: Host, network_id: str) -> list[H
     """Remote hosts that get this network's tunnelled traffic (l2population: the hosts
     with a port on it; else every L2 host). In cloud host order."""
     if not cloud.spec.l2_population:
-        return [h for h in cloud.hosts.values() if h.name != host.name and _has_l2(cloud, h)]
+        return [h for h in cloud.hosts.values() if h.name != host.name and _has_l2(cloud, h)
+                and h.region == host.region]  # each region's Neutron has its own agents
     names = _network_hosts(cloud).get(network_id, set()) - {host.name}
     return sorted((cloud.hosts[n] for n in names), key=lambda h: h.index)
 

@@ -1,11 +1,12 @@
 """Availability zones of every region, under ``<region>-availability_zones``.
 
-Zones belong to the cloud, not to a project: under a region they are that region's;
-under a project, the admin project's fetch covers every region and the others fetch
-nothing (the original fetched them again for every project). A zone is kept when
-hosts are filed under it (a host goes under its compute zone, else ``internal``);
-``hosts`` maps each of them to all its Nova services (hosts running only Neutron agents
-are in ``internal`` with none).
+Ids are the zone names, ``<region>-<zone>`` when the catalog has several compute regions
+(``cloud_hosts.regional_id``). Zones belong to the cloud, not to a project: under a
+region they are that region's; under a project, the admin project's fetch covers every
+region and the others fetch nothing (the original fetched them again for every
+project). A zone is kept when hosts are filed under it (a host goes under its compute
+zone, else ``internal``); ``hosts`` maps each of them to all its Nova services (hosts
+running only Neutron agents are in ``internal`` with none).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ def zone_docs(found: RegionHosts) -> list[Doc]:
         filed.setdefault(found.zone_of(host), {})[host] = found.services(host)
     docs = []
     for zone, hosts in filed.items():
-        doc = {"id": zone, "name": zone, "available": found.zone_available.get(zone, True),
-               "hosts": hosts}
+        doc = {"id": found.zone_id(zone), "name": zone,
+               "available": found.zone_available.get(zone, True), "hosts": hosts}
         docs.append(set_folder_parent(doc, "availability_zone", "region", found.region,
                                       parent_text="Availability Zones"))
     return docs

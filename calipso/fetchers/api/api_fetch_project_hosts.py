@@ -77,7 +77,7 @@ def host_doc(found: RegionHosts, name: str, hypervisor: Doc | None) -> Doc:
     types = host_types(services, hypervisor, agents)
     doc: Doc = {
         "id": name, "name": name, "host": name, "zone": zone,
-        "parent_id": zone, "parent_type": "availability_zone",
+        "parent_id": found.zone_id(zone), "parent_type": "availability_zone",
         "host_type": types, "services": services,
         "os_id": str(hypervisor["id"]) if hypervisor else None,
         "ip_address": hypervisor.get("host_ip") if hypervisor else None,
@@ -144,6 +144,6 @@ class ApiFetchProjectHosts(ApiAccess):
 
     def _host_path(self, doc: Doc) -> str:
         zone = next((z for z in self.ctx.of_type("availability_zone")
-                     if z["id"] == doc["zone"]), None)
+                     if z["id"] == doc["parent_id"]), None)
         base = zone["id_path"] if zone else f"/{self.ctx.env_name}"
         return f"{base}/{doc['id']}"

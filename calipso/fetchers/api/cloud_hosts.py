@@ -4,6 +4,10 @@ Nova's ``os-availability-zone/detail`` lists the hosts running Nova services (th
 ``internal`` zone holds controllers); Neutron's ``agents`` adds hosts that run only
 network agents, which are put in ``internal`` as well. Service maps keep ``available``
 and ``active`` only: ``updated_at`` is a heartbeat and would change on every scan.
+
+Zone ids (``zone_id``): the zone's name when the catalog has one compute region, else
+``<region>-<name>``: each region's Nova has its own zones (``nova`` and ``internal`` in
+every one), and ids are unique in an environment. Aggregate ids follow the same rule.
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ class RegionHosts:
     zone_available: dict[str, bool] = field(default_factory=dict)
     zone_hosts: dict[str, dict[str, Doc]] = field(default_factory=dict)  # zone -> host -> svc
     agents: dict[str, list[Doc]] = field(default_factory=dict)  # host -> agents
+    several_regions: bool = False  # the catalog has more than one compute region
+
+    def zone_id(self, zone: str) -> str:
+        return regional_id(self.region, zone, self.several_regions)
 
     def zone_of(self, host: str) -> str:
         """The zone a host is filed under: its compute zone, else the first listing it."""
@@ -52,6 +60,16 @@ class RegionHosts:
         names = [h for hosts in self.zone_hosts.values() for h in hosts]
         names += list(self.agents)
         return list(dict.fromkeys(names))
+
+
+def regional_id(region: str, ident: str, several_regions: bool) -> str:
+    """The id of something each region's Nova numbers or names on its own (zones,
+    aggregates): as it is with one region, ``<region>-<id>`` with several."""
+    return f"{region}-{ident}" if several_regions else ident
+
+
+async def several_regions(access: ApiAccess) -> bool:
+    return len(await regions_with(access, "compute")) > 1
 
 
 def service_states(services: Doc | None) -> Doc:
@@ -83,10 +101,12 @@ async def regions_for(access: ApiAccess, parent_id: str) -> list[str]:
 
 async def fetch_region_hosts(access: ApiAccess, region: str) -> RegionHosts:
     """One zone listing and one agent listing for ``region``."""
-    zones, agents = await asyncio.gather(
+    zones, agents, several = await asyncio.gather(
         access.request("compute", "os-availability-zone/detail", region=region),
-        _agents(access, region))
-    return region_hosts_of(region, zones, agents)
+        _agents(access, region), several_regions(access))
+    found = region_hosts_of(region, zones, agents)
+    found.several_regions = several
+    return found
 
 
 def region_hosts_of(region: str, zones: Doc, agents: list[Doc]) -> RegionHosts:

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 from calipso.fetchers.base import Doc, set_folder_parent
 from calipso.fetchers.cli.base import CliAccess
 from calipso.fetchers.cli.parse.netns import Netns, parse_ip_netns_list
-from calipso.fetchers.cli.scope import NETWORK_HOSTS, Once, PortIndex, Ports, host_named
+from calipso.fetchers.cli.scope import (
+    NETWORK_HOSTS,
+    Once,
+    PerHost,
+    PortIndex,
+    Ports,
+    host_named,
+    host_region,
+)
 
 if TYPE_CHECKING:
     from calipso.sources import FetchContext
@@ -31,7 +39,7 @@ ROUTER_FIELDS = ("status", "admin_state_up", "tenant_id", "project_id", "distrib
 class CliFetchHostVservices(CliAccess):
     def __init__(self, ctx: FetchContext) -> None:
         super().__init__(ctx)
-        self._routers: Once[dict[str, Doc]] = Once(self._list_routers)
+        self._routers: PerHost[dict[str, Doc]] = PerHost(self._list_routers)  # by region
         self._texts: Once[dict[str, str]] = Once(self._folder_texts)
         self._ports = Ports(ctx)
 
@@ -43,16 +51,21 @@ class CliFetchHostVservices(CliAccess):
         services = [ns for ns in namespaces if ns.service_type]
         if not services:
             return []
-        routers = await self._routers.get() if any(
+        routers = await self.routers_of(host) if any(
             ns.service_type == "router" for ns in services) else {}
         networks = {n["id"]: n for n in self.ctx.of_type("network")}
         return shape_vservices(host, services, networks, routers,
                                self._ports.index(), await self._texts.get())
 
-    async def _list_routers(self) -> dict[str, Doc]:
+    async def routers_of(self, host: str) -> dict[str, Doc]:
+        """Neutron's routers by id, from the host's own region."""
+        return await self._routers.get(await host_region(self.ctx, host))
+
+    async def _list_routers(self, region: str) -> dict[str, Doc]:
         if self.ctx.api is None:
             return {}
-        rows = await self.ctx.api.get_all("network", "/v2.0/routers", "routers")
+        rows = await self.ctx.api.get_all("network", "/v2.0/routers", "routers",
+                                          region=region or None)
         return {r["id"]: r for r in rows if isinstance(r, dict) and "id" in r}
 
     async def _folder_texts(self) -> dict[str, str]:

@@ -46,7 +46,7 @@ class CliFetchOvnRouters(CliFetchHostVservices):
             await self._central.table("nb", "Logical_Router_Port"))
         if not routers:
             return []
-        listing, texts, ports = await self._routers.get(), await self._texts.get(), \
+        listing, texts, ports = await self.routers_of(host), await self._texts.get(), \
             self._ports.index()
         docs = []
         for router_id in routers:

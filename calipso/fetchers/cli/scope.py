@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from calipso.errors import CalipsoError, SshError
+from calipso.fetchers.api.api_fetch_host_network_agents import region_of
 
 if TYPE_CHECKING:
     from calipso.sources import FetchContext
@@ -107,22 +108,30 @@ async def host_named(ctx: FetchContext, parent_id: str,
 L2_AGENT_TYPES = ("Open vSwitch agent", "Linux bridge agent")
 
 
+async def host_region(ctx: FetchContext, host: str) -> str:
+    """The region a host was found in ("" when unknown): its Neutron answers for the host
+    (each region of a cloud has its own)."""
+    return region_of(await ctx.lookup(host)) or ""
+
+
 class L2Agents:
-    """The hosts' L2 agent rows: one Neutron agent listing per holder (per fetcher, so per
-    scan)."""
+    """The hosts' L2 agent rows: one Neutron agent listing per region of the hosts asked
+    about, per holder (per fetcher, so per scan)."""
 
     def __init__(self, ctx: FetchContext) -> None:
-        self._rows: Once[dict[str, Doc]] = Once(lambda: list_l2_agents(ctx))
+        self._ctx = ctx
+        self._rows: PerHost[dict[str, Doc]] = PerHost(lambda r: list_l2_agents(ctx, r))
 
     async def of(self, host: str) -> Doc | None:
-        return (await self._rows.get()).get(host)
+        return (await self._rows.get(await host_region(self._ctx, host))).get(host)
 
 
-async def list_l2_agents(ctx: FetchContext) -> dict[str, Doc]:
-    """Every host's L2 agent row (Open vSwitch or Linux bridge), from Neutron's agents."""
+async def list_l2_agents(ctx: FetchContext, region: str = "") -> dict[str, Doc]:
+    """Every host's L2 agent row (Open vSwitch or Linux bridge), from Neutron's agents
+    (the region's; "": the configured or first one)."""
     if ctx.api is None:
         return {}
-    rows = await ctx.api.get_all("network", "/v2.0/agents", "agents")
+    rows = await ctx.api.get_all("network", "/v2.0/agents", "agents", region=region or None)
     return {r["host"]: r for r in rows if isinstance(r, dict) and r.get("host")
             and r.get("agent_type") in L2_AGENT_TYPES}
 

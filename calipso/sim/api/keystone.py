@@ -27,6 +27,7 @@ from calipso.sim.api.http import (
 )
 from calipso.sim.api.state import ApiState, Token, iso
 from calipso.sim.model import Project, User
+from calipso.sim.region_catalog import service_endpoints
 
 DOMAIN = {"id": "default", "name": "Default"}
 V3_ID, V3_UPDATED = "v3.14", "2020-04-07T00:00:00Z"
@@ -37,34 +38,35 @@ def role_id(name: str) -> str:
     return hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()
 
 
-def _region(state: ApiState) -> str:
-    return next(iter(state.cloud.regions))
-
-
 def v3_catalog(state: ApiState) -> list[dict[str, Any]]:
-    cloud, region = state.cloud, _region(state)
+    cloud = state.cloud
     out = []
     for svc in cloud.catalog.values():
-        endpoints = [{"region_id": region, "url": cloud.endpoint_urls[(svc.name, interface)],
-                      "region": region, "interface": interface, "id": ident}
-                     for interface, ident in svc.endpoint_ids
-                     if (svc.name, interface) in cloud.endpoint_urls]
+        endpoints = [{"region_id": region, "url": url, "region": region,
+                      "interface": interface, "id": ident}
+                     for region in cloud.regions
+                     for interface, ident, url in service_endpoints(cloud, svc, region)]
         out.append({"endpoints": endpoints, "type": svc.type, "id": svc.id, "name": svc.name})
     return out
 
 
 def v2_catalog(state: ApiState) -> list[dict[str, Any]]:
-    cloud, region = state.cloud, _region(state)
+    cloud = state.cloud
     out = []
     for svc in cloud.catalog.values():
-        ids = dict(svc.endpoint_ids)
-        urls = {i: cloud.endpoint_urls.get((svc.name, i)) for i in ids}
-        if not all(urls.values()):
-            continue
-        out.append({"endpoints": [{"adminURL": urls["admin"], "region": region,
-                                   "internalURL": urls["internal"], "id": ids["public"],
-                                   "publicURL": urls["public"]}],
-                    "endpoints_links": [], "type": svc.type, "name": svc.name})
+        endpoints = []
+        for region in cloud.regions:
+            found = service_endpoints(cloud, svc, region)
+            urls = {interface: url for interface, _, url in found}
+            if len(urls) < len(svc.endpoint_ids):
+                continue
+            ids = {interface: ident for interface, ident, _ in found}
+            endpoints.append({"adminURL": urls["admin"], "region": region,
+                              "internalURL": urls["internal"], "id": ids["public"],
+                              "publicURL": urls["public"]})
+        if endpoints:
+            out.append({"endpoints": endpoints, "endpoints_links": [], "type": svc.type,
+                        "name": svc.name})
     return out
 
 

@@ -30,6 +30,7 @@ from calipso.sim.api.neutron_lists import (
     show_handler,
     table_of,
 )
+from calipso.sim.api.regions import REGION
 from calipso.sim.cloud import Cloud
 from calipso.sim.model import OWNER_ROUTER_INTERFACE
 
@@ -74,7 +75,7 @@ async def network_create(request: web.Request) -> web.Response:
         str(body.get("name", "")), _project(request, body), body.get("provider:network_type"),
         shared=_bool(body, "shared", False), external=_bool(body, "router:external", False),
         physnet=body.get("provider:physical_network"), segmentation_id=seg,
-        mtu=body.get("mtu"))
+        mtu=body.get("mtu"), region=request.app.get(REGION))
     return reply({"network": views.network_view(cloud, net)}, 201)
 
 
@@ -178,7 +179,7 @@ async def router_create(request: web.Request) -> web.Response:
     if gw is not None and gw not in cloud.networks:
         raise not_found(RESOURCES["networks"], gw)
     router = cloud.create_router(str(body.get("name", "")), _project(request, body),
-                                 external_network_id=gw)
+                                 external_network_id=gw, region=request.app.get(REGION))
     return reply({"router": views.router_view(cloud, router)}, 201)
 
 

@@ -18,7 +18,8 @@ from aiohttp import web
 
 from calipso.errors import InvalidInput, NotFound
 from calipso.sim.api import neutron_views as views
-from calipso.sim.api.http import int_param, next_link, page, reply, state_of, token_of
+from calipso.sim.api.http import int_param, next_link, page, reply, token_of
+from calipso.sim.api.regions import cloud_of
 from calipso.sim.cloud import Cloud
 
 PAGING_KEYS = frozenset({"limit", "marker", "fields", "sort_key", "sort_dir", "page_reverse"})
@@ -120,7 +121,7 @@ def list_handler(collection: str) -> Callable[[web.Request], Any]:
     res = RESOURCES[collection]
 
     async def handler(request: web.Request) -> web.Response:
-        cloud = state_of(request).cloud
+        cloud = cloud_of(request)  # with several regions: this Neutron's region
         filters = _filters(request)
         items = [res.view(cloud, rec) for rec in _candidates(cloud, res, filters)]
         if items and filters:
@@ -153,7 +154,7 @@ def show_handler(collection: str) -> Callable[[web.Request], Any]:
     res = RESOURCES[collection]
 
     async def handler(request: web.Request) -> web.Response:
-        cloud = state_of(request).cloud
+        cloud = cloud_of(request)  # with several regions: this Neutron's region
         ident = request.match_info["id"]
         rec = table_of(cloud, res).get(ident)
         if rec is None:

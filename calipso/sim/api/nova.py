@@ -29,6 +29,7 @@ from calipso.sim.api.http import (
     token_of,
 )
 from calipso.sim.api.nova_views import Version
+from calipso.sim.api.regions import cloud_of
 from calipso.sim.cloud import Cloud
 from calipso.sim.model import Host, Instance
 
@@ -88,7 +89,7 @@ def answer(ctx: Ctx, data: Any, status: int = 200) -> web.Response:
 
 
 def _cloud(request: web.Request) -> Cloud:
-    return state_of(request).cloud
+    return cloud_of(request)  # with several regions: this Nova's region
 
 
 def _require_admin(ctx: Ctx, action: str) -> None:

@@ -25,6 +25,7 @@ from aiohttp import web
 from calipso.errors import InvalidInput
 from calipso.sim.api import keystone, neutron, nova
 from calipso.sim.api.http import body_of, reply, sim_middleware, state_of
+from calipso.sim.api.regions import REGION
 from calipso.sim.api.state import (
     MOUNT,
     SERVICE,
@@ -40,6 +41,7 @@ from calipso.sim.truth import build_truth
 
 log = logging.getLogger(__name__)
 SERVICES = ("keystone", "nova", "neutron")
+REGIONAL = ("nova", "neutron")  # served once per region; Keystone is the cloud's
 MOUNTS = {"keystone": "/identity", "nova": "/compute", "neutron": "/networking"}
 INTERFACES = ("public", "internal", "admin")
 
@@ -124,11 +126,14 @@ async def sim_breakage_put(request: web.Request) -> web.Response:
 
 # ---- apps and sites ----------------------------------------------------------------------
 
-def build_app(state: ApiState, service: str, mount: str = "") -> web.Application:
+def build_app(state: ApiState, service: str, mount: str = "",
+              region: str | None = None) -> web.Application:
     app = web.Application(middlewares=[sim_middleware], client_max_size=4 * 1024 * 1024)
     app[STATE] = state
     app[SERVICE] = service
     app[MOUNT] = mount
+    if region is not None:  # several regions: this Nova or Neutron serves one of them
+        app[REGION] = region
     if service == "keystone":
         keystone.add_routes(app, state.keystone_versions)
         app.router.add_get("/sim/truth", sim_truth)
@@ -172,6 +177,28 @@ def _record_urls(cloud: Cloud, urls: dict[str, str]) -> None:
                 cloud.set_endpoint_url(service, interface, urls["keystone"] + path)
 
 
+def _first_region(cloud: Cloud, service: str) -> str | None:
+    """The region a service answers for: none (all of the cloud) with a single region."""
+    return next(iter(cloud.regions)) if len(cloud.regions) > 1 and service in REGIONAL \
+        else None
+
+
+async def _serve_region(stack: AsyncExitStack, state: ApiState, region: str,
+                        front: web.Application | None) -> None:
+    """Nova and Neutron of a region after the first (mounted on `front` with paths, else
+    each on a free port), recorded in `cloud.region_urls`; glance is listed, not served."""
+    cloud, host = state.cloud, state.options.host
+    for service in REGIONAL:
+        if front is not None:
+            url = f"{state.urls['keystone'].rsplit('/', 1)[0]}/{region}{MOUNTS[service]}"
+        else:
+            port = await stack.enter_async_context(
+                _serve(build_app(state, service, region=region), host, 0))
+            url = f"http://{host}:{port}"
+        cloud.region_urls[(region, service)] = url + ("/v2.1" if service == "nova" else "")
+    cloud.region_urls[(region, "glance")] = state.urls["keystone"] + "/image"
+
+
 @asynccontextmanager
 async def open_api(cloud: Cloud, options: ApiOptions | None = None, *,
                    truth: TruthProvider | None = None) -> AsyncIterator[ApiChannel]:
@@ -188,14 +215,19 @@ async def open_api(cloud: Cloud, options: ApiOptions | None = None, *,
         if cloud.spec.endpoints == "paths":
             front = web.Application()
             for service in SERVICES:
-                front.add_subapp(MOUNTS[service], build_app(state, service, MOUNTS[service]))
+                front.add_subapp(MOUNTS[service], build_app(state, service, MOUNTS[service],
+                                                            _first_region(cloud, service)))
+            for region in list(cloud.regions)[1:]:
+                for service in REGIONAL:
+                    mount = f"/{region}{MOUNTS[service]}"
+                    front.add_subapp(mount, build_app(state, service, mount, region))
             port = await stack.enter_async_context(
                 _serve(front, options.host, options.keystone_port))
             ports = dict.fromkeys(SERVICES, port)
             base = {s: f"http://{options.host}:{port}{MOUNTS[s]}" for s in SERVICES}
         else:
             for service in SERVICES:
-                app = build_app(state, service)
+                app = build_app(state, service, region=_first_region(cloud, service))
                 ports[service] = await stack.enter_async_context(
                     _serve(app, options.host, wanted[service]))
             base = {s: f"http://{options.host}:{p}" for s, p in ports.items()}
@@ -203,6 +235,9 @@ async def open_api(cloud: Cloud, options: ApiOptions | None = None, *,
                 "neutron": base["neutron"]}
         state.urls.update(urls)
         _record_urls(cloud, urls)
+        for region in list(cloud.regions)[1:]:
+            await _serve_region(stack, state, region, front if cloud.spec.endpoints == "paths"
+                                else None)
         log.info("sim api serving", extra={"keystone_port": ports["keystone"],
                                            "nova_port": ports["nova"],
                                            "neutron_port": ports["neutron"]})
