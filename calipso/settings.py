@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     ui_poll_interval: float = Field(
         2.0, gt=0, le=60, description="seconds between the UI's looks for changes when the "
                                       "database has no change streams")
+    ui_changes: str = Field("auto", pattern=r"^(auto|poll)$",
+                            description="auto: the database's change stream when it has one")
     ui_max_live_clients: int = Field(200, ge=1, le=10000,
                                      description="open live-update streams per process")
     auth: AuthMode = AuthMode.REQUIRED

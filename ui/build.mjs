@@ -12,7 +12,7 @@ await build({
   minify: true,
   format: "iife",
   target: ["es2020"],
-  legalComments: "linked",
+  legalComments: "eof",
   outdir: out,
   logLevel: "warning",
 });

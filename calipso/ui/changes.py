@@ -44,8 +44,10 @@ def describe(collection: str, op: str, oid: object, doc: dict[str, Any] | None) 
 
 
 class ChangeFeed:
-    def __init__(self, db: AsyncDatabase, poll_interval: float, max_clients: int) -> None:
+    def __init__(self, db: AsyncDatabase, poll_interval: float, max_clients: int,
+                 use_stream: bool = True) -> None:
         self._db = db
+        self._use_stream = use_stream
         self._poll_interval = poll_interval
         self._max_clients = max_clients
         self._queues: set[asyncio.Queue[Change | None]] = set()
@@ -78,6 +80,8 @@ class ChangeFeed:
                 queue.put_nowait({"kind": "resync", "op": "overflow"})
 
     async def run(self) -> None:
+        if not self._use_stream:
+            await self._poll()
         while True:
             try:
                 await self._stream()
