@@ -1,7 +1,7 @@
 // The clique of any object as a layered graph. Click a node: its fields beside the graph;
 // double-click (or its "Re-centre" button): the graph around it.
 import { get } from "../api.js";
-import { h, mark } from "../dom.js";
+import { h } from "../dom.js";
 import { LAYERED, keyboard, makeGraph, toolbar } from "../graphview.js";
 import { showObject } from "./objectview.js";
 
@@ -73,7 +73,6 @@ export async function render(main, [env, id]) {
       if (c.object_name || c.name) node.data("label", c.object_name || c.name);
       node.addClass("changed");
       box.dataset.changed = String(Number(box.dataset.changed || 0) + 1);
-      mark(side);
     },
     dispose: () => cy.destroy(),
   };

@@ -26,14 +26,16 @@ function words(key) {
   return WORDS[key] || key.replace(/[_:]/g, " ").replace(/^./, (c) => c.toUpperCase());
 }
 
+function count(n, one, many) { return `${n} ${n === 1 ? one : many}`; }
+
 function valueOf(key, value) {
   if (value === null || value === undefined || value === "") return h("span", { class: "muted" }, "—");
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (/timestamp|_at$|last_scanned/.test(key)) return when(value);
   if (Array.isArray(value) && value.every((v) => typeof v !== "object")) return value.join(", ");
   if (typeof value === "object") {
-    return h("details", {}, h("summary", {}, Array.isArray(value) ? `${value.length} items`
-      : `${Object.keys(value).length} entries`), h("pre", {}, JSON.stringify(value, null, 2)));
+    return h("details", {}, h("summary", {}, count(Array.isArray(value)
+      ? value.length : Object.keys(value).length, "entry", "entries")), h("pre", {}, JSON.stringify(value, null, 2)));
   }
   return String(value);
 }
