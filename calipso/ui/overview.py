@@ -1,6 +1,6 @@
 """``GET /overview``: an environment drawn small. Hosts with their instance counts, the
 networks, a host joined to a network where it has vNICs on it (with their count), and the
-tunnels between hosts' tunnel endpoints while there are few enough to draw. ``host=``
+tunnels between hosts while there are few enough to draw (else their count). ``host=``
 expands one host: its instances and their networks. So 1,000 hosts draw 1,000 nodes, not
 100,000."""
 
@@ -17,9 +17,10 @@ from calipso.api.query import EnvName, QueryModel, Text
 from calipso.api.schemas import ERRORS
 from calipso.errors import NotFound
 
-# A full mesh of n endpoints has n(n-1)/2 tunnels: past this many endpoints they are
-# counted, not drawn.
+# A full mesh of n endpoints has n(n-1)/2 tunnels: past this many endpoints they are not
+# read; past this many tunnels they are counted, not drawn (a mesh drawn is a hairball).
 MAX_TUNNEL_ENDPOINTS = 100
+MAX_TUNNELS = 60
 MONITORING = ("OK", "Warning", "Error", "Unknown")
 
 
@@ -50,6 +51,7 @@ class Overview(BaseModel):
     nodes: list[OverviewNode]
     edges: list[OverviewEdge]
     tunnel_endpoints: int
+    tunnels: int | None = Field(None, description="tunnels between hosts; None: not counted")
     tunnels_drawn: bool
 
 
@@ -81,11 +83,14 @@ def _known(key: object, ids: dict[str, str]) -> bool:
 FIELDS = {"id": 1, "name": 1, "object_name": 1, "type": 1, "status": 1}
 
 
-async def _tunnels(db: Any, env: str, host_ids: dict[str, str]) -> tuple[int, list[Any]]:
+async def _tunnel_pairs(db: Any, env: str, host_ids: dict[str, str]
+                        ) -> tuple[int, set[tuple[str, str]] | None]:
+    """The number of tunnel endpoints, and the pairs of hosts a tunnel joins (None: too
+    many endpoints to read them)."""
     oteps = await db.inventory.find({"environment": env, "type": "otep"},
                                     {"host": 1, "ip_address": 1}).to_list()
     if len(oteps) > MAX_TUNNEL_ENDPOINTS:
-        return len(oteps), []
+        return len(oteps), None
     host_of_ip = {o.get("ip_address"): o.get("host") for o in oteps}
     pairs: set[tuple[str, str]] = set()
     async for vedge in db.inventory.find({"environment": env, "type": "vedge"},
@@ -96,8 +101,7 @@ async def _tunnels(db: Any, env: str, host_ids: dict[str, str]) -> tuple[int, li
             ends = sorted((vedge.get("host"), remote))
             if remote and ends[0] != ends[1] and all(e in host_ids for e in ends):
                 pairs.add((ends[0], ends[1]))
-    return len(oteps), [_edge("tunnel", host_ids[a], host_ids[b], "tunnel")
-                        for a, b in sorted(pairs)]
+    return len(oteps), pairs
 
 
 async def _environment(call: Call, env: str) -> dict[str, Any]:
@@ -116,11 +120,14 @@ async def _environment(call: Call, env: str) -> dict[str, Any]:
              for r in await _grouped(db, {"environment": env, "type": "vnic"},
                                      {"host": "$host", "network": "$network"})
              if _known(r["_id"].get("host"), host_ids) and _known(r["_id"].get("network"), net_ids)]
-    endpoints, tunnels = await _tunnels(db, env, host_ids)
+    endpoints, pairs = await _tunnel_pairs(db, env, host_ids)
+    drawn = pairs is not None and len(pairs) <= MAX_TUNNELS
+    if drawn:
+        edges += [_edge("tunnel", host_ids[a], host_ids[b], "tunnel") for a, b in sorted(pairs)]
     nodes = ([_node(h, instances.get(h["id"], 0)) for h in hosts]
              + [_node(n) for n in networks])
-    return {"environment": env, "nodes": nodes, "edges": edges + tunnels,
-            "tunnel_endpoints": endpoints, "tunnels_drawn": endpoints <= MAX_TUNNEL_ENDPOINTS}
+    return {"environment": env, "nodes": nodes, "edges": edges, "tunnel_endpoints": endpoints,
+            "tunnels": None if pairs is None else len(pairs), "tunnels_drawn": drawn}
 
 
 async def _host(call: Call, env: str, host: str) -> dict[str, Any]:
@@ -142,7 +149,7 @@ async def _host(call: Call, env: str, host: str) -> dict[str, Any]:
               for i in instances for n in (i.get("network") or []) if n in net_ids]
     return {"environment": env, "nodes": [_node(host_doc, len(instances))]
             + [_node(i) for i in instances] + [_node(n) for n in networks],
-            "edges": edges, "tunnel_endpoints": 0, "tunnels_drawn": False}
+            "edges": edges, "tunnel_endpoints": 0, "tunnels": None, "tunnels_drawn": False}
 
 
 async def get_overview(call: Call) -> object:

@@ -4,7 +4,8 @@ import { get } from "../api.js";
 import { h } from "../dom.js";
 import { LAYERED, keyboard, makeGraph, toolbar } from "../graphview.js";
 
-const SMALL = 150;  // up to this many nodes the layered layout; past it a grid (fast)
+// up to this many nodes and edges the layered layout; past it a grid (no layout to compute)
+const SMALL = 60;
 
 function nodeData(n) {
   const label = n.type === "host" ? `${n.label} (${n.count ?? 0})` : n.label;
@@ -35,20 +36,20 @@ export async function render(main, [env]) {
   const box = h("div", { id: "graph", role: "application",
                          "aria-label": "environment overview: n and p walk the nodes, Enter "
                                        + "expands a host or opens an object" });
-  const note = data.tunnels_drawn ? "" : ` Tunnels between ${data.tunnel_endpoints} endpoints `
-    + "are not drawn (too many).";
+  const note = data.tunnels_drawn || !data.tunnel_endpoints ? ""
+    : ` ${data.tunnels ?? "The"} tunnels between ${data.tunnel_endpoints} endpoints are not `
+      + "drawn (too many).";
   main.replaceChildren(h("h1", {}, `${env}: overview`),
     h("p", { class: "muted" }, `${hosts} hosts, ${data.nodes.length - hosts} networks.`
       + " Click a host to show its instances; double-click to open an object." + note));
-  const big = data.nodes.length > SMALL;
+  const big = data.nodes.length > SMALL || data.edges.length > 2 * SMALL;
   const pos = big ? gridPositions(data.nodes) : null;
   const layout = big ? { name: "preset", positions: (n) => pos[n.id()], fit: true, padding: 20 }
     : LAYERED;
-  const cy = makeGraph(box, [...data.nodes.map(nodeData), ...data.edges.map(edgeData)], layout);
-  main.append(toolbar(cy, `calipso-${env}-overview`), box);
   box.style.height = "calc(100vh - 12em)";
-  cy.resize();
-  cy.fit(undefined, 20);
+  main.append(box);
+  const cy = makeGraph(box, [...data.nodes.map(nodeData), ...data.edges.map(edgeData)], layout);
+  box.before(toolbar(cy, `calipso-${env}-overview`));
   box.dataset.ready = "true";
   box.dataset.renderMs = String(Math.round(performance.now() - t0));
 
