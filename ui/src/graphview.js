@@ -49,7 +49,8 @@ export function makeGraph(container, elements, layout) {
   return cy;
 }
 
-export const LAYERED = { name: "dagre", rankDir: "TB", nodeSep: 50, rankSep: 70,
+export const LAYERED = { name: "dagre", rankDir: "TB", nodeSep: 20, rankSep: 50,
+                         nodeDimensionsIncludeLabels: true,
                          animate: false, fit: true, padding: 20 };
 
 function download(name, blob) {
