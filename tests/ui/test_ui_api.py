@@ -95,14 +95,14 @@ async def test_tree_overview_and_environments_tell_the_demo_cloud(start_service)
 async def test_a_status_set_anywhere_reaches_an_open_stream(start_service, source) -> None:
     """The status is written by this test, not by the serving process: the stream tells
     what any process sharing the database changed."""
-    async with start_service(demo=True, CALIPSO_ADMIN_PASSWORD=PASSWORD,
-                             CALIPSO_SCAN_POLL_INTERVAL="0.2", CALIPSO_UI_CHANGES=source,
+    async with start_service(CALIPSO_ADMIN_PASSWORD=PASSWORD, CALIPSO_UI_CHANGES=source,
                              CALIPSO_UI_POLL_INTERVAL="0.2") as svc, \
             aiohttp.ClientSession() as http:
         db = svc.ctx.database.db
-        await wait_for_scan(db)
+        vm = {"environment": DEMO, "id": "vm-1", "type": "instance", "name": "vm-1",
+              "parent_id": "node-1-instances", "last_scanned": datetime.now(UTC)}
+        await db.inventory.insert_one(vm)
         tok = await token(http, svc.url)
-        vm = await db.inventory.find_one({"environment": DEMO, "type": "instance"})
         async with http.get(f"{svc.url}/live", headers={"X-Auth-Token": tok}) as answer:
             assert answer.content_type == "text/event-stream"
             live = LiveStream(answer)
@@ -114,6 +114,7 @@ async def test_a_status_set_anywhere_reaches_an_open_stream(start_service, sourc
                                     datetime.now(UTC))
             change = await live.until(lambda c: c.get("object_id") == str(vm["_id"]))
             assert change["status"] == "Error" and change["kind"] == "object"
+            assert change["parent_id"] == "node-1-instances"
             await db.inventory.delete_one({"_id": vm["_id"]})
             gone = await live.until(lambda c: c.get("op") in ("delete", "count"))
             assert gone.get("object_id", str(vm["_id"])) == str(vm["_id"])
