@@ -96,6 +96,9 @@ async def page(browser: Any, demo_serve: DemoServe) -> AsyncIterator[Any]:
     await tab.get_by_label("Password").fill(PASSWORD)
     await tab.get_by_role("button", name="Log in").click()
     await tab.wait_for_selector("section.card[data-env=demo]")
+    # the live stream is open (the header says so): later changes reach the page
+    await tab.wait_for_function(
+        "() => document.getElementById('live-state').textContent.startsWith('live (')")
     yield tab
     await context.close()
     assert errors == []
