@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,6 +53,8 @@ class ChangeFeed:
         self._max_clients = max_clients
         self._queues: set[asyncio.Queue[Change | None]] = set()
         self.mode = "starting"
+        # bumped by every change told: what was computed at one version holds while it lasts
+        self.version = 0
 
     def subscribe(self) -> asyncio.Queue[Change | None]:
         if len(self._queues) >= self._max_clients:
@@ -71,6 +74,7 @@ class ChangeFeed:
                 queue.put_nowait(None)
 
     def publish(self, change: Change) -> None:
+        self.version += 1
         for queue in list(self._queues):
             try:
                 queue.put_nowait(change)
@@ -90,6 +94,7 @@ class ChangeFeed:
                          extra={"reason": str(err), "interval_s": self._poll_interval})
                 await self._poll()
             except PyMongoError as err:
+                self.mode = "reconnecting"
                 log.warning("change stream lost; reopening",
                             extra={"reason": str(err), "retry_s": RETRY_S})
                 self.publish({"kind": "resync", "op": "reconnect"})
@@ -99,12 +104,17 @@ class ChangeFeed:
         pipeline = [{"$match": {"ns.coll": {"$in": list(WATCHED)}}}]
         async with await self._db.watch(pipeline, full_document="updateLookup") as stream:
             self.mode = "change-stream"
+            self.version += 1  # what was missed while no stream was open
             async for event in stream:
                 op = event.get("operationType")
                 if op not in ("insert", "update", "replace", "delete"):
                     continue
                 self.publish(describe(event["ns"]["coll"], op, event["documentKey"]["_id"],
                                       event.get("fullDocument")))
+
+    def current(self) -> bool:
+        """Are changes being followed (so ``version`` tells whether anything changed)?"""
+        return self.mode in ("change-stream", "polling")
 
     async def _poll(self) -> None:
         self.mode = "polling"
@@ -142,3 +152,22 @@ class ChangeFeed:
         rows = await self._db[name].aggregate(
             [{"$group": {"_id": "$environment", "n": {"$sum": 1}}}])
         return {str(row["_id"]): row["n"] async for row in rows}
+
+
+class KeptWhileUnchanged:
+    """Answers computed per key (an environment), kept while the feed tells no change:
+    reading every object of a large environment takes seconds, and nothing changes most of
+    the time."""
+
+    def __init__(self, feed: ChangeFeed) -> None:
+        self._feed = feed
+        self._kept: dict[str, tuple[int, Any]] = {}
+
+    async def get(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
+        version = self._feed.version
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] == version and self._feed.current():
+            return kept[1]
+        answer = await compute()
+        self._kept[key] = (version, answer)
+        return answer

@@ -1,6 +1,6 @@
 """``GET /environments``: every environment's state for the UI's first page: scanned, last
-scan, the listener, monitoring, the objects counted by type and by status, and the latest
-scan with its progress."""
+scan, the listener, monitoring, the objects counted by type and by status (kept while
+nothing changes), and the latest scan with its progress."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pydantic import BaseModel
 
 from calipso.api.operations import Answer, Call, Operation, add_operations
 from calipso.api.schemas import ERRORS
+from calipso.ui.changes import KeptWhileUnchanged
+from calipso.ui.live import FEED
 
 STATE_FIELDS = ("scanned", "last_scanned", "listen", "operational", "enable_monitoring",
                 "monitoring_setup_done", "distribution", "distribution_version",
@@ -31,12 +33,20 @@ class EnvironmentsAnswer(BaseModel):
     environments: list[EnvironmentState]
 
 
-async def _counts(db: Any, env: str, field: str) -> dict[str, int]:
+async def _counts(db: Any, env: str) -> dict[str, dict[str, int]]:
+    """Objects by type and by monitoring status (a network's own ``status``, ACTIVE, is
+    not one), in one pass."""
     rows = await db.inventory.aggregate([
         {"$match": {"environment": env}},
-        {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}])
-    return {str(row["_id"]) if row["_id"] is not None else "none": row["n"]
-            async for row in rows}
+        {"$group": {"_id": {"type": "$type", "status": "$status"}, "n": {"$sum": 1}}}])
+    types: dict[str, int] = {}
+    statuses: dict[str, int] = {}
+    async for row in rows:
+        kind, status = row["_id"].get("type"), row["_id"].get("status")
+        types[str(kind)] = types.get(str(kind), 0) + row["n"]
+        if status in ("OK", "Warning", "Error", "Unknown"):
+            statuses[status] = statuses.get(status, 0) + row["n"]
+    return {"types": types, "statuses": statuses}
 
 
 async def _latest_scan(db: Any, env: str) -> dict[str, Any] | None:
@@ -50,16 +60,12 @@ async def get_environments(call: Call) -> object:
     configs = await call.db.environments_config.find(
         {}, {"name": 1, **dict.fromkeys(STATE_FIELDS, 1)}).sort("name", 1).to_list()
     answer = []
+    kept = call.request.app[COUNTS]
     for config in configs:
         env = config["name"]
-        statuses = await _counts(call.db, env, "status")
-        answer.append({
-            "name": env, "state": {k: config.get(k) for k in STATE_FIELDS},
-            "types": await _counts(call.db, env, "type"),
-            # only monitoring's statuses; a network's own `status` (ACTIVE) is not one
-            "statuses": {k: v for k, v in statuses.items()
-                         if k in ("OK", "Warning", "Error", "Unknown")},
-            "latest_scan": await _latest_scan(call.db, env)})
+        counts = await kept.get(env, lambda env=env: _counts(call.db, env))
+        answer.append({"name": env, "state": {k: config.get(k) for k in STATE_FIELDS}}
+                      | counts | {"latest_scan": await _latest_scan(call.db, env)})
     return {"environments": answer}
 
 
@@ -70,5 +76,13 @@ OPERATIONS = (
 )
 
 
+COUNTS = web.AppKey("ui_environment_counts", KeptWhileUnchanged)
+
+
+async def _kept(app: web.Application) -> None:
+    app[COUNTS] = KeptWhileUnchanged(app[FEED])
+
+
 def setup(app: web.Application) -> None:
+    app.on_startup.append(_kept)
     add_operations(app, OPERATIONS)

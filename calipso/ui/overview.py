@@ -16,6 +16,8 @@ from calipso.api.operations import Answer, Call, Operation, add_operations
 from calipso.api.query import EnvName, QueryModel, Text
 from calipso.api.schemas import ERRORS
 from calipso.errors import NotFound
+from calipso.ui.changes import KeptWhileUnchanged
+from calipso.ui.live import FEED
 
 # A full mesh of n endpoints has n(n-1)/2 tunnels: past this many endpoints they are not
 # read; past this many tunnels they are counted, not drawn (a mesh drawn is a hairball).
@@ -109,17 +111,23 @@ async def _environment(call: Call, env: str) -> dict[str, Any]:
     hosts = await db.inventory.find({"environment": env, "type": "host"}, FIELDS).to_list()
     if not hosts:
         await check_environment(call, env)
-    instances = {r["_id"]["host"]: r["n"] for r in await _grouped(
-        db, {"environment": env, "type": "instance"}, {"host": "$host"})}
+    # one pass over the instances and vNICs: instances by host, vNICs by host and network
+    groups = await _grouped(db, {"environment": env, "type": {"$in": ["instance", "vnic"]}},
+                            {"type": "$type", "host": "$host", "network": "$network"})
+    instances: dict[str, int] = {}
+    for row in groups:
+        if row["_id"].get("type") == "instance" and isinstance(row["_id"].get("host"), str):
+            host = row["_id"]["host"]
+            instances[host] = instances.get(host, 0) + row["n"]
     networks = await db.inventory.find({"environment": env, "type": "network"},
                                        FIELDS).to_list()
     host_ids = {h["id"]: str(h["_id"]) for h in hosts}
     net_ids = {n["id"]: str(n["_id"]) for n in networks}
     edges = [_edge("vnics", host_ids[r["_id"]["host"]], net_ids[r["_id"]["network"]],
                    f"{r['n']} vNIC" + ("s" if r["n"] > 1 else ""))
-             for r in await _grouped(db, {"environment": env, "type": "vnic"},
-                                     {"host": "$host", "network": "$network"})
-             if _known(r["_id"].get("host"), host_ids) and _known(r["_id"].get("network"), net_ids)]
+             for r in groups if r["_id"].get("type") == "vnic"
+             and _known(r["_id"].get("host"), host_ids)
+             and _known(r["_id"].get("network"), net_ids)]
     endpoints, pairs = await _tunnel_pairs(db, env, host_ids)
     drawn = pairs is not None and len(pairs) <= MAX_TUNNELS
     if drawn:
@@ -152,11 +160,15 @@ async def _host(call: Call, env: str, host: str) -> dict[str, Any]:
             "edges": edges, "tunnel_endpoints": 0, "tunnels": None, "tunnels_drawn": False}
 
 
+CACHE = web.AppKey("ui_overview_cache", KeptWhileUnchanged)
+
+
 async def get_overview(call: Call) -> object:
     q: OverviewQuery = call.query
     if q.host is not None:
         return await _host(call, q.env_name, q.host)
-    return await _environment(call, q.env_name)
+    return await call.request.app[CACHE].get(q.env_name,
+                                             lambda: _environment(call, q.env_name))
 
 
 OPERATIONS = (
@@ -167,5 +179,10 @@ OPERATIONS = (
 )
 
 
+async def _cache(app: web.Application) -> None:
+    app[CACHE] = KeptWhileUnchanged(app[FEED])
+
+
 def setup(app: web.Application) -> None:
+    app.on_startup.append(_cache)
     add_operations(app, OPERATIONS)

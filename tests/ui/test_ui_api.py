@@ -112,7 +112,8 @@ async def test_a_status_set_anywhere_reaches_an_open_stream(start_service, sourc
             await asyncio.sleep(0.5)  # the poller's first look is its baseline
             await set_object_status(db, DEMO, vm["id"], Status.Error, "ping lost",
                                     datetime.now(UTC))
-            change = await live.until(lambda c: c.get("object_id") == str(vm["_id"]))
+            change = await live.until(lambda c: c.get("object_id") == str(vm["_id"])
+                                      and c.get("status") is not None)
             assert change["status"] == "Error" and change["kind"] == "object"
             assert change["parent_id"] == "node-1-instances"
             await db.inventory.delete_one({"_id": vm["_id"]})
