@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from calipso.api.operations import Answer, Call, Operation, Role, add_operations
+from calipso.api.schemas import ERRORS
 
 STATIC = Path(__file__).parent / "static"
 # Revalidated on every load (cheaply, by ETag / Last-Modified), so an upgrade shows at once.
@@ -27,7 +28,8 @@ def _serve(name: str, content_type: str) -> Operation:
     handler.__name__ = f"get_ui_{name.replace('.', '_')}"
     path = "/" if name == "index.html" else f"/ui/{name}"
     return Operation("GET", path, handler, f"The web UI's {name}", "ui", role=Role.PUBLIC,
-                     content_type=content_type, answers={200: Answer(name)})
+                     content_type=content_type,
+                     answers={200: Answer(name), 400: ERRORS[400]})
 
 
 OPERATIONS = (_serve("index.html", "text/html"), _serve("app.js", "text/javascript"),

@@ -72,7 +72,8 @@ async def get_environments(call: Call) -> object:
 OPERATIONS = (
     Operation("GET", "/environments", get_environments,
               "Every environment's state, object counts and latest scan", "ui",
-              answers={200: Answer("the environments", EnvironmentsAnswer), 401: ERRORS[401]}),
+              answers={200: Answer("the environments", EnvironmentsAnswer), 400: ERRORS[400],
+                       401: ERRORS[401]}),
 )
 
 

@@ -17,7 +17,7 @@ export async function render(main, [env], query) {
     location.hash = `#/env/${e}/messages` + (qs ? `?${qs}` : "");
   } }, FILTERS.map(([k, label]) => h("label", {}, label, inputs[k])),
   h("button", { type: "submit" }, "Filter"));
-  const params = { env_name: env, page_size: 200 };
+  const params = { env_name: env, page_size: 50 };
   for (const [k] of FILTERS) if (query[k]) params[k] = query[k];
   const page = await get("/messages", params);
   const full = await Promise.all(page.messages.map((m) =>
