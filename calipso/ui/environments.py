@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from calipso.api.operations import Answer, Call, Operation, add_operations
+from calipso.api.query import QueryModel
 from calipso.api.schemas import ERRORS
 from calipso.ui.changes import KeptWhileUnchanged
 from calipso.ui.live import FEED
@@ -21,11 +22,16 @@ SCAN_FIELDS = ("status", "progress", "submit_timestamp", "start_timestamp", "end
                "origin")
 
 
+class EnvironmentsQuery(QueryModel):
+    counts: bool = Field(True, description="false: without the counts (which read every "
+                                           "object the first time)")
+
+
 class EnvironmentState(BaseModel):
     name: str
     state: dict[str, Any]
-    types: dict[str, int]
-    statuses: dict[str, int]
+    types: dict[str, int] | None = None
+    statuses: dict[str, int] | None = None
     latest_scan: dict[str, Any] | None
 
 
@@ -63,7 +69,8 @@ async def get_environments(call: Call) -> object:
     kept = call.request.app[COUNTS]
     for config in configs:
         env = config["name"]
-        counts = await kept.get(env, lambda env=env: _counts(call.db, env))
+        counts = (await kept.get(env, lambda env=env: _counts(call.db, env))
+                  if call.query.counts else {"types": None, "statuses": None})
         answer.append({"name": env, "state": {k: config.get(k) for k in STATE_FIELDS}}
                       | counts | {"latest_scan": await _latest_scan(call.db, env)})
     return {"environments": answer}
@@ -72,6 +79,7 @@ async def get_environments(call: Call) -> object:
 OPERATIONS = (
     Operation("GET", "/environments", get_environments,
               "Every environment's state, object counts and latest scan", "ui",
+              query=EnvironmentsQuery,
               answers={200: Answer("the environments", EnvironmentsAnswer), 400: ERRORS[400],
                        401: ERRORS[401]}),
 )

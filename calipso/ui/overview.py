@@ -23,6 +23,8 @@ from calipso.ui.live import FEED
 # read; past this many tunnels they are counted, not drawn (a mesh drawn is a hairball).
 MAX_TUNNEL_ENDPOINTS = 100
 MAX_TUNNELS = 60
+# More host-network edges than this are not drawn (a host expanded shows its own).
+MAX_NETWORK_EDGES = 2000
 MONITORING = ("OK", "Warning", "Error", "Unknown")
 
 
@@ -55,6 +57,8 @@ class Overview(BaseModel):
     tunnel_endpoints: int
     tunnels: int | None = Field(None, description="tunnels between hosts; None: not counted")
     tunnels_drawn: bool
+    network_edges: int | None = None
+    network_edges_drawn: bool | None = None
 
 
 def _node(doc: dict[str, Any], count: int | None = None) -> dict[str, Any]:
@@ -128,6 +132,9 @@ async def _environment(call: Call, env: str) -> dict[str, Any]:
              for r in groups if r["_id"].get("type") == "vnic"
              and _known(r["_id"].get("host"), host_ids)
              and _known(r["_id"].get("network"), net_ids)]
+    network_edges = len(edges)
+    if network_edges > MAX_NETWORK_EDGES:
+        edges = []
     endpoints, pairs = await _tunnel_pairs(db, env, host_ids)
     drawn = pairs is not None and len(pairs) <= MAX_TUNNELS
     if drawn:
@@ -135,7 +142,9 @@ async def _environment(call: Call, env: str) -> dict[str, Any]:
     nodes = ([_node(h, instances.get(h["id"], 0)) for h in hosts]
              + [_node(n) for n in networks])
     return {"environment": env, "nodes": nodes, "edges": edges, "tunnel_endpoints": endpoints,
-            "tunnels": None if pairs is None else len(pairs), "tunnels_drawn": drawn}
+            "tunnels": None if pairs is None else len(pairs), "tunnels_drawn": drawn,
+            "network_edges": network_edges,
+            "network_edges_drawn": network_edges <= MAX_NETWORK_EDGES}
 
 
 async def _host(call: Call, env: str, host: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ const STYLE = [
     "background-color": (n) => COLOURS[n.data("status")] || "#6f8fa8",
     shape: (n) => SHAPES[n.data("type")] || "ellipse", width: 34, height: 34,
     "border-width": 2, "border-color": "#ffffff", "text-wrap": "ellipsis",
-    "text-max-width": 140 } },
+    "text-max-width": 140, "min-zoomed-font-size": 7 } },
   { selector: "node[?focal]", style: { "border-color": "#14324a", "border-width": 4 } },
   { selector: "node[type = 'host']", style: { width: 48, height: 40 } },
   { selector: "node.changed", style: { "overlay-color": "#ffb000", "overlay-opacity": 0.35,
@@ -42,8 +42,8 @@ export function legend() {
     h("span", { style: "--c:#6f8fa8" }, "no status"));
 }
 
-export function makeGraph(container, elements, layout) {
-  const cy = cytoscape({ container, elements, style: STYLE,
+export function makeGraph(container, elements, layout, options = {}) {
+  const cy = cytoscape({ ...options, container, elements, style: STYLE,
                          minZoom: 0.05, maxZoom: 4, layout });
   window.__calipso = { cy };  // the browser tests read the drawn graph here
   return cy;

@@ -26,9 +26,9 @@ function scanLine(scan) {
 function card(env, refresh) {
   const s = env.state;
   const e = encodeURIComponent(env.name);
-  const types = Object.entries(env.types).filter(([t]) => !t.endsWith("folder"))
+  const types = Object.entries(env.types || {}).filter(([t]) => !t.endsWith("folder"))
     .sort((a, b) => b[1] - a[1]);
-  const total = Object.values(env.types).reduce((a, b) => a + b, 0);
+  const total = env.types ? Object.values(env.types).reduce((a, b) => a + b, 0) : null;
   const status = h("p", { class: "error-text", role: "status" });
   const scanning = RUNNING.includes(env.latest_scan?.status);
   return h("section", { class: "card", "aria-label": env.name, dataset: { env: env.name } },
@@ -43,10 +43,10 @@ function card(env, refresh) {
         ? (s.monitoring_setup_done ? "on" : "set-up pending") : "off"),
       h("dt", {}, "Drivers"), h("dd", {}, [s.mechanism_drivers, s.type_drivers].flat()
         .filter(Boolean).join(", ") || "—")),
-    h("h3", {}, `${total} objects`),
-    h("div", { class: "chips", "aria-label": "objects by status" },
+    h("h3", {}, total === null ? "Counting objects…" : `${total} objects`),
+    env.statuses ? h("div", { class: "chips", "aria-label": "objects by status" },
       STATUSES.map((st) => h("span", { class: `chip ${statusClass(st)}` },
-                             `${st} ${env.statuses[st] || 0}`))),
+                             `${st} ${env.statuses[st] || 0}`))) : "",
     h("table", { class: "types" }, h("tbody", {}, types.slice(0, 12).map(([t, n]) =>
       h("tr", {}, h("td", {}, t), h("td", {}, n))))),
     h("h3", {}, "Latest scan"), scanLine(env.latest_scan),
@@ -65,12 +65,19 @@ function card(env, refresh) {
 
 export async function render(main) {
   let timer = null;
+  let counted = false;
   const draw = async () => {
-    const data = await get("/environments");
+    // the state at once, the counts (read from every object the first time) next
+    const data = await get("/environments", { counts: String(counted) });
     main.replaceChildren(h("h1", {}, "Environments"), data.environments.length
       ? h("div", { class: "cards" }, data.environments.map((env) => card(env, draw)))
       : h("p", {}, "No environment yet: register one with POST /environment_configs."));
     clearTimeout(timer);
+    if (!counted) {
+      counted = true;
+      timer = setTimeout(() => draw().catch(() => {}), 0);
+      return;
+    }
     // while a scan runs, its progress is polled every second
     if (data.environments.some((env) => RUNNING.includes(env.latest_scan?.status))) {
       timer = setTimeout(() => draw().catch(() => {}), 1000);

@@ -6,6 +6,8 @@ import { LAYERED, keyboard, makeGraph, toolbar } from "../graphview.js";
 
 // up to this many nodes and edges the layered layout; past it a grid (no layout to compute)
 const SMALL = 60;
+// a big graph: labels only when readable, a cached picture while panning
+const BIG = { textureOnViewport: true, hideEdgesOnViewport: true, motionBlur: false };
 
 function nodeData(n) {
   const label = n.type === "host" ? `${n.label} (${n.count ?? 0})` : n.label;
@@ -36,9 +38,13 @@ export async function render(main, [env]) {
   const box = h("div", { id: "graph", role: "application",
                          "aria-label": "environment overview: n and p walk the nodes, Enter "
                                        + "expands a host or opens an object" });
-  const note = data.tunnels_drawn || !data.tunnel_endpoints ? ""
+  let note = data.tunnels_drawn || !data.tunnel_endpoints ? ""
     : ` ${data.tunnels ?? "The"} tunnels between ${data.tunnel_endpoints} endpoints are not `
       + "drawn (too many).";
+  if (data.network_edges_drawn === false) {
+    note += ` Hosts' ${data.network_edges} links to networks are not drawn (too many): `
+      + "click a host for its own.";
+  }
   main.replaceChildren(h("h1", {}, `${env}: overview`),
     h("p", { class: "muted" }, `${hosts} hosts, ${data.nodes.length - hosts} networks.`
       + " Click a host to show its instances; double-click to open an object." + note));
@@ -48,7 +54,8 @@ export async function render(main, [env]) {
     : LAYERED;
   box.style.height = "calc(100vh - 12em)";
   main.append(box);
-  const cy = makeGraph(box, [...data.nodes.map(nodeData), ...data.edges.map(edgeData)], layout);
+  const cy = makeGraph(box, [...data.nodes.map(nodeData), ...data.edges.map(edgeData)], layout,
+                       big ? BIG : {});
   box.before(toolbar(cy, `calipso-${env}-overview`));
   box.dataset.ready = "true";
   box.dataset.renderMs = String(Math.round(performance.now() - t0));

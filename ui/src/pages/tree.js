@@ -5,10 +5,11 @@ import { h, mark, statusClass, statusDot } from "../dom.js";
 import { showObject } from "./objectview.js";
 
 function row(node, env) {
-  const li = h("li", { role: "treeitem", "aria-expanded": node.children ? "false" : null,
+  const expandable = node.children !== 0;  // null: not counted, may have some
+  const li = h("li", { role: "treeitem", "aria-expanded": expandable ? "false" : null,
                        dataset: { oid: node.object_id, id: node.id, type: node.type } });
   const button = h("button", { type: "button", class: "tree-row", tabindex: "-1" },
-    h("span", { class: "toggle", "aria-hidden": "true" }, node.children ? "▸" : ""),
+    h("span", { class: "toggle", "aria-hidden": "true" }, expandable ? "▸" : ""),
     statusDot(node.status), h("span", { class: "label" }, node.name || node.id),
     h("span", { class: "kind" }, node.type), node.children
       ? h("span", { class: "kind count" }, `(${node.children})`) : "");
@@ -27,6 +28,7 @@ async function loadChildren(li, env, parentId, changedIds = new Set()) {
     if (changedIds.has(n.object_id)) mark(child.querySelector(".tree-row"));
     return child;
   }));
+  if (!data.total) ul.append(h("li", { class: "muted" }, "(empty)"));
   if (data.total > data.children.length) {
     ul.append(h("li", { class: "muted" }, `… ${data.total - data.children.length} more`));
   }
@@ -34,7 +36,7 @@ async function loadChildren(li, env, parentId, changedIds = new Set()) {
 }
 
 async function expand(li) {
-  if (!li._node?.children) return;
+  if (li._node?.children === 0) return;
   li.setAttribute("aria-expanded", "true");
   li.querySelector(".toggle").textContent = "▾";
   await loadChildren(li, li._env, li._node.id);
