@@ -37,6 +37,9 @@ async def test_every_route_is_in_the_document(api: Api) -> None:
         ("POST", "/users"), ("PUT", "/users/{name}"), ("DELETE", "/users/{name}"),
         ("GET", "/search"), ("GET", "/graph"), ("GET", "/openapi.json"), ("GET", "/docs"),
         ("GET", "/health"),
+        # the web UI's (calipso/ui)
+        ("GET", "/"), ("GET", "/ui/app.js"), ("GET", "/ui/app.css"), ("GET", "/environments"),
+        ("GET", "/tree"), ("GET", "/overview"),
     }
     assert documented == expected
     inventory = doc["paths"]["/inventory"]["get"]
