@@ -12,7 +12,8 @@ print('\n'.join(p['dependencies'] + p['optional-dependencies']['embedded']))" \
     && pip install --no-cache-dir -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-# Calipso itself; its metadata and seed data are package data (calipso/config/).
+# Calipso itself; its metadata and seed data are package data (calipso/config/), and so
+# is the built web UI (calipso/ui/static/, served at /): no Node needed here.
 COPY README.md ./
 COPY calipso ./calipso
 RUN pip install --no-cache-dir --no-deps . && rm -rf /app/*

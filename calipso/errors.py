@@ -125,3 +125,8 @@ class NotFound(ApiRequestError):
 class Conflict(ApiRequestError):
     status = 409
     title = "Conflict"
+
+
+class Unavailable(ApiRequestError):
+    status = 503
+    title = "Service Unavailable"

@@ -25,6 +25,7 @@ from calipso.service_context import ServiceContext
 from calipso.settings import Settings
 from calipso.sources import SshPools
 from calipso.supervisor import Part, Supervisor
+from calipso.ui.routes import UI_ROUTES
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,8 @@ async def serve(
             part = factory(ctx)
             if part is not None:
                 supervisor.add(part)
-        bound = await stack.enter_async_context(open_site(make_app(ctx, ROUTES), host, port))
+        app = make_app(ctx, ROUTES + UI_ROUTES)
+        bound = await stack.enter_async_context(open_site(app, host, port))
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, _on_signal, sig, stop, settings.shutdown_grace)
             stack.callback(loop.remove_signal_handler, sig)

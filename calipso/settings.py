@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     part_restart_max_backoff: float = Field(30.0, gt=0)
     events_reconcile_interval: float = Field(
         600.0, ge=0, description="seconds between two hosts' reconciliation; 0: none")
+    ui_poll_interval: float = Field(
+        2.0, gt=0, le=60, description="seconds between the UI's looks for changes when the "
+                                      "database has no change streams")
+    ui_changes: str = Field("auto", pattern=r"^(auto|poll)$",
+                            description="auto: the database's change stream when it has one")
+    ui_max_live_clients: int = Field(200, ge=1, le=10000,
+                                     description="open live-update streams per process")
     auth: AuthMode = AuthMode.REQUIRED
     admin_password: SecretStr | None = None
     token_lifetime: int = Field(86400, gt=0, description="API token lifetime in seconds")

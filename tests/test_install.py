@@ -79,6 +79,9 @@ def test_the_installed_calipso_serves_a_seeded_database(installed: Path, tmp_pat
                 time.sleep(0.3)
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         assert any(t.get("focal_point_type") == "instance" for t in types)
+        # the web UI is package data too
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui/app.js", timeout=5) as js:
+            assert js.status == 200 and len(js.read()) > 100_000
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
     finally:

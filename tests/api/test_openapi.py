@@ -38,6 +38,9 @@ async def test_every_route_is_in_the_document(api: Api) -> None:
         ("GET", "/search"), ("GET", "/graph"), ("GET", "/openapi.json"), ("GET", "/docs"),
         ("GET", "/health"), ("POST", "/monitoring/results"), ("GET", "/monitoring/summary"),
         ("GET", "/monitoring/settings"),
+        # the web UI's (calipso/ui)
+        ("GET", "/"), ("GET", "/ui/app.js"), ("GET", "/ui/app.css"), ("GET", "/environments"),
+        ("GET", "/tree"), ("GET", "/overview"),
     }
     assert documented == expected
     inventory = doc["paths"]["/inventory"]["get"]
