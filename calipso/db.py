@@ -69,6 +69,12 @@ INDEXES: dict[str, list[IndexModel]] = {
     "api_tokens": [_ix("token", unique=True), _ix("expires_at", expireAfterSeconds=0)],
     "ssh_host_keys": [_ix("environment", "host", unique=True)],
     "scan_locks": [_ix("environment", unique=True)],
+    # history (calipso.inventory.revisions); the retention TTL index: ensure_retention
+    "revisions": [_ix("environment", "kind", "key", "at"), _ix("environment", "at"),
+                  _ix("environment", "kind", "ends", "at")],
+    "snapshots": [_ix("environment", "name", unique=True)],
+    "webhooks": [_ix("environment")],
+    "webhook_deliveries": [_ix("state", "due")],
 }
 
 
@@ -76,6 +82,17 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     for name, models in INDEXES.items():
         if models:
             await db[name].create_indexes(models)
+
+
+async def ensure_retention(db: AsyncDatabase, days: float) -> None:
+    """Revisions expire ``days`` after they were recorded (a TTL index, remade when the
+    setting changed)."""
+    seconds = int(days * 86400)
+    name = "revisions_retention"
+    indexes = await db.revisions.index_information()
+    if name in indexes and indexes[name].get("expireAfterSeconds") != seconds:
+        await db.revisions.drop_index(name)
+    await db.revisions.create_index("at", name=name, expireAfterSeconds=seconds)
 
 
 @dataclass(slots=True)
@@ -127,6 +144,7 @@ async def open_database(settings: Settings, *, command: str = SERVE,
         try:
             await database.db.command("ping")
             await ensure_indexes(database.db)
+            await ensure_retention(database.db, settings.history_retention_days)
         except OperationFailure as err:
             raise DatabaseUnavailable(f"MongoDB refused Calipso: {err.details or err}") from None
         except PyMongoError as err:

@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     scan_lease: float = Field(60.0, ge=5, description="seconds a claimed scan stays ours unrenewed")
     scan_poll_interval: float = Field(1.0, gt=0, le=60)
     scan_max_attempts: int = Field(3, ge=1, description="tries of a scan whose worker died")
+    history_retention_days: float = Field(30.0, gt=0, description="days revisions are kept")
 
     @field_validator("mongo_uri", "admin_password", "ldap_url", "ldap_ca_file", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from pymongo.errors import BulkWriteError
 
 from calipso.inventory.encoding import DUPLICATE_KEY, Doc
 from calipso.inventory.freshness import forget_derived
+from calipso.inventory.revisions import batch_revisions, record, stored_before
 
 
 class BatchWriter:
@@ -54,6 +55,8 @@ class BatchWriter:
                 return
             started = time.perf_counter()
             collection = self.db[self.collection]
+            before = await stored_before(self.db, self.collection, self.env, ops)
+            inserted = [doc for doc, _ in inserts]
             if inserts:
                 # A key that turns up stored after all (a concurrent writer) falls back to
                 # its upsert.
@@ -64,8 +67,12 @@ class BatchWriter:
                     if any(e.get("code") != DUPLICATE_KEY for e in errors):
                         raise
                     ops[:0] = [inserts[e["index"]][1] for e in errors]
+                    duplicate = {e["index"] for e in errors}
+                    inserted = [d for i, d in enumerate(inserted) if i not in duplicate]
             for i in range(0, len(ops), self.batch_size):
                 await collection.bulk_write(ops[i:i + self.batch_size], ordered=True)
             await forget_derived(self.db, self.env)
+            await record(self.db, batch_revisions(self.env, self.collection, inserted, ops,
+                                                  before))
             self.write_seconds += time.perf_counter() - started
             self.written += len(inserts) + len(ops)

@@ -18,6 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.inventory.encoding import Doc
+from calipso.inventory.revisions import STATUS_FIELDS, record, status_revision
 
 
 class Status(Enum):
@@ -61,8 +62,16 @@ async def _set(collection: AsyncCollection, key: Doc, status: Status, text: str,
     fields: dict[str, Any] = {"status": status.name, "status_value": status.value,
                               "status_text": text, "status_timestamp": at}
     before = await collection.find_one_and_update(
-        key, {"$set": fields}, projection={"status": 1},
-        return_document=ReturnDocument.BEFORE)
+        key, {"$set": fields}, projection=_BEFORE, return_document=ReturnDocument.BEFORE)
     if before is None:
         return StatusChange(False, None, status.name)
-    return StatusChange(True, before.get("status"), status.name)
+    change = StatusChange(True, before.get("status"), status.name)
+    if change.changed:
+        await record(collection.database, [
+            status_revision(key["environment"], collection.name, before, fields)])
+    return change
+
+
+# What a status revision names: the document's key and labels, and the old status
+_BEFORE = dict.fromkeys(("id", "type", "name", "object_name", "link_type", "link_name",
+                         "source_id", "target_id", *STATUS_FIELDS), 1)
