@@ -11,6 +11,7 @@ from calipso.api import (
     constants,
     environment_configs,
     graph,
+    history,
     inventory,
     links,
     messages,
@@ -38,5 +39,6 @@ ROUTES: tuple[RouteSetup, ...] = (
     aggregates.setup,
     environment_configs.setup,
     connection_tests.setup,
+    history.setup,
     openapi.setup,
 )

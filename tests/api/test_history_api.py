@@ -1,0 +1,107 @@
+"""History over HTTP: snapshots, diffs, `as of`, timelines, impact, exports and import,
+with a small inventory written through the one write path."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+import pytest
+from api_client import ENV, Api
+
+from calipso.inventory import InventoryWriter, LinkWriter, change_origin
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def obj(ident: str, typ: str, path: str, **fields: object) -> dict:
+    return {"id": ident, "type": typ, "name": ident, "id_path": f"/{ENV}/{path}",
+            "parent_id": path.rsplit("/", 2)[-2] if "/" in path else ENV, **fields}
+
+
+DOCS = [obj("node-1", "host", "node-1"),
+        obj("vm-a", "instance", "node-1/vm-a", host="node-1", network=["net-1"],
+            project_id="p1"),
+        obj("tap-a", "vnic", "node-1/vm-a/tap-a", host="node-1"),
+        obj("net-1", "network", "net-1", tenant_id="p1")]
+
+
+async def write(api: Api, docs: list[dict], links: list[tuple[str, str, str]]) -> None:
+    at = datetime.now(UTC)
+    with change_origin("api", user="test"):
+        writer = InventoryWriter(api.db, ENV, at)
+        await writer.load_existing()
+        await writer.add(docs)
+        await writer.remove_unseen([])
+        link_writer = LinkWriter(api.db, ENV, at)
+        await link_writer.load_existing()
+        for link_type, source, target in links:
+            await link_writer.add({"link_type": link_type, "source_id": source,
+                                   "target_id": target, "link_name": f"{source}-{target}"})
+        await link_writer.remove_unseen()
+
+
+async def test_history_diff_impact_and_exports_over_http(api: Api) -> None:
+    await api.add_env()
+    a = api.admin
+    await write(api, DOCS, [("instance-vnic", "vm-a", "tap-a")])
+    await asyncio.sleep(0.01)
+    taken = await a.post("/history/snapshots", {"env_name": ENV, "name": "before"})
+    assert taken.status == 201
+    assert (await a.post("/history/snapshots", {"env_name": ENV, "name": "before"})).status \
+        == 409
+    renamed = [{**d, "name": "web"} if d["id"] == "vm-a" else d for d in DOCS[:-1]]
+    await write(api, renamed, [])
+
+    changed = await a.get("/history/diff", env_name=ENV, since="snapshot:before")
+    assert changed.status == 200, changed.body
+    assert changed.body["counts"] == {"added": 0, "removed": 2, "changed": 1}
+    assert changed.body["objects"]["instance"]["changed"][0]["fields"]["name"] == {
+        "old": "vm-a", "new": "web"}
+    assert [e["key"] for e in changed.body["objects"]["network"]["removed"]] == ["net-1"]
+    assert changed.body["links"]["instance-vnic"]["removed"][0]["source_id"] == "vm-a"
+
+    before = await a.get("/history/as_of", env_name=ENV, id="vm-a", at="snapshot:before")
+    assert before.status == 200 and before.body["name"] == "vm-a"
+    gone = await a.get("/history/as_of", env_name=ENV, id="net-1", at="now")
+    assert gone.status == 404
+    link = await a.get("/history/as_of", env_name=ENV, at="snapshot:before",
+                       link_type="instance-vnic", source_id="vm-a", target_id="tap-a")
+    assert link.status == 200 and link.body["link_name"] == "vm-a-tap-a"
+    timeline = await a.get("/history/timeline", env_name=ENV, key="vm-a")
+    assert [(r["change"], r["by"]) for r in timeline.body["revisions"]] == [
+        ("added", {"by": "api", "user": "test"}), ("changed", {"by": "api", "user": "test"})]
+
+    for bad in ("yesterday", "99999999999999999999w"):
+        answer = await a.get("/history/diff", env_name=ENV, since=bad)
+        assert answer.status == 400 and answer.body["error"]["field"] == "since"
+    missing = await a.get("/history/diff", env_name=ENV, since="snapshot:nope")
+    assert missing.status == 404
+    assert (await a.get("/history/diff", env_name="nowhere", since="1h")).status == 404
+
+    await write(api, DOCS, [("instance-vnic", "vm-a", "tap-a")])
+    hit = await a.get("/impact", env_name=ENV, id="node-1")
+    assert [e["id"] for e in hit.body["instances"]] == ["vm-a"]
+    assert [e["id"] for e in hit.body["networks"]] == ["net-1"]
+    assert [e["id"] for e in hit.body["projects"]] == ["p1"]
+    needs = await a.get("/impact", env_name=ENV, id="vm-a", direction="dependencies")
+    assert set(needs.body["depends_on"]) == {"vnic", "host", "network"}
+    assert (await a.get("/impact", env_name=ENV, id="nothing")).status == 404
+
+    dot = await a.get("/export", env_name=ENV, format="dot")
+    assert dot.status == 200 and '"vm-a" -> "tap-a"' in dot.text
+    graphml = await a.get("/export", env_name=ENV, format="graphml", object="vm-a")
+    assert graphml.status == 200 and "<graphml" in graphml.text
+    graph = await a.get("/export", env_name=ENV)
+    imported = await a.post("/import", {"env_name": "copy", "graph": graph.body["graph"]})
+    assert imported.status == 201, imported.body
+    again = await a.post("/import", {"env_name": "copy", "graph": graph.body["graph"]})
+    assert again.status == 409
+    assert await api.db.inventory.count_documents({"environment": "copy"}) == 4
+    bad = await a.post("/import", {"env_name": "copy2", "graph": {"nodes": {"x": {}}}})
+    assert bad.status == 400
+    assert json.loads(graph.text)["graph"]["metadata"]["environment"] == ENV
+
+    assert (await a.delete("/history/snapshots", env_name=ENV, name="before")).status == 200
+    assert (await a.get("/history/snapshots", env_name=ENV)).body == {"snapshots": []}
