@@ -127,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_sim_arguments(sim)
     sim.set_defaults(run=_cmd_sim)
 
+    from calipso.history.cli import add_arguments as add_history_arguments
+
+    add_history_arguments(sub)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     init = db_sub.add_parser("init", help="load the seed data (constants, clique types, ...)")

@@ -37,6 +37,10 @@ async def test_every_route_is_in_the_document(api: Api) -> None:
         ("POST", "/users"), ("PUT", "/users/{name}"), ("DELETE", "/users/{name}"),
         ("GET", "/search"), ("GET", "/graph"), ("GET", "/openapi.json"), ("GET", "/docs"),
         ("GET", "/health"),
+        ("GET", "/history/as_of"), ("GET", "/history/timeline"), ("GET", "/history/diff"),
+        ("GET", "/history/snapshots"), ("POST", "/history/snapshots"),
+        ("DELETE", "/history/snapshots"), ("GET", "/impact"), ("GET", "/export"),
+        ("POST", "/import"),
     }
     assert documented == expected
     inventory = doc["paths"]["/inventory"]["get"]
