@@ -15,6 +15,7 @@ from calipso.api import (
     inventory,
     links,
     messages,
+    metrics_route,
     monitoring_templates,
     openapi,
     scans,
@@ -40,5 +41,6 @@ ROUTES: tuple[RouteSetup, ...] = (
     environment_configs.setup,
     connection_tests.setup,
     history.setup,
+    metrics_route.setup,
     openapi.setup,
 )

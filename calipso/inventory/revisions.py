@@ -19,6 +19,7 @@ stamps, fingerprints, flags a writer derives) are not history.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.inventory.encoding import Doc, chunks
 from calipso.inventory.origin import current_origin
+from calipso.metrics import REVISIONS
 
 COLLECTION = "revisions"
 KINDS = {"inventory": "object", "links": "link", "cliques": "clique"}
@@ -182,6 +184,9 @@ def cleared_revision(env: str, collections: Iterable[str]) -> Doc:
 async def record(db: AsyncDatabase, revisions: list[Doc]) -> None:
     if revisions:
         await db[COLLECTION].insert_many(revisions, ordered=False)
+        counted = Counter((r["environment"], r["kind"], r["change"]) for r in revisions)
+        for labels, count in counted.items():
+            REVISIONS.labels(*labels).inc(count)
 
 
 async def read_and_record_removal(db: AsyncDatabase, collection: str, env: str,

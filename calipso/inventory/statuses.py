@@ -18,7 +18,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.inventory.encoding import Doc
-from calipso.inventory.revisions import STATUS_FIELDS, record, status_revision
+from calipso.inventory.revisions import KINDS, STATUS_FIELDS, record, status_revision
+from calipso.metrics import STATUS_CHANGES, STATUS_RESULTS
 
 
 class Status(Enum):
@@ -66,7 +67,10 @@ async def _set(collection: AsyncCollection, key: Doc, status: Status, text: str,
     if before is None:
         return StatusChange(False, None, status.name)
     change = StatusChange(True, before.get("status"), status.name)
+    kind = KINDS[collection.name]
+    STATUS_RESULTS.labels(key["environment"], kind, status.name).inc()
     if change.changed:
+        STATUS_CHANGES.labels(key["environment"], kind, status.name).inc()
         await record(collection.database, [
             status_revision(key["environment"], collection.name, before, fields)])
     return change

@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 import pytest
 from api_client import ENV, Api
 
-from calipso.inventory import InventoryWriter, LinkWriter, change_origin
+from calipso.inventory import (
+    InventoryWriter,
+    LinkWriter,
+    Status,
+    change_origin,
+    set_object_status,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -105,3 +111,18 @@ async def test_history_diff_impact_and_exports_over_http(api: Api) -> None:
 
     assert (await a.delete("/history/snapshots", env_name=ENV, name="before")).status == 200
     assert (await a.get("/history/snapshots", env_name=ENV)).body == {"snapshots": []}
+
+    # Calipso's own metrics: API latency per route, revisions recorded, statuses
+    await set_object_status(api.db, ENV, "vm-a", Status.Warning, "slow", datetime.now(UTC))
+    metrics = await a.get("/metrics")
+    assert metrics.status == 200
+    assert metrics.headers["Content-Type"].startswith("text/plain")
+    lines = metrics.text.splitlines()
+    assert any(line.startswith('calipso_api_request_seconds_count{method="GET",'
+                               'route="/history/diff",status="200"}') for line in lines)
+    assert any(line.startswith(
+        f'calipso_revisions_total{{change="changed",env="{ENV}",kind="object"}}')
+        for line in lines)
+    assert any(line.startswith(f'calipso_status_changes_total{{env="{ENV}",kind="object",'
+                               'status="Warning"}') for line in lines)
+    assert (await api.anonymous.get("/metrics")).status == 401

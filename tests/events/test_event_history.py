@@ -16,6 +16,7 @@ from calipso.history.moments import resolve, take_snapshot
 from calipso.history.states import state_at, timeline
 from calipso.inventory import Status, set_object_status
 from calipso.inventory.revisions import BOOKKEEPING
+from calipso.metrics import REGISTRY
 from calipso.scanners.metadata_files import Metadata
 from calipso.sim import spec_from_flags
 
@@ -78,6 +79,11 @@ async def test_the_diff_of_event_mutations_is_exactly_what_they_changed(
         past_links = await state_at(db, env, "link", after_scan)
         past_cliques = await state_at(db, env, "clique", after_scan)
         renamed = await timeline(db, env, "object", instances[0].uuid)
+        sample = REGISTRY.get_sample_value
+        scans = sample("calipso_scans_total", {"env": env, "status": "completed"})
+        events = sum(sample("calipso_events_total", {"env": env, "event_type": t}) or 0
+                     for t in rig.listener.stats.applied)
+        lags = sample("calipso_event_lag_seconds_count", {"env": env})
 
     expected = snapshot_changes(scanned, after)
     assert "object " + instances[1].uuid in expected  # the mutations did show
@@ -99,6 +105,9 @@ async def test_the_diff_of_event_mutations_is_exactly_what_they_changed(
     stored = {k: {f: v for f, v in doc.items() if f not in BOOKKEEPING}
               for k, doc in scanned.items()}
     assert past == stored
+    # Calipso's metrics counted the scan and the events
+    assert scans == 1 and events == sum(rig.listener.stats.applied.values()) > 0
+    assert lags is not None and lags > 0
     # the renamed instance's timeline: added by the scan, renamed by an event, a status
     assert [(r["change"], r["by"]["by"]) for r in renamed] == [
         ("added", "scan"), ("changed", "event"), ("status", "monitoring")]
