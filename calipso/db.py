@@ -74,7 +74,8 @@ INDEXES: dict[str, list[IndexModel]] = {
                   _ix("environment", "kind", "ends", "at")],
     "snapshots": [_ix("environment", "name", unique=True)],
     "webhooks": [_ix("environment")],
-    "webhook_deliveries": [_ix("state", "due")],
+    "webhook_deliveries": [_ix("state", "due"),
+                           _ix("subscription_id", "revision_id", unique=True)],
 }
 
 

@@ -24,6 +24,7 @@ from calipso.service_context import ServiceContext
 from calipso.settings import Settings
 from calipso.sources import SshPools
 from calipso.supervisor import Part, Supervisor
+from calipso.webhooks.dispatcher import WebhookDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,14 @@ def _event_manager(ctx: ServiceContext) -> Part:
     return Part("event-manager", manager.run)
 
 
+def _webhook_dispatcher(ctx: ServiceContext) -> Part:
+    return Part("webhooks", WebhookDispatcher(ctx.database.db, ctx.settings).run, drains=True)
+
+
 # The one registration point of the service's long-lived parts (the monitoring intake is
 # added here by its package's factory).
-PART_FACTORIES: tuple[PartFactory, ...] = (_embedded_watchdog, _scan_worker, _event_manager)
+PART_FACTORIES: tuple[PartFactory, ...] = (_embedded_watchdog, _scan_worker, _event_manager,
+                                          _webhook_dispatcher)
 
 
 def check_api_port_free(host: str, port: int) -> None:

@@ -2,33 +2,53 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError, WithJsonSchema
 
 from calipso.api.documents import public_doc
 from calipso.api.listing import check_environment
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
-from calipso.api.query import BodyModel, EnvName, QueryModel, Text
-from calipso.api.schemas import ERRORS, Document, Message
+from calipso.api.query import BodyModel, EnvName, QueryModel, Text, Timestamp
+from calipso.api.schemas import ERRORS, Document, Message, Open
 from calipso.errors import InvalidInput, NotFound
 from calipso.history import diff, export, impact, moments, states
 from calipso.inventory import Doc
 from calipso.inventory.revisions import link_key
 
-Moment = Annotated[str, Field(min_length=1, max_length=200, description=(
-    "a time: 2h (ago; s, m, h, d, w), an ISO 8601 time, snapshot:NAME, scan:ID or now"))]
+NAMED_MOMENT = r"^(now|[0-9]{1,5}[smhdw]|snapshot:.{1,200}|scan:[0-9a-fA-F]{24})$"
+_NAMED = re.compile(NAMED_MOMENT)
+_TIME = TypeAdapter(Timestamp)
+
+
+def _moment_value(value: object) -> datetime | str:
+    """A moment named in words stays text (resolved against the database); anything else
+    must be an ISO 8601 time."""
+    if isinstance(value, str) and _NAMED.match(value):
+        return value
+    try:
+        return _TIME.validate_python(value)
+    except ValidationError:
+        raise ValueError("not a time: 2h (ago; s, m, h, d, w), an ISO 8601 time, "
+                         "snapshot:NAME, scan:ID or now") from None
+
+
+Moment = Annotated[datetime | str, BeforeValidator(_moment_value), WithJsonSchema({
+    "anyOf": [{"type": "string", "format": "date-time"},
+              {"type": "string", "pattern": NAMED_MOMENT}],
+    "description": "an ISO 8601 time, 2h (ago; s, m, h, d, w), snapshot:NAME, scan:ID "
+                   "or now"})]
 Depth = Annotated[int, Field(ge=1, le=impact.MAX_DEPTH)]
 
 
-async def _moment(call: Call, env: str, text: str, field: str) -> datetime:
+async def _moment(call: Call, env: str, value: datetime | str, field: str) -> datetime:
     await check_environment(call, env)
-    try:
-        return await moments.resolve(call.db, env, text, field)
-    except OverflowError:
-        raise InvalidInput(f"{field}: {text!r} is out of range", field=field) from None
+    if isinstance(value, datetime):
+        return value
+    return await moments.resolve(call.db, env, value, field)
 
 
 class AsOfQuery(QueryModel):
@@ -169,16 +189,42 @@ async def get_export(call: Call) -> web.Response:
                         content_type=export.FORMATS[q.format])
 
 
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class NodeMetadata(Open):
+    type: Name
+
+
+class GraphNode(Open):
+    metadata: NodeMetadata
+
+
+class EdgeMetadata(Open):
+    link_type: Name
+    source_id: Name
+    target_id: Name
+
+
+class GraphEdge(Open):
+    metadata: EdgeMetadata
+
+
+class JsonGraph(Open):
+    nodes: dict[Name, GraphNode]
+    edges: list[GraphEdge] = Field(default_factory=list)
+
+
 class ImportBody(BodyModel):
     env_name: Annotated[str, Field(min_length=1, max_length=100,
                                    pattern=r"^[A-Za-z0-9_.-]+$")]
-    graph: dict[str, Any]
+    graph: JsonGraph
 
 
 async def post_import(call: Call) -> Reply:
     body: ImportBody = call.body
-    counts: Doc = await export.import_json_graph(call.db, body.env_name,
-                                                 {"graph": body.graph})
+    counts: Doc = await export.import_json_graph(
+        call.db, body.env_name, {"graph": body.graph.model_dump(mode="json")})
     return Reply({"message": f"imported {counts['objects']} objects and "
                              f"{counts['links']} links into {body.env_name}"}, 201)
 

@@ -21,6 +21,7 @@ from calipso.api import (
     scans,
     scheduled_scans,
     search,
+    webhooks,
 )
 from calipso.api.app import RouteSetup
 
@@ -42,5 +43,6 @@ ROUTES: tuple[RouteSetup, ...] = (
     connection_tests.setup,
     history.setup,
     metrics_route.setup,
+    webhooks.setup,
     openapi.setup,
 )

@@ -186,6 +186,14 @@ def render(graph: Graph, fmt: str) -> str:
     raise InvalidInput(f"format: one of {', '.join(FORMATS)}", field="format")
 
 
+def _keys(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [*value, *(k for v in value.values() for k in _keys(v))]
+    if isinstance(value, list):
+        return [k for v in value for k in _keys(v)]
+    return []
+
+
 def parse_json_graph(data: Any) -> tuple[list[Doc], list[Doc]]:
     """The objects and links of a JSON Graph export; a clear error when it is none."""
     graph = data.get("graph") if isinstance(data, dict) else None
@@ -195,10 +203,10 @@ def parse_json_graph(data: Any) -> tuple[list[Doc], list[Doc]]:
     objects: list[Doc] = []
     for node_id, node in graph["nodes"].items():
         doc = node.get("metadata") if isinstance(node, dict) else None
-        if not isinstance(doc, dict) or doc.get("id") != node_id or not doc.get("type"):
+        if not isinstance(doc, dict) or not doc.get("type"):
             raise InvalidInput(f"graph.nodes.{node_id}: metadata must hold the object "
-                               "(its id and type)", field=f"graph.nodes.{node_id}")
-        objects.append(doc)
+                               "(at least its type)", field=f"graph.nodes.{node_id}")
+        objects.append(doc | {"id": node_id})  # the node's key is the object's id
     links: list[Doc] = []
     for i, edge in enumerate(graph.get("edges", [])):
         doc = edge.get("metadata") if isinstance(edge, dict) else None
@@ -213,6 +221,9 @@ def parse_json_graph(data: Any) -> tuple[list[Doc], list[Doc]]:
 async def import_json_graph(db: AsyncDatabase, env: str, data: Any) -> Doc:
     """Store a JSON Graph export as environment ``env``, which must hold nothing yet."""
     objects, links = parse_json_graph(data)
+    bad = next((k for doc in [*objects, *links] for k in _keys(doc) if k.startswith("$")), None)
+    if bad is not None:
+        raise InvalidInput(f"graph: a key may not start with $ ({bad})", field="graph")
     if await db.inventory.find_one({"environment": env}, {"_id": 1}) is not None:
         raise Conflict(f"environment {env} holds objects already; import into a new one")
     at = datetime.now(UTC).replace(microsecond=0)

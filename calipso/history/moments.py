@@ -28,7 +28,10 @@ async def resolve(db: AsyncDatabase, env: str, moment: str, field: str = "at") -
         return datetime.now(UTC)
     ago = _AGO.match(text)
     if ago:
-        return datetime.now(UTC) - timedelta(seconds=float(ago[1]) * _UNIT[ago[2]])
+        try:
+            return datetime.now(UTC) - timedelta(seconds=float(ago[1]) * _UNIT[ago[2]])
+        except OverflowError:
+            raise InvalidInput(f"{field}: {moment!r} is too long ago", field=field) from None
     if text.startswith("snapshot:"):
         snap = await db.snapshots.find_one({"environment": env, "name": text[9:]})
         if snap is None:

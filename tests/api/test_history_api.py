@@ -79,7 +79,7 @@ async def test_history_diff_impact_and_exports_over_http(api: Api) -> None:
     assert [(r["change"], r["by"]) for r in timeline.body["revisions"]] == [
         ("added", {"by": "api", "user": "test"}), ("changed", {"by": "api", "user": "test"})]
 
-    for bad in ("yesterday", "99999999999999999999w"):
+    for bad in ("yesterday", "99999999999999999999w", "2024-02-31"):
         answer = await a.get("/history/diff", env_name=ENV, since=bad)
         assert answer.status == 400 and answer.body["error"]["field"] == "since"
     missing = await a.get("/history/diff", env_name=ENV, since="snapshot:nope")

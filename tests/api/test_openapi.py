@@ -40,7 +40,8 @@ async def test_every_route_is_in_the_document(api: Api) -> None:
         ("GET", "/history/as_of"), ("GET", "/history/timeline"), ("GET", "/history/diff"),
         ("GET", "/history/snapshots"), ("POST", "/history/snapshots"),
         ("DELETE", "/history/snapshots"), ("GET", "/impact"), ("GET", "/export"),
-        ("POST", "/import"), ("GET", "/metrics"),
+        ("POST", "/import"), ("GET", "/metrics"), ("GET", "/webhooks"),
+        ("POST", "/webhooks"), ("DELETE", "/webhooks/{id}"),
     }
     assert documented == expected
     inventory = doc["paths"]["/inventory"]["get"]
