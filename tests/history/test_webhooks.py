@@ -57,7 +57,7 @@ class Receiver:
 
 async def until(check: Any, seconds: float = 30) -> None:
     async with asyncio.timeout(seconds):
-        while not await check():
+        while not await check():  # noqa: ASYNC110 (the database polled as a user would)
             await asyncio.sleep(0.05)
 
 
