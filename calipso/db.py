@@ -15,6 +15,7 @@ from pymongo.errors import ConfigurationError, OperationFailure, PyMongoError
 from calipso.embedded_db import EmbeddedServer, check_writable_dir
 from calipso.embedded_owner import SERVE, open_embedded
 from calipso.errors import ConfigError, DatabaseUnavailable
+from calipso.inventory.revisions import set_recording
 from calipso.seed import database_is_empty, load_seed
 from calipso.settings import Settings
 
@@ -146,6 +147,7 @@ async def open_database(settings: Settings, *, command: str = SERVE,
             await database.db.command("ping")
             await ensure_indexes(database.db)
             await ensure_retention(database.db, settings.history_retention_days)
+            set_recording(settings.history_enabled)
         except OperationFailure as err:
             raise DatabaseUnavailable(f"MongoDB refused Calipso: {err.details or err}") from None
         except PyMongoError as err:

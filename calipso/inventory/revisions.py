@@ -40,6 +40,12 @@ BOOKKEEPING = frozenset({"_id", "environment", "last_scanned", "digest", "patch_
                          "clique", "links_detailed"})
 STATUS_FIELDS = ("status", "status_value", "status_text")
 _READ_CHUNK = 50
+_recording = {"on": True}
+
+
+def set_recording(on: bool) -> None:
+    """History on or off for this process (the ``history_enabled`` setting)."""
+    _recording["on"] = on
 
 
 def link_key(link_type: str, source_id: str, target_id: str) -> str:
@@ -105,6 +111,8 @@ def kept(doc: Doc) -> Doc:
 async def stored_before(db: AsyncDatabase, collection: str, env: str,
                         ops: list[Any]) -> dict[Hashable, Doc]:
     """The stored documents that ``ops`` (``UpdateOne``s about to be written) change."""
+    if not _recording["on"]:
+        return {}
     filters = {_identity(collection, op._filter): op._filter for op in ops}
     found: dict[Hashable, Doc] = {}
     key_fields = KEY_FIELDS[collection]
@@ -182,7 +190,7 @@ def cleared_revision(env: str, collections: Iterable[str]) -> Doc:
 
 
 async def record(db: AsyncDatabase, revisions: list[Doc]) -> None:
-    if revisions:
+    if revisions and _recording["on"]:
         await db[COLLECTION].insert_many(revisions, ordered=False)
         counted = Counter((r["environment"], r["kind"], r["change"]) for r in revisions)
         for labels, count in counted.items():
@@ -193,5 +201,7 @@ async def read_and_record_removal(db: AsyncDatabase, collection: str, env: str,
                                   query: Doc) -> None:
     """Record as removed the documents ``query`` matches (call just before deleting
     them)."""
+    if not _recording["on"]:
+        return
     docs = [doc async for doc in db[collection].find(query)]
     await record(db, removed_revisions(env, collection, docs))
