@@ -126,3 +126,24 @@ async def test_history_diff_impact_and_exports_over_http(api: Api) -> None:
     assert any(line.startswith(f'calipso_status_changes_total{{env="{ENV}",kind="object",'
                                'status="Warning"}') for line in lines)
     assert (await api.anonymous.get("/metrics")).status == 401
+
+
+async def test_webhook_subscriptions_never_show_their_secret(api: Api) -> None:
+    await api.add_env()
+    a = api.admin
+    secret = "s3cret-of-the-receiver-1234"
+    made = await a.post("/webhooks", {"url": "http://127.0.0.1:9/hook", "secret": secret,
+                                      "environment": ENV, "changes": ["status"]})
+    assert made.status == 201, made.body
+    listed = await a.get("/webhooks")
+    assert [w["changes"] for w in listed.body["webhooks"]] == [["status"]]
+    assert secret not in listed.text
+    short = await a.post("/webhooks", {"url": "http://127.0.0.1:9/hook", "secret": "short"})
+    assert short.status == 400 and short.body["error"]["field"] == "secret"
+    elsewhere = await a.post("/webhooks", {"url": "http://127.0.0.1:9/hook", "secret": secret,
+                                           "environment": "nowhere"})
+    assert elsewhere.status == 404
+    viewer = await api.viewer()
+    assert (await viewer.get("/webhooks")).status == 403
+    assert (await a.delete(f"/webhooks/{made.body['id']}")).status == 200
+    assert (await a.delete(f"/webhooks/{made.body['id']}")).status == 404
