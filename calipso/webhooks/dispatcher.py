@@ -26,7 +26,7 @@ from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from calipso.inventory import Doc, decode_keys
+from calipso.inventory import Doc, chunks, decode_keys
 from calipso.inventory.encoding import DUPLICATE_KEY
 from calipso.inventory.revisions import COLLECTION
 from calipso.metrics import WEBHOOK_DELIVERIES
@@ -79,21 +79,29 @@ class WebhookDispatcher:
         """Queue deliveries of the revisions recorded since the cursor; how many."""
         cursor = await self._cursor()
         subs = [s async for s in self.db.webhooks.find({})]
-        latest = cursor
-        queued: list[Doc] = []
         now = datetime.now(UTC)
-        revisions = self.db[COLLECTION].find({"at": {"$gt": cursor - LOOK_BACK}}).sort(
-            [("at", 1), ("_id", 1)])
-        async for rev in revisions:
+        if not subs:  # nobody to tell: what happens until a subscription is not for it
+            self._seen.clear()
+            await self.db.webhook_state.update_one({"_id": STATE_ID}, {"$set": {"at": now}})
+            return 0
+        latest = cursor
+        fresh: list[ObjectId] = []
+        async for rev in self.db[COLLECTION].find({"at": {"$gt": cursor - LOOK_BACK}},
+                                                  {"_id": 1, "at": 1}):
             latest = max(latest, rev["at"])
-            if rev["_id"] in self._seen:
-                continue
-            self._seen[rev["_id"]] = rev["at"]
+            if rev["_id"] not in self._seen:
+                self._seen[rev["_id"]] = rev["at"]
+                fresh.append(rev["_id"])
+        queued: list[Doc] = []
+        revisions = [r for chunk in chunks(fresh, 500) async for r in
+                     self.db[COLLECTION].find({"_id": {"$in": chunk}})]
+        for rev in sorted(revisions, key=lambda r: (r["at"], r["_id"])):
             payload = _payload(rev)
             queued += [{"subscription_id": sub["_id"], "revision_id": rev["_id"],
                         "environment": rev["environment"], "payload": payload,
                         "state": "pending", "attempts": 0, "due": now, "created_at": now}
-                       for sub in subs if matches(sub, rev)]
+                       for sub in subs if matches(sub, rev)
+                       and rev["at"] >= sub.get("created_at", rev["at"])]
         if queued:
             try:
                 await self.db.webhook_deliveries.insert_many(queued, ordered=False)
