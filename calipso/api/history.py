@@ -13,8 +13,8 @@ from calipso.api.documents import public_doc
 from calipso.api.listing import check_environment
 from calipso.api.operations import Answer, Call, Operation, Reply, Role, add_operations
 from calipso.api.query import BodyModel, EnvName, QueryModel, Text, Timestamp
-from calipso.api.schemas import ERRORS, Document, Message, Open
-from calipso.errors import InvalidInput, NotFound
+from calipso.api.schemas import ERRORS, Document, Message
+from calipso.errors import NotFound
 from calipso.history import diff, export, impact, moments, states
 from calipso.inventory import Doc
 from calipso.inventory.revisions import link_key
@@ -51,34 +51,52 @@ async def _moment(call: Call, env: str, value: datetime | str, field: str) -> da
     return await moments.resolve(call.db, env, value, field)
 
 
-class AsOfQuery(QueryModel):
+class ObjectAsOfQuery(QueryModel):
     env_name: EnvName
     at: Moment
-    id: Text | None = Field(None, description="an object's id")
-    focal_point: Text | None = Field(None, description="a clique's focal object id")
-    link_type: Text | None = None
-    source_id: Text | None = None
-    target_id: Text | None = None
+    id: Text = Field(description="the object's id")
 
 
-async def get_as_of(call: Call) -> object:
-    """One object, clique or link as it was at ``at``."""
-    q: AsOfQuery = call.query
-    at = await _moment(call, q.env_name, q.at, "at")
-    link = (q.link_type, q.source_id, q.target_id)
-    if q.id is not None:
-        doc = await states.object_at(call.db, q.env_name, q.id, at)
-    elif q.focal_point is not None:
-        doc = await states.clique_at(call.db, q.env_name, q.focal_point, at)
-    elif all(link):
-        key = link_key(*link)  # type: ignore[arg-type]
-        doc = (await states.state_at(call.db, q.env_name, "link", at, [key])).get(key)
-    else:
-        raise InvalidInput("give id, focal_point, or link_type with source_id and "
-                           "target_id", field="id")
+class CliqueAsOfQuery(QueryModel):
+    env_name: EnvName
+    at: Moment
+    focal_point: Text = Field(description="the clique's focal object id")
+
+
+class LinkAsOfQuery(QueryModel):
+    env_name: EnvName
+    at: Moment
+    link_type: Text
+    source_id: Text
+    target_id: Text
+
+
+def _found(doc: Doc | None, env: str, at: datetime) -> object:
     if doc is None:
-        raise NotFound(f"nothing of that key in environment {q.env_name} at {at.isoformat()}")
+        raise NotFound(f"nothing of that key in environment {env} at {at.isoformat()}")
     return public_doc(doc)
+
+
+async def get_object_as_of(call: Call) -> object:
+    q: ObjectAsOfQuery = call.query
+    at = await _moment(call, q.env_name, q.at, "at")
+    return _found(await states.object_at(call.db, q.env_name, q.id, at), q.env_name, at)
+
+
+async def get_clique_as_of(call: Call) -> object:
+    """The clique with its links as they were."""
+    q: CliqueAsOfQuery = call.query
+    at = await _moment(call, q.env_name, q.at, "at")
+    return _found(await states.clique_at(call.db, q.env_name, q.focal_point, at),
+                  q.env_name, at)
+
+
+async def get_link_as_of(call: Call) -> object:
+    q: LinkAsOfQuery = call.query
+    at = await _moment(call, q.env_name, q.at, "at")
+    key = link_key(q.link_type, q.source_id, q.target_id)
+    links = await states.state_at(call.db, q.env_name, "link", at, [key])
+    return _found(links.get(key), q.env_name, at)
 
 
 class TimelineQuery(QueryModel):
@@ -112,8 +130,6 @@ async def get_diff(call: Call) -> object:
     q: DiffQuery = call.query
     since = await _moment(call, q.env_name, q.since, "since")
     until = await _moment(call, q.env_name, q.until, "until")
-    if until < since:
-        raise InvalidInput("until: before since", field="until")
     return await diff.diff(call.db, q.env_name, since, until, clique=q.clique,
                            object_id=q.object)
 
@@ -189,50 +205,14 @@ async def get_export(call: Call) -> web.Response:
                         content_type=export.FORMATS[q.format])
 
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class NodeMetadata(Open):
-    type: Name
-
-
-class GraphNode(Open):
-    metadata: NodeMetadata
-
-
-class EdgeMetadata(Open):
-    link_type: Name
-    source_id: Name
-    target_id: Name
-
-
-class GraphEdge(Open):
-    metadata: EdgeMetadata
-
-
-class JsonGraph(Open):
-    nodes: dict[Name, GraphNode]
-    edges: list[GraphEdge] = Field(default_factory=list)
-
-
-class ImportBody(BodyModel):
-    env_name: Annotated[str, Field(min_length=1, max_length=100,
-                                   pattern=r"^[A-Za-z0-9_.-]+$")]
-    graph: JsonGraph
-
-
-async def post_import(call: Call) -> Reply:
-    body: ImportBody = call.body
-    counts: Doc = await export.import_json_graph(
-        call.db, body.env_name, {"graph": body.graph.model_dump(mode="json")})
-    return Reply({"message": f"imported {counts['objects']} objects and "
-                             f"{counts['links']} links into {body.env_name}"}, 201)
-
-
 _DOC = {200: Answer("the answer", Document), **ERRORS}
 OPERATIONS = (
-    Operation("GET", "/history/as_of", get_as_of, "An object, link or clique as it was",
-              "history", query=AsOfQuery, answers=_DOC),
+    Operation("GET", "/history/object", get_object_as_of, "An object as it was",
+              "history", query=ObjectAsOfQuery, answers=_DOC),
+    Operation("GET", "/history/clique", get_clique_as_of, "A clique as it was", "history",
+              query=CliqueAsOfQuery, answers=_DOC),
+    Operation("GET", "/history/link", get_link_as_of, "A link as it was", "history",
+              query=LinkAsOfQuery, answers=_DOC),
     Operation("GET", "/history/timeline", get_timeline, "The revisions of one object, "
               "link or clique", "history", query=TimelineQuery, answers=_DOC),
     Operation("GET", "/history/diff", get_diff, "What changed between two moments",
@@ -250,9 +230,6 @@ OPERATIONS = (
     Operation("GET", "/export", get_export, "A clique, a neighbourhood or an environment "
               "as JSON Graph, GraphML or DOT", "history", query=ExportQuery,
               answers={200: Answer("the graph"), **ERRORS}),
-    Operation("POST", "/import", post_import, "A JSON Graph export as a new environment",
-              "history", role=Role.ADMIN, body=ImportBody,
-              answers={201: Answer("imported", Message), **ERRORS}),
 )
 
 

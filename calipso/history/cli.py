@@ -1,12 +1,24 @@
-"""``calipso diff ENV --since 2h`` and ``calipso snapshot ENV NAME``."""
+"""``calipso diff ENV --since 2h``, ``calipso snapshot ENV NAME``, ``calipso export ENV``
+and ``calipso import-graph ENV FILE``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
 from calipso.db import open_database
+from calipso.errors import ConfigError
 from calipso.history.diff import diff, summary_lines
+from calipso.history.export import (
+    FORMATS,
+    clique_graph,
+    environment_graph,
+    import_json_graph,
+    neighbourhood_graph,
+    render,
+)
 from calipso.history.moments import resolve, take_snapshot
 from calipso.settings import Settings
 
@@ -31,6 +43,22 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     snap.add_argument("--note", default="")
     snap.set_defaults(run=_cmd_snapshot)
 
+    out = sub.add_parser("export", help="an environment, a clique or a neighbourhood as "
+                         "JSON Graph, GraphML or DOT, on stdout")
+    out.add_argument("env_name")
+    out.add_argument("--format", choices=sorted(FORMATS), default="json")
+    what = out.add_mutually_exclusive_group()
+    what.add_argument("--clique", help="a clique (its focal object id)")
+    what.add_argument("--object", help="an object's neighbourhood")
+    out.add_argument("--depth", type=int, default=1, help="links from --object (1-10)")
+    out.set_defaults(run=_cmd_export)
+
+    load = sub.add_parser("import-graph", help="a JSON Graph export as a new environment "
+                          "(for offline analysis)")
+    load.add_argument("env_name", help="a name no environment has objects under")
+    load.add_argument("file", type=Path, help="the export (calipso export ENV > FILE)")
+    load.set_defaults(run=_cmd_import)
+
 
 async def _cmd_diff(settings: Settings, args: argparse.Namespace) -> int:
     async with open_database(settings, command="diff", seed=False) as database:
@@ -43,6 +71,31 @@ async def _cmd_diff(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(result, default=str, indent=1))
     else:
         print("\n".join(summary_lines(result)))
+    return 0
+
+
+async def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    async with open_database(settings, command="export", seed=False) as database:
+        db = database.db
+        if args.clique:
+            graph = await clique_graph(db, args.env_name, args.clique)
+        elif args.object:
+            graph = await neighbourhood_graph(db, args.env_name, args.object, args.depth)
+        else:
+            graph = await environment_graph(db, args.env_name)
+    sys.stdout.write(render(graph, args.format))
+    return 0
+
+
+async def _cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        data = json.loads(args.file.read_bytes())
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"cannot read {args.file}: {err}") from None
+    async with open_database(settings, command="import-graph", seed=False) as database:
+        counts = await import_json_graph(database.db, args.env_name, data)
+    print(f"imported {counts['objects']} objects and {counts['links']} links into "
+          f"{args.env_name}")
     return 0
 
 

@@ -26,8 +26,10 @@ async def diff(db: AsyncDatabase, env: str, since: datetime, until: datetime,
                *, clique: str | None = None, object_id: str | None = None) -> Doc:
     """The changes of the environment (or of one clique, by its focal object's id, or of
     one object with its links) from ``since`` to ``until``."""
-    await check_reachable(db, env, since)
-    query: Doc = {"environment": env, "at": {"$gt": since, "$lte": until},
+    await check_reachable(db, env, min(since, until))
+    # ``until`` before ``since`` is the same diff the other way round
+    query: Doc = {"environment": env, "at": {"$gt": min(since, until),
+                                             "$lte": max(since, until)},
                   "kind": {"$in": list(PLURAL)}}
     if object_id is not None:
         query["$or"] = [{"kind": {"$in": ["object", "clique"]}, "key": object_id},

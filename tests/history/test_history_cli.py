@@ -63,3 +63,25 @@ async def test_diff_since_a_snapshot_prints_each_change(
 
     code, out, err = await calipso(env, "diff", "cli-env", "--since", "last tuesday")
     assert code != 0 and "since: 'last tuesday' is no time" in err
+
+
+async def test_an_export_imports_into_a_new_environment(
+        db: AsyncDatabase, settings_env: dict[str, str], tmp_path: Path) -> None:
+    env = os.environ | settings_env
+    await write(db, [host("node-1", ip_address="10.0.0.1"), host("node-2")])
+    code, out, err = await calipso(env, "export", "cli-env")
+    assert code == 0, err
+    exported = tmp_path / "cli-env.json"
+    exported.write_text(out)
+    code, out, err = await calipso(env, "import-graph", "cli-copy", str(exported))
+    assert code == 0, err
+    assert out.strip() == "imported 2 objects and 0 links into cli-copy"
+    copy = await db.inventory.find_one({"environment": "cli-copy", "id": "node-1"})
+    assert copy is not None and copy["ip_address"] == "10.0.0.1"
+    code, out, err = await calipso(env, "import-graph", "cli-copy", str(exported))
+    assert code != 0 and "holds objects already" in err
+    exported.write_text("{not json")
+    code, out, err = await calipso(env, "import-graph", "cli-other", str(exported))
+    assert code != 0 and "cannot read" in err
+    code, out, err = await calipso(env, "export", "cli-env", "--format", "dot")
+    assert code == 0 and '"node-1" [label=' in out
