@@ -18,6 +18,7 @@ from calipso.api.lookups import CONSTANTS, Constants
 from calipso.api.operations import PRINCIPAL, Role, operation_of
 from calipso.api.query import COUNTS, CountCoalescer
 from calipso.errors import ApiRequestError, ConfigError, Forbidden, Unauthorized
+from calipso.inventory import change_origin
 from calipso.metrics import API_SECONDS
 from calipso.service_context import ServiceContext
 
@@ -93,6 +94,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             raise Forbidden(f"this needs the {needed} role; {principal.name} is "
                             f"{principal.role}")
         request[PRINCIPAL] = principal
+        with change_origin("api", user=principal.name):  # what it writes is history by it
+            return await handler(request)
     return await handler(request)
 
 

@@ -17,7 +17,8 @@ async def clear_environment(db: AsyncDatabase, env: str,
     """Delete the environment's documents from ``collections``."""
     await forget_derived(db, env)
     collections = list(collections)
-    # Not copied document by document: a time before a clear is no longer rebuilt.
-    await record(db, [cleared_revision(env, collections)])
+    if set(collections) & set(DISCOVERED):
+        # Not copied document by document: a time before a clear is no longer rebuilt.
+        await record(db, [cleared_revision(env, collections)])
     for name in collections:
         await db[name].delete_many({"environment": env})

@@ -124,6 +124,12 @@ async def test_history_diff_impact_and_exports_over_http(api: Api) -> None:
                                'status="Warning"}') for line in lines)
     assert (await api.anonymous.get("/metrics")).status == 401
 
+    # what an API call writes is history by its caller: deleting the environment clears it
+    assert (await a.call("DELETE", f"/environment_configs/{ENV}",
+                         params={"purge": "true"})).status == 200
+    cleared = await api.db.revisions.find_one({"environment": ENV, "change": "cleared"})
+    assert cleared is not None and cleared["by"] == {"by": "api", "user": "admin"}
+
 
 async def test_webhook_subscriptions_never_show_their_secret(api: Api) -> None:
     await api.add_env()
