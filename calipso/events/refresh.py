@@ -28,6 +28,7 @@ from calipso.inventory import InventoryWriter, Removed, chunks, decode_keys
 from calipso.inventory.origin import change_origin
 from calipso.links import LinkContext, LinkScope, find_links
 from calipso.log import ContextLogger
+from calipso.metrics import SOURCE_FAILURES
 from calipso.scanners.context import ScanContext
 from calipso.scanners.metadata import FetchType, condition_holds
 from calipso.scanners.scan import now_ms
@@ -214,7 +215,10 @@ async def apply(services: EventServices, env: EnvironmentConfig, targets: Target
                 origin: str) -> Applied:
     """Re-read ``targets`` and bring inventory, links and cliques up to date around them."""
     with change_origin("event", event=origin):
-        return await _apply(services, env, targets, origin)
+        applied = await _apply(services, env, targets, origin)
+    for failure in applied.failures:
+        SOURCE_FAILURES.labels(env.name, failure.source or "unknown").inc()
+    return applied
 
 
 async def _apply(services: EventServices, env: EnvironmentConfig, targets: Targets,
