@@ -37,6 +37,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         _ix("environment", "parent_id"),
         _ix("environment", "id_path"),
         _ix("environment", "name"),
+        _ix("environment", "network"),  # what is attached to a network (impact)
     ],
     "links": [
         _ix("environment", "link_type", "source_id", "target_id", unique=True),

@@ -93,21 +93,11 @@ async def _held(db: AsyncDatabase, env: str, host: str, id_path: str) -> list[st
 
 
 async def _attached(db: AsyncDatabase, env: str, network: str) -> list[str]:
-    """The instances and vServices on a network: the nodes of its clique (one indexed
-    read), or, without one, those whose ``network`` names it."""
-    clique = await db.cliques.find_one({"environment": env, "focal_point_id": network},
-                                       {"nodes": 1})
-    if clique is not None:
-        nodes = [n for n in clique.get("nodes", []) if n != network]
-        labels = await _labels(db, env, nodes)
-        return [i for i, d in labels.items() if d.get("type") in ("instance", "vservice")
-                and network in _networks_of(d)]
-    found: list[str] = []
-    for object_type in ("instance", "vservice"):  # by (environment, type), indexed
-        cursor = db.inventory.find({"environment": env, "type": object_type},
-                                   {"_id": 0, "id": 1, "type": 1, "network": 1})
-        found += [doc["id"] async for doc in cursor if network in _networks_of(doc)]
-    return found
+    """The instances and vServices whose ``network`` names it (indexed by environment and
+    network; vNICs and ports carry it too and are left out)."""
+    cursor = db.inventory.find({"environment": env, "network": network},
+                               {"_id": 0, "id": 1, "type": 1})
+    return [doc["id"] async for doc in cursor if doc.get("type") in ("instance", "vservice")]
 
 
 async def _walk(db: AsyncDatabase, env: str, starts: dict[str, Step], depth: int,
