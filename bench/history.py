@@ -7,11 +7,11 @@
 - **scan**: one full scan of a simulated cloud (``calipso sim`` child process, SSH 20 ms,
   API 30 ms) into a fresh database with history off, then on (``--rounds`` times, in
   turn, so the machine's load falls on both alike); wall time, phases, database write
-  time, and the revisions recorded with their size.
+  time, the revisions recorded with their size, and the seconds spent recording them.
 - **events**: ``bench/events.py`` as it is, with history off, then on.
-- **size** (with **scan**): 1,000 changes after the scan (500 renames through the inventory writer, 500
-  monitoring status changes): the mean stored size of a revision, and so a day of history
-  at 10 changes/s.
+- **size** (with **scan**): 1,000 changes after the scan (500 renames through the
+  inventory writer, 500 monitoring status changes): the mean stored size of a revision,
+  and so a day of history at 10 changes/s.
 - **impact**: the truth of a generated cloud (``--impact-hosts`` hosts, 20 instances a
   host) written through the inventory and link writers, then ``dependants`` of random
   compute hosts, tunnel pNICs and networks, and ``dependencies`` of random instances:
