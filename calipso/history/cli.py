@@ -8,19 +8,12 @@ import json
 import sys
 from pathlib import Path
 
-from calipso.db import open_database
 from calipso.errors import ConfigError
-from calipso.history.diff import diff, summary_lines
-from calipso.history.export import (
-    FORMATS,
-    clique_graph,
-    environment_graph,
-    import_json_graph,
-    neighbourhood_graph,
-    render,
-)
-from calipso.history.moments import resolve, take_snapshot
+from calipso.history.formats import FORMATS
 from calipso.settings import Settings
+
+# The commands import the database and history modules when they run, so that building
+# the parser (every `calipso` start) stays quick.
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -61,6 +54,10 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 async def _cmd_diff(settings: Settings, args: argparse.Namespace) -> int:
+    from calipso.db import open_database
+    from calipso.history.diff import diff, summary_lines
+    from calipso.history.moments import resolve
+
     async with open_database(settings, command="diff", seed=False) as database:
         db = database.db
         since = await resolve(db, args.env_name, args.since, "since")
@@ -75,6 +72,14 @@ async def _cmd_diff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from calipso.db import open_database
+    from calipso.history.export import (
+        clique_graph,
+        environment_graph,
+        neighbourhood_graph,
+        render,
+    )
+
     async with open_database(settings, command="export", seed=False) as database:
         db = database.db
         if args.clique:
@@ -88,6 +93,9 @@ async def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from calipso.db import open_database
+    from calipso.history.export import import_json_graph
+
     try:
         data = json.loads(args.file.read_bytes())
     except (OSError, ValueError) as err:
@@ -100,6 +108,9 @@ async def _cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _cmd_snapshot(settings: Settings, args: argparse.Namespace) -> int:
+    from calipso.db import open_database
+    from calipso.history.moments import take_snapshot
+
     async with open_database(settings, command="snapshot", seed=False) as database:
         doc = await take_snapshot(database.db, args.env_name, args.name, args.note)
     print(f"snapshot {doc['name']!r} of {doc['environment']} at {doc['at'].isoformat()}")

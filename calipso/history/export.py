@@ -20,11 +20,10 @@ from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.errors import Conflict, InvalidInput, NotFound
+from calipso.history.formats import FORMATS
 from calipso.inventory import Doc, InventoryWriter, LinkWriter, change_origin, chunks, decode_keys
 from calipso.inventory.revisions import kept
 
-FORMATS = {"json": "application/json", "graphml": "application/xml",
-           "dot": "text/vnd.graphviz"}
 _CHUNK = 500
 _NEIGHBOURHOOD_MAX = 10
 
