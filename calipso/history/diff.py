@@ -15,7 +15,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.errors import NotFound
-from calipso.history.states import check_reachable, state_at
+from calipso.history.states import check_reachable, keys_of, state_at
 from calipso.inventory import Doc
 from calipso.inventory.revisions import COLLECTION, field_changes
 
@@ -36,7 +36,11 @@ async def diff(db: AsyncDatabase, env: str, since: datetime, until: datetime,
                         {"kind": "link", "ends": object_id}]
     touched: dict[str, set[str]] = {kind: set() for kind in PLURAL}
     async for rev in db[COLLECTION].find(query, {"kind": 1, "key": 1}):
-        touched[rev["kind"]].add(rev["key"])
+        touched[rev["kind"]].update(keys_of(rev))
+    if object_id is not None:  # an `added` revision of a batch names others too
+        touched["object"] &= {object_id}
+        touched["clique"] &= {object_id}
+        touched["link"] = {k for k in touched["link"] if object_id in k.split("|")[1:]}
     if clique is not None:
         touched = await _within_clique(db, env, clique, since, until, touched)
     out: Doc = {"environment": env, "since": since, "until": until}

@@ -37,10 +37,17 @@ async def check_reachable(db: AsyncDatabase, env: str, at: datetime) -> None:
                          "its state before that is not kept", field="at")
 
 
+def keys_of(rev: Doc) -> list[str]:
+    """The keys a revision names (an ``added`` one names a batch's documents)."""
+    key = rev["key"]
+    return key if isinstance(key, list) else [key]
+
+
 def undo(state: dict[str, Doc], rev: Doc) -> None:
     key = rev["key"]
     if rev["change"] == "added":
-        state.pop(key, None)
+        for added in keys_of(rev):
+            state.pop(added, None)
     elif rev["change"] == "removed":
         state[key] = dict(rev["doc"])
     elif key in state:
@@ -71,6 +78,8 @@ async def state_at(db: AsyncDatabase, env: str, kind: str, at: datetime,
         if group is not None:
             rev_query["key"] = {"$in": group}
         revs += [r async for r in db[COLLECTION].find(rev_query)]
+    # an `added` revision of a batch matches several groups: undone once
+    revs = list({r["_id"]: r for r in revs}.values())
     revs.sort(key=lambda r: (r["at"], r["_id"]), reverse=True)
     for rev in revs:
         undo(state, rev)
@@ -117,7 +126,7 @@ async def links_between(db: AsyncDatabase, env: str, nodes: set[str],
         async for rev in db[COLLECTION].find({"environment": env, "kind": "link",
                                               "ends": {"$in": group}, "at": {"$gt": at}},
                                              {"key": 1}):
-            keys.add(rev["key"])
+            keys.update(keys_of(rev))
     links = await state_at(db, env, "link", at, sorted(keys))
     return [link for link in links.values()
             if link["source_id"] in nodes and link["target_id"] in nodes]
@@ -136,4 +145,5 @@ async def timeline(db: AsyncDatabase, env: str, kind: str, key: str,
     if span:
         query["at"] = span
     cursor = db[COLLECTION].find(query, {"_id": 0}).sort([("at", 1), ("_id", 1)]).limit(limit)
-    return [decode_keys(r) async for r in cursor]
+    # an `added` revision of a batch is shown for this key alone
+    return [decode_keys(r | {"key": key}) async for r in cursor]

@@ -13,7 +13,9 @@ A revision (collection ``revisions``) is::
 
 ``old`` or ``new`` is left out when the field was absent. An ``added`` revision holds no
 document: the state at a past time is rebuilt backwards from the stored one (undo the
-revisions after that time), which needs only the old values. Bookkeeping fields (time
+revisions after that time), which needs only the old values. Its ``key`` is the list of
+the documents of one type a batch inserted (one revision for up to a batch, which keeps
+a first scan's history cheap). Bookkeeping fields (time
 stamps, fingerprints, flags a writer derives) are not history.
 """
 
@@ -144,16 +146,30 @@ def batch_revisions(env: str, collection: str, inserted: Iterable[Doc], ops: lis
             state[ident] = dict(before[ident]) if ident in before else {}
         state[ident] = _applied(state[ident], op._filter, op._doc, ident in before)
     revisions: list[Doc] = []
+    added: dict[str, list[Doc]] = {}
     for ident, new in state.items():
         old = first[ident]
         if old is None:
-            revisions.append(revision(env, collection, "added", new, at, origin))
+            added.setdefault(_labels(collection, new)[0], []).append(new)
             continue
         changes = field_changes(old, new)
         if changes:
             revisions.append(revision(env, collection, "changed", new, at, origin,
                                       fields=changes))
-    return revisions
+    return [*(added_revision(env, collection, kind_type, docs, at, origin)
+              for kind_type, docs in added.items()), *revisions]
+
+
+def added_revision(env: str, collection: str, kind_type: str, docs: list[Doc],
+                   at: datetime, origin: dict[str, str]) -> Doc:
+    """The documents of one type a batch inserted, as one revision: ``key`` lists their
+    keys (a first scan records a few hundred revisions, not one per document)."""
+    extra: Doc = {}
+    if collection == "links":
+        extra["ends"] = sorted({d[end] for d in docs for end in ("source_id", "target_id")})
+    return {"environment": env, "kind": KINDS[collection], "type": kind_type,
+            "key": [key_of(collection, d) for d in docs], "change": "added", "at": at,
+            "by": origin, **extra}
 
 
 def _applied(doc: Doc, filt: Doc, update: Doc, stored: bool) -> Doc:
@@ -192,7 +208,11 @@ def cleared_revision(env: str, collections: Iterable[str]) -> Doc:
 async def record(db: AsyncDatabase, revisions: list[Doc]) -> None:
     if revisions and _recording["on"]:
         await db[COLLECTION].insert_many(revisions, ordered=False)
-        counted = Counter((r["environment"], r["kind"], r["change"]) for r in revisions)
+        counted: Counter[tuple[str, str, str]] = Counter()
+        for r in revisions:
+            keys = r["key"]
+            counted[r["environment"], r["kind"], r["change"]] += (
+                len(keys) if isinstance(keys, list) else 1)
         for labels, count in counted.items():
             REVISIONS.labels(*labels).inc(count)
 
