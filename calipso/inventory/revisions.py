@@ -133,6 +133,8 @@ def batch_revisions(env: str, collection: str, inserted: Iterable[Doc], ops: lis
                     before: dict[Hashable, Doc]) -> list[Doc]:
     """The revisions of one written batch: ``inserted`` documents, then ``ops``
     (``UpdateOne``s, applied in order to the documents ``before`` them)."""
+    if not _recording["on"]:
+        return []
     at, origin = datetime.now(UTC), current_origin()
     first: dict[Hashable, Doc | None] = {}
     state: dict[Hashable, Doc] = {}
