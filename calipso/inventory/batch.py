@@ -36,6 +36,7 @@ class BatchWriter:
         self.written = 0
         self.unchanged = 0
         self.write_seconds = 0.0
+        self._added: set[Any] = set()  # keys this writer inserted (history: revisions.py)
 
     async def _queue(self, op: Any, insert: Doc | None = None) -> None:
         """``insert`` (with ``op`` as its upsert should the key exist after all), else
@@ -55,7 +56,8 @@ class BatchWriter:
                 return
             started = time.perf_counter()
             collection = self.db[self.collection]
-            before = await stored_before(self.db, self.collection, self.env, ops)
+            before = await stored_before(self.db, self.collection, self.env, ops,
+                                         self._added)
             inserted = [doc for doc, _ in inserts]
             if inserts:
                 # A key that turns up stored after all (a concurrent writer) falls back to
@@ -73,6 +75,6 @@ class BatchWriter:
                 await collection.bulk_write(ops[i:i + self.batch_size], ordered=True)
             await forget_derived(self.db, self.env)
             await record(self.db, batch_revisions(self.env, self.collection, inserted, ops,
-                                                  before))
+                                                  before, self._added))
             self.write_seconds += time.perf_counter() - started
             self.written += len(inserts) + len(ops)

@@ -110,12 +110,14 @@ def kept(doc: Doc) -> Doc:
     return {k: v for k, v in doc.items() if k not in BOOKKEEPING}
 
 
-async def stored_before(db: AsyncDatabase, collection: str, env: str,
-                        ops: list[Any]) -> dict[Hashable, Doc]:
-    """The stored documents that ``ops`` (``UpdateOne``s about to be written) change."""
+async def stored_before(db: AsyncDatabase, collection: str, env: str, ops: list[Any],
+                        added: set[Hashable]) -> dict[Hashable, Doc]:
+    """The stored documents that ``ops`` (``UpdateOne``s about to be written) change;
+    not those the same writer ``added`` (their patches complete their addition)."""
     if not _recording["on"]:
         return {}
-    filters = {_identity(collection, op._filter): op._filter for op in ops}
+    filters = {ident: op._filter for op in ops
+               if (ident := _identity(collection, op._filter)) not in added}
     found: dict[Hashable, Doc] = {}
     key_fields = KEY_FIELDS[collection]
     for chunk in chunks(list(filters.values()), _READ_CHUNK):
@@ -130,9 +132,11 @@ async def stored_before(db: AsyncDatabase, collection: str, env: str,
 
 
 def batch_revisions(env: str, collection: str, inserted: Iterable[Doc], ops: list[Any],
-                    before: dict[Hashable, Doc]) -> list[Doc]:
+                    before: dict[Hashable, Doc], added: set[Hashable]) -> list[Doc]:
     """The revisions of one written batch: ``inserted`` documents, then ``ops``
-    (``UpdateOne``s, applied in order to the documents ``before`` them)."""
+    (``UpdateOne``s, applied in order to the documents ``before`` them). ``added`` holds
+    what the writer inserted in earlier batches (later patches to them are no change of
+    their own), and gains what this batch inserts."""
     if not _recording["on"]:
         return []
     at, origin = datetime.now(UTC), current_origin()
@@ -143,23 +147,26 @@ def batch_revisions(env: str, collection: str, inserted: Iterable[Doc], ops: lis
         first[ident], state[ident] = None, doc
     for op in ops:
         ident = _identity(collection, op._filter)
+        if ident in added:
+            continue
         if ident not in state:
             first[ident] = before.get(ident)
             state[ident] = dict(before[ident]) if ident in before else {}
         state[ident] = _applied(state[ident], op._filter, op._doc, ident in before)
     revisions: list[Doc] = []
-    added: dict[str, list[Doc]] = {}
+    by_type: dict[str, list[Doc]] = {}
     for ident, new in state.items():
         old = first[ident]
         if old is None:
-            added.setdefault(_labels(collection, new)[0], []).append(new)
+            added.add(ident)
+            by_type.setdefault(_labels(collection, new)[0], []).append(new)
             continue
         changes = field_changes(old, new)
         if changes:
             revisions.append(revision(env, collection, "changed", new, at, origin,
                                       fields=changes))
     return [*(added_revision(env, collection, kind_type, docs, at, origin)
-              for kind_type, docs in added.items()), *revisions]
+              for kind_type, docs in by_type.items()), *revisions]
 
 
 def added_revision(env: str, collection: str, kind_type: str, docs: list[Doc],
