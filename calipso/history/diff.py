@@ -31,13 +31,11 @@ async def diff(db: AsyncDatabase, env: str, since: datetime, until: datetime,
     query: Doc = {"environment": env, "at": {"$gt": min(since, until),
                                              "$lte": max(since, until)},
                   "kind": {"$in": list(PLURAL)}}
-    if object_id is not None:
-        query["$or"] = [{"kind": {"$in": ["object", "clique"]}, "key": object_id},
-                        {"kind": "link", "ends": object_id}]
     touched: dict[str, set[str]] = {kind: set() for kind in PLURAL}
-    async for rev in db[COLLECTION].find(query, {"kind": 1, "key": 1}):
+    async for rev in db[COLLECTION].find(query, {"kind": 1, "key": 1, "keys": 1,
+                                                 "change": 1}):
         touched[rev["kind"]].update(keys_of(rev))
-    if object_id is not None:  # an `added` revision of a batch names others too
+    if object_id is not None:
         touched["object"] &= {object_id}
         touched["clique"] &= {object_id}
         touched["link"] = {k for k in touched["link"] if object_id in k.split("|")[1:]}

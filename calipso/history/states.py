@@ -39,16 +39,16 @@ async def check_reachable(db: AsyncDatabase, env: str, at: datetime) -> None:
 
 def keys_of(rev: Doc) -> list[str]:
     """The keys a revision names (an ``added`` one names a batch's documents)."""
-    key = rev["key"]
-    return key if isinstance(key, list) else [key]
+    return rev["keys"] if "keys" in rev else [rev["key"]]
 
 
 def undo(state: dict[str, Doc], rev: Doc) -> None:
-    key = rev["key"]
     if rev["change"] == "added":
         for added in keys_of(rev):
             state.pop(added, None)
-    elif rev["change"] == "removed":
+        return
+    key = rev["key"]
+    if rev["change"] == "removed":
         state[key] = dict(rev["doc"])
     elif key in state:
         doc = state[key] = dict(state[key])
@@ -78,8 +78,8 @@ async def state_at(db: AsyncDatabase, env: str, kind: str, at: datetime,
         if group is not None:
             rev_query["key"] = {"$in": group}
         revs += [r async for r in db[COLLECTION].find(rev_query)]
-    # an `added` revision of a batch matches several groups: undone once
-    revs = list({r["_id"]: r for r in revs}.values())
+    if keys is not None:  # the additions since (not indexed by key: few, read whole)
+        revs += await added_since(db, env, kind, at)
     revs.sort(key=lambda r: (r["at"], r["_id"]), reverse=True)
     for rev in revs:
         undo(state, rev)
@@ -87,6 +87,11 @@ async def state_at(db: AsyncDatabase, env: str, kind: str, at: datetime,
         wanted = set(keys)
         state = {k: v for k, v in state.items() if k in wanted}
     return {k: decode_keys(kept(v)) for k, v in state.items()}
+
+
+async def added_since(db: AsyncDatabase, env: str, kind: str, at: datetime) -> list[Doc]:
+    return [r async for r in db[COLLECTION].find(
+        {"environment": env, "kind": kind, "change": "added", "at": {"$gt": at}})]
 
 
 def _current_filter(kind: str, keys: list[str]) -> Doc:
@@ -127,6 +132,8 @@ async def links_between(db: AsyncDatabase, env: str, nodes: set[str],
                                               "ends": {"$in": group}, "at": {"$gt": at}},
                                              {"key": 1}):
             keys.update(keys_of(rev))
+    for rev in await added_since(db, env, "link", at):
+        keys.update(k for k in rev["keys"] if set(k.split("|")[1:]) <= nodes)
     links = await state_at(db, env, "link", at, sorted(keys))
     return [link for link in links.values()
             if link["source_id"] in nodes and link["target_id"] in nodes]
@@ -136,7 +143,8 @@ async def timeline(db: AsyncDatabase, env: str, kind: str, key: str,
                    since: datetime | None = None, until: datetime | None = None,
                    limit: int = 1000) -> list[Doc]:
     """The revisions of one object, link or clique, oldest first."""
-    query: Doc = {"environment": env, "kind": kind, "key": key}
+    query: Doc = {"environment": env, "kind": kind,
+                  "$or": [{"key": key}, {"change": "added", "keys": key}]}
     span: dict[str, Any] = {}
     if since is not None:
         span["$gt"] = since
@@ -146,4 +154,5 @@ async def timeline(db: AsyncDatabase, env: str, kind: str, key: str,
         query["at"] = span
     cursor = db[COLLECTION].find(query, {"_id": 0}).sort([("at", 1), ("_id", 1)]).limit(limit)
     # an `added` revision of a batch is shown for this key alone
-    return [decode_keys(r | {"key": key}) async for r in cursor]
+    return [decode_keys({k: v for k, v in r.items() if k != "keys"} | {"key": key})
+            async for r in cursor]

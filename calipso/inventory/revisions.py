@@ -13,9 +13,9 @@ A revision (collection ``revisions``) is::
 
 ``old`` or ``new`` is left out when the field was absent. An ``added`` revision holds no
 document: the state at a past time is rebuilt backwards from the stored one (undo the
-revisions after that time), which needs only the old values. Its ``key`` is the list of
-the documents of one type a batch inserted (one revision for up to a batch, which keeps
-a first scan's history cheap). Bookkeeping fields (time
+revisions after that time), which needs only the old values. It names in ``keys`` (not
+``key``) the documents of one type a batch inserted (one revision for up to a batch,
+which keeps a first scan's history cheap). Bookkeeping fields (time
 stamps, fingerprints, flags a writer derives) are not history.
 """
 
@@ -171,14 +171,12 @@ def batch_revisions(env: str, collection: str, inserted: Iterable[Doc], ops: lis
 
 def added_revision(env: str, collection: str, kind_type: str, docs: list[Doc],
                    at: datetime, origin: dict[str, str]) -> Doc:
-    """The documents of one type a batch inserted, as one revision: ``key`` lists their
-    keys (a first scan records a few hundred revisions, not one per document)."""
-    extra: Doc = {}
-    if collection == "links":
-        extra["ends"] = sorted({d[end] for d in docs for end in ("source_id", "target_id")})
+    """The documents of one type a batch inserted, as one revision: ``keys`` lists them (a
+    first scan records a few hundred revisions, not one per document; ``keys`` is not
+    indexed, so they cost no index entry each either)."""
     return {"environment": env, "kind": KINDS[collection], "type": kind_type,
-            "key": [key_of(collection, d) for d in docs], "change": "added", "at": at,
-            "by": origin, **extra}
+            "keys": [key_of(collection, d) for d in docs], "change": "added", "at": at,
+            "by": origin}
 
 
 def _applied(doc: Doc, filt: Doc, update: Doc, stored: bool) -> Doc:
@@ -219,9 +217,7 @@ async def record(db: AsyncDatabase, revisions: list[Doc]) -> None:
         await db[COLLECTION].insert_many(revisions, ordered=False)
         counted: Counter[tuple[str, str, str]] = Counter()
         for r in revisions:
-            keys = r["key"]
-            counted[r["environment"], r["kind"], r["change"]] += (
-                len(keys) if isinstance(keys, list) else 1)
+            counted[r["environment"], r["kind"], r["change"]] += len(r.get("keys", [0]))
         for labels, count in counted.items():
             REVISIONS.labels(*labels).inc(count)
 
