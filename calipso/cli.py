@@ -142,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "client.environment)")
     handle.set_defaults(run=_cmd_monitoring_handle)
 
+    from calipso.history.cli import add_arguments as add_history_arguments
+
+    add_history_arguments(sub)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     init = db_sub.add_parser("init", help="load the seed data (constants, clique types, ...)")

@@ -15,6 +15,7 @@ from pymongo.errors import ConfigurationError, OperationFailure, PyMongoError
 from calipso.embedded_db import EmbeddedServer, check_writable_dir
 from calipso.embedded_owner import SERVE, open_embedded
 from calipso.errors import ConfigError, DatabaseUnavailable
+from calipso.inventory.revisions import set_recording
 from calipso.seed import database_is_empty, load_seed
 from calipso.settings import Settings
 
@@ -37,6 +38,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         _ix("environment", "id_path"),
         _ix("environment", "name"),
         _ix("environment", "last_scanned"),  # monitoring setup: what changed since
+        _ix("environment", "network"),  # what is attached to a network (impact)
     ],
     "links": [
         _ix("environment", "link_type", "source_id", "target_id", unique=True),
@@ -70,6 +72,13 @@ INDEXES: dict[str, list[IndexModel]] = {
     "api_tokens": [_ix("token", unique=True), _ix("expires_at", expireAfterSeconds=0)],
     "ssh_host_keys": [_ix("environment", "host", unique=True)],
     "scan_locks": [_ix("environment", unique=True)],
+    # history (calipso.inventory.revisions); the retention TTL index: ensure_retention
+    "revisions": [_ix("environment", "kind", "key", "at"), _ix("environment", "at"),
+                  _ix("environment", "kind", "ends", "at")],
+    "snapshots": [_ix("environment", "name", unique=True)],
+    "webhooks": [_ix("environment")],
+    "webhook_deliveries": [_ix("state", "due"),
+                           _ix("subscription_id", "revision_id", unique=True)],
 }
 
 
@@ -77,6 +86,17 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     for name, models in INDEXES.items():
         if models:
             await db[name].create_indexes(models)
+
+
+async def ensure_retention(db: AsyncDatabase, days: float) -> None:
+    """Revisions expire ``days`` after they were recorded (a TTL index, remade when the
+    setting changed)."""
+    seconds = int(days * 86400)
+    name = "revisions_retention"
+    indexes = await db.revisions.index_information()
+    if name in indexes and indexes[name].get("expireAfterSeconds") != seconds:
+        await db.revisions.drop_index(name)
+    await db.revisions.create_index("at", name=name, expireAfterSeconds=seconds)
 
 
 @dataclass(slots=True)
@@ -134,6 +154,8 @@ async def open_database(settings: Settings, *, command: str = SERVE,
         try:
             await database.db.command("ping")
             await ensure_indexes(database.db)
+            await ensure_retention(database.db, settings.history_retention_days)
+            set_recording(settings.history_enabled)
         except OperationFailure as err:
             raise DatabaseUnavailable(f"MongoDB refused Calipso: {err.details or err}") from None
         except PyMongoError as err:

@@ -26,6 +26,7 @@ from calipso.settings import Settings
 from calipso.sources import SshPools
 from calipso.supervisor import Part, Supervisor
 from calipso.ui.routes import UI_ROUTES
+from calipso.webhooks.dispatcher import WebhookDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +67,13 @@ def _monitoring(ctx: ServiceContext) -> Part:
     return Part("monitoring", manager.run)
 
 
+def _webhook_dispatcher(ctx: ServiceContext) -> Part:
+    return Part("webhooks", WebhookDispatcher(ctx.database.db, ctx.settings).run, drains=True)
+
+
 # The one registration point of the service's long-lived parts.
 PART_FACTORIES: tuple[PartFactory, ...] = (_embedded_watchdog, _scan_worker, _event_manager,
-                                           _monitoring)
+                                           _monitoring, _webhook_dispatcher)
 
 
 def check_api_port_free(host: str, port: int) -> None:

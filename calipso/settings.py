@@ -108,6 +108,14 @@ class Settings(BaseSettings):
     scan_lease: float = Field(60.0, ge=5, description="seconds a claimed scan stays ours unrenewed")
     scan_poll_interval: float = Field(1.0, gt=0, le=60)
     scan_max_attempts: int = Field(3, ge=1, description="tries of a scan whose worker died")
+    history_enabled: bool = Field(True, description="record revisions of every change")
+    history_retention_days: float = Field(30.0, gt=0, description="days revisions are kept")
+    webhook_concurrency: int = Field(8, ge=1, description="webhook deliveries sent at once")
+    webhook_timeout: float = Field(10.0, gt=0, description="seconds a receiver has to answer")
+    webhook_retry_base: float = Field(2.0, gt=0, description="first retry after, doubling")
+    webhook_max_backoff: float = Field(600.0, gt=0, description="longest wait between tries")
+    webhook_max_attempts: int = Field(12, ge=1, description="tries before a delivery fails")
+    webhook_poll_interval: float = Field(1.0, gt=0, le=60, description="new changes checked")
 
     # Monitoring: Calipso's own checks and the Sensu results intake
     monitoring_check_interval: float = Field(

@@ -12,7 +12,7 @@ import calipso
 ROOT = Path(calipso.__file__).parent
 # Lowest first; a package may import only packages of a lower rank (and the base modules).
 LAYERS = ("sources", "inventory", "fetchers", "links", "cliques", "scanners", "events",
-          "monitoring", "api", "ui")
+          "monitoring", "history", "webhooks", "api", "ui")
 # Top-level modules that compose the service: they may import any package, and no package
 # may import them.
 COMPOSITION = frozenset({"cli", "service", "scan_cli", "demo"})

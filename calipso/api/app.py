@@ -18,6 +18,8 @@ from calipso.api.lookups import CONSTANTS, Constants
 from calipso.api.operations import PRINCIPAL, Role, operation_of
 from calipso.api.query import COUNTS, CountCoalescer
 from calipso.errors import ApiRequestError, ConfigError, Forbidden, Unauthorized
+from calipso.inventory import change_origin
+from calipso.metrics import API_SECONDS
 from calipso.service_context import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 async def access_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
     response = await handler(request)
+    resource = request.match_info.route.resource
+    API_SECONDS.labels(request.method, resource.canonical if resource else "unmatched",
+                       response.status).observe(time.perf_counter() - started)
     access_log.info("request", extra={
         "method": request.method, "path": request.path, "status": response.status,
         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
@@ -89,6 +94,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             raise Forbidden(f"this needs the {needed} role; {principal.name} is "
                             f"{principal.role}")
         request[PRINCIPAL] = principal
+        with change_origin("api", user=principal.name):  # what it writes is history by it
+            return await handler(request)
     return await handler(request)
 
 

@@ -11,9 +11,11 @@ from calipso.api import (
     constants,
     environment_configs,
     graph,
+    history,
     inventory,
     links,
     messages,
+    metrics_route,
     monitoring_results,
     monitoring_status,
     monitoring_templates,
@@ -21,6 +23,7 @@ from calipso.api import (
     scans,
     scheduled_scans,
     search,
+    webhooks,
 )
 from calipso.api.app import RouteSetup
 
@@ -42,5 +45,8 @@ ROUTES: tuple[RouteSetup, ...] = (
     aggregates.setup,
     environment_configs.setup,
     connection_tests.setup,
+    history.setup,
+    metrics_route.setup,
+    webhooks.setup,
     openapi.setup,
 )

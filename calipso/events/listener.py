@@ -42,6 +42,7 @@ from calipso.events.metadata import EventRouting
 from calipso.events.refresh import Targets, apply
 from calipso.events.result import EventHandler, EventResult
 from calipso.events.services import EventServices
+from calipso.metrics import DEAD_LETTERS, EVENT_LAG, EVENTS
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)  # an event whose object is not known yet
@@ -249,6 +250,7 @@ class Listener:
         self.stats.coalesced += len(group) - 1
         for pending in group:
             self.stats.applied[pending.notification.event_type] += 1
+            EVENTS.labels(self.env.name, pending.notification.event_type).inc()
             self._note_lag(pending.notification)
             await pending.message.ack()
             await self._done()
@@ -291,6 +293,7 @@ class Listener:
 
     async def _finish(self, pending: _Pending, result: EventResult) -> None:
         self.stats.applied[pending.notification.event_type] += 1
+        EVENTS.labels(self.env.name, pending.notification.event_type).inc()
         self.stats.work.update(result.changed or {})
         self._note_lag(pending.notification)
         await pending.message.ack()
@@ -312,6 +315,7 @@ class Listener:
         if notification.timestamp is not None:
             lag = (now - notification.timestamp).total_seconds()
             self.stats.last_lag_s = lag
+            EVENT_LAG.labels(self.env.name).observe(max(lag, 0.0))
             self.stats.lags.setdefault(notification.event_type, collections.deque(
                 maxlen=LAGS_KEPT)).append(lag)
             self.stats.max_lag_s = max(self.stats.max_lag_s, lag)
@@ -326,6 +330,7 @@ class Listener:
         await self._record(notification, body, EventResult(False, message=reason),
                            received, "error")
         self.stats.dead_lettered += 1
+        DEAD_LETTERS.labels(self.env.name).inc()
         await message.reject(requeue=False)
         await self._done()
 

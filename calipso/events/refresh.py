@@ -25,8 +25,10 @@ from calipso.env_config import EnvironmentConfig
 from calipso.errors import CalipsoError
 from calipso.events.services import EventServices
 from calipso.inventory import InventoryWriter, Removed, chunks, decode_keys
+from calipso.inventory.origin import change_origin
 from calipso.links import LinkContext, LinkScope, find_links
 from calipso.log import ContextLogger
+from calipso.metrics import SOURCE_FAILURES
 from calipso.scanners.context import ScanContext
 from calipso.scanners.metadata import FetchType, condition_holds
 from calipso.scanners.scan import now_ms
@@ -212,6 +214,15 @@ async def _link_endpoints(ctx: ScanContext, ids: list[str]) -> set[str]:
 async def apply(services: EventServices, env: EnvironmentConfig, targets: Targets,
                 origin: str) -> Applied:
     """Re-read ``targets`` and bring inventory, links and cliques up to date around them."""
+    with change_origin("event", event=origin):
+        applied = await _apply(services, env, targets, origin)
+    for failure in applied.failures:
+        SOURCE_FAILURES.labels(env.name, failure.source or "unknown").inc()
+    return applied
+
+
+async def _apply(services: EventServices, env: EnvironmentConfig, targets: Targets,
+                 origin: str) -> Applied:
     scanned_at = now_ms()
     adapter = ContextLogger(log, {"env": env.name, "event": origin})
     inventory = InventoryWriter(services.db, env.name, scanned_at)

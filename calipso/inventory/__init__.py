@@ -14,6 +14,7 @@ from calipso.inventory.environment import DISCOVERED, clear_environment
 from calipso.inventory.freshness import derived_basis, forget_derived, mark_derived
 from calipso.inventory.link_batch import LINK_FIELDS, LinkWriter
 from calipso.inventory.object_batch import InventoryWriter
+from calipso.inventory.origin import change_origin, current_origin
 from calipso.inventory.placement import place, root_parent
 from calipso.inventory.removal import Removed, remove_objects, subtree_ids
 from calipso.inventory.statuses import Status, StatusChange, set_link_status, set_object_status
@@ -33,8 +34,10 @@ __all__ = [
     "Status",
     "StatusChange",
     "SubtreeWrite",
+    "change_origin",
     "chunks",
     "clear_environment",
+    "current_origin",
     "decode_keys",
     "delete_object",
     "derived_basis",

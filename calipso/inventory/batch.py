@@ -18,6 +18,7 @@ from pymongo.errors import BulkWriteError
 
 from calipso.inventory.encoding import DUPLICATE_KEY, Doc
 from calipso.inventory.freshness import forget_derived
+from calipso.inventory.revisions import batch_revisions, record, stored_before
 
 
 class BatchWriter:
@@ -35,6 +36,7 @@ class BatchWriter:
         self.written = 0
         self.unchanged = 0
         self.write_seconds = 0.0
+        self._added: set[Any] = set()  # keys this writer inserted (history: revisions.py)
 
     async def _queue(self, op: Any, insert: Doc | None = None) -> None:
         """``insert`` (with ``op`` as its upsert should the key exist after all), else
@@ -54,6 +56,9 @@ class BatchWriter:
                 return
             started = time.perf_counter()
             collection = self.db[self.collection]
+            before = await stored_before(self.db, self.collection, self.env, ops,
+                                         self._added)
+            inserted = [doc for doc, _ in inserts]
             if inserts:
                 # A key that turns up stored after all (a concurrent writer) falls back to
                 # its upsert.
@@ -64,8 +69,12 @@ class BatchWriter:
                     if any(e.get("code") != DUPLICATE_KEY for e in errors):
                         raise
                     ops[:0] = [inserts[e["index"]][1] for e in errors]
+                    duplicate = {e["index"] for e in errors}
+                    inserted = [d for i, d in enumerate(inserted) if i not in duplicate]
             for i in range(0, len(ops), self.batch_size):
                 await collection.bulk_write(ops[i:i + self.batch_size], ordered=True)
             await forget_derived(self.db, self.env)
+            await record(self.db, batch_revisions(self.env, self.collection, inserted, ops,
+                                                  before, self._added))
             self.write_seconds += time.perf_counter() - started
             self.written += len(inserts) + len(ops)

@@ -19,6 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from calipso.inventory.batch import BatchWriter
 from calipso.inventory.encoding import Doc, chunks, digest
 from calipso.inventory.freshness import forget_derived
+from calipso.inventory.revisions import read_and_record_removal
 
 CLIQUE_FIELDS = ("focal_point", "focal_point_id", "focal_point_type", "links",
                  "links_detailed", "nodes", "constraints", "clique_type")
@@ -91,8 +92,9 @@ class CliqueWriter(BatchWriter):
         await forget_derived(self.db, self.env)
         deleted = 0
         for chunk in chunks(focal_point_ids):
-            result = await self.db.cliques.delete_many(
-                {"environment": self.env, "focal_point_id": {"$in": chunk}})
+            query = {"environment": self.env, "focal_point_id": {"$in": chunk}}
+            await read_and_record_removal(self.db, "cliques", self.env, query)
+            result = await self.db.cliques.delete_many(query)
             deleted += result.deleted_count
             await self._unflag(chunk)
         return deleted
@@ -106,6 +108,7 @@ class CliqueWriter(BatchWriter):
             await forget_derived(self.db, self.env)
         deleted = 0
         for chunk in chunks([oid for oid, _, _ in stale], 1000):
+            await read_and_record_removal(self.db, "cliques", self.env, {"_id": {"$in": chunk}})
             result = await self.db.cliques.delete_many({"_id": {"$in": chunk}})
             deleted += result.deleted_count
         unflag = sorted({fp for _, _, fp in stale if fp is not None} - self._written)

@@ -22,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from calipso.inventory.batch import BatchWriter
 from calipso.inventory.encoding import Doc, LinkKey, chunks, decode_keys, digest, encode_keys
 from calipso.inventory.freshness import forget_derived
+from calipso.inventory.revisions import read_and_record_removal
 
 # The fields of a link that a finder decides; a link whose fields are unchanged is not
 # rewritten. Monitoring fields (status...) are not ours and not compared.
@@ -113,6 +114,7 @@ class LinkWriter(BatchWriter):
             await forget_derived(self.db, self.env)
         deleted = 0
         for chunk in chunks(gone, 1000):
+            await read_and_record_removal(self.db, "links", self.env, {"_id": {"$in": chunk}})
             result = await self.db.links.delete_many({"_id": {"$in": chunk}})
             deleted += result.deleted_count
         return deleted

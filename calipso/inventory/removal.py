@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.inventory.encoding import Doc, chunks
 from calipso.inventory.freshness import forget_derived
+from calipso.inventory.revisions import read_and_record_removal
 
 _DELETE_CHUNK = 5000
 
@@ -41,12 +42,16 @@ async def remove_objects(db: AsyncDatabase, env: str, object_ids: list[str]) -> 
                                             {"focal_point_id": 1}):
             if clique.get("focal_point_id") not in gone:
                 affected[clique["focal_point_id"]] = None
-        await db.inventory.delete_many({"environment": env, "id": {"$in": chunk}})
-        result = await db.links.delete_many({"environment": env, "$or": [
-            {"source_id": {"$in": chunk}}, {"target_id": {"$in": chunk}}]})
+        objects: Doc = {"environment": env, "id": {"$in": chunk}}
+        links: Doc = {"environment": env, "$or": [
+            {"source_id": {"$in": chunk}}, {"target_id": {"$in": chunk}}]}
+        cliques: Doc = {"environment": env, "focal_point_id": {"$in": chunk}}
+        for name, query in (("inventory", objects), ("links", links), ("cliques", cliques)):
+            await read_and_record_removal(db, name, env, query)
+        await db.inventory.delete_many(objects)
+        result = await db.links.delete_many(links)
         removed.links += result.deleted_count
-        result = await db.cliques.delete_many({"environment": env,
-                                               "focal_point_id": {"$in": chunk}})
+        result = await db.cliques.delete_many(cliques)
         removed.cliques += result.deleted_count
     removed.affected_focal_points = list(affected)
     return removed

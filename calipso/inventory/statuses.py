@@ -19,6 +19,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.inventory.encoding import Doc, chunks
+from calipso.inventory.revisions import KINDS, STATUS_FIELDS, record, status_revision
+from calipso.metrics import STATUS_CHANGES, STATUS_RESULTS
 
 
 class Status(Enum):
@@ -62,11 +64,17 @@ async def _set(collection: AsyncCollection, key: Doc, status: Status, text: str,
     fields: dict[str, Any] = {"status": status.name, "status_value": status.value,
                               "status_text": text, "status_timestamp": at}
     before = await collection.find_one_and_update(
-        key, {"$set": fields}, projection={"status": 1},
-        return_document=ReturnDocument.BEFORE)
+        key, {"$set": fields}, projection=_BEFORE, return_document=ReturnDocument.BEFORE)
     if before is None:
         return StatusChange(False, None, status.name)
-    return StatusChange(True, before.get("status"), status.name)
+    change = StatusChange(True, before.get("status"), status.name)
+    kind = KINDS[collection.name]
+    STATUS_RESULTS.labels(key["environment"], kind, status.name).inc()
+    if change.changed:
+        STATUS_CHANGES.labels(key["environment"], kind, status.name).inc()
+        await record(collection.database, [
+            status_revision(key["environment"], collection.name, before, fields)])
+    return change
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,38 +98,44 @@ async def set_statuses(db: AsyncDatabase, env: str,
     win)."""
     objects = {u.object_id for u in updates if u.object_id is not None}
     links = {u.link for u in updates if u.link is not None}
-    held: dict[Any, str | None] = {}
+    held: dict[Any, Doc] = {}  # key -> the stored document's key, labels and status
 
     async def read_objects(ids: list[str]) -> None:
         async for doc in db.inventory.find({"environment": env, "id": {"$in": ids}},
-                                           {"_id": 0, "id": 1, "status": 1}):
-            held[doc["id"]] = doc.get("status")
+                                           _BEFORE):
+            held[doc["id"]] = doc
 
     async def read_links(sources: list[str]) -> None:
         async for doc in db.links.find(
-                {"environment": env, "source_id": {"$in": sources}},
-                {"_id": 0, "link_type": 1, "source_id": 1, "target_id": 1, "status": 1}):
+                {"environment": env, "source_id": {"$in": sources}}, _BEFORE):
             key = (doc.get("link_type"), doc.get("source_id"), doc.get("target_id"))
             if key in links:
-                held[key] = doc.get("status")
+                held[key] = doc
 
     await asyncio.gather(*(read_objects(part) for part in chunks(sorted(objects))),
                          *(read_links(part) for part in
                            chunks(sorted({link[1] for link in links}))))
     changes: list[StatusChange] = []
+    revisions: list[Doc] = []
     writes: dict[Any, dict[str, Any]] = {}  # key -> fields, one write per key
     for u in updates:
         key: Any = u.object_id if u.object_id is not None else u.link
         if key not in held:
             changes.append(StatusChange(False, None, u.status.name))
             continue
-        before = held[key]
-        held[key] = u.status.name
+        stored = held[key]
+        before = stored.get("status")
+        collection = "inventory" if isinstance(key, str) else "links"
+        STATUS_RESULTS.labels(env, KINDS[collection], u.status.name).inc()
         fields = writes.setdefault(key, {})
         fields.update(u.also or {}, status_timestamp=u.at)
         if before != u.status.name:
-            fields.update(status=u.status.name, status_value=u.status.value,
-                          status_text=u.text)
+            status = {"status": u.status.name, "status_value": u.status.value,
+                      "status_text": u.text}
+            fields.update(status)
+            STATUS_CHANGES.labels(env, KINDS[collection], u.status.name).inc()
+            revisions.append(status_revision(env, collection, stored, status))
+            held[key] = {**stored, **status}
         changes.append(StatusChange(True, before, u.status.name))
     ops: dict[str, list[UpdateOne]] = {"inventory": [], "links": []}
     for key, fields in writes.items():
@@ -136,4 +150,10 @@ async def set_statuses(db: AsyncDatabase, env: str,
     for name, batch in ops.items():
         if batch:
             await db[name].bulk_write(batch, ordered=False)
+    await record(db, revisions)
     return changes
+
+
+# What a status revision names: the document's key and labels, and the old status
+_BEFORE = dict.fromkeys(("id", "type", "name", "object_name", "link_type", "link_name",
+                         "source_id", "target_id", *STATUS_FIELDS), 1)

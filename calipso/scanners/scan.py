@@ -31,9 +31,11 @@ from calipso.inventory import (
     mark_derived,
     root_parent,
 )
+from calipso.inventory.origin import change_origin
 from calipso.links import find_links
 from calipso.links.base import LinkContext
 from calipso.log import ContextLogger
+from calipso.metrics import observe_scan
 from calipso.scanners.context import ScanContext
 from calipso.scanners.lifecycle import ScanOptions, ScanStatus
 from calipso.scanners.metadata import ScannerTree
@@ -106,6 +108,17 @@ async def run_scan(
 ) -> ScanResult:
     """Scan ``env``; the result's status says how it ended. A scan that cannot
     authenticate to the cloud's API (or reach it) is ``failed`` and changes nothing."""
+    with change_origin("scan", scan_id=scan_id):
+        result = await _run_scan(db, settings, env, metadata, options, scan_id, progress,
+                                 ssh_pools)
+    observe_scan(env.name, result.status, result.duration_s, result.phase_s, result.counts,
+                 result.errors, result.source_calls)
+    return result
+
+
+async def _run_scan(db: AsyncDatabase, settings: Settings, env: EnvironmentConfig,
+                    metadata: Metadata, options: ScanOptions, scan_id: str,
+                    progress: Progress | None, ssh_pools: SshPools | None) -> ScanResult:
     started = time.perf_counter()
     scanned_at = now_ms()
     adapter = ContextLogger(log, {"env": env.name, "scan_id": scan_id})

@@ -41,6 +41,12 @@ async def test_every_route_is_in_the_document(api: Api) -> None:
         # the web UI's (calipso/ui)
         ("GET", "/"), ("GET", "/ui/app.js"), ("GET", "/ui/app.css"), ("GET", "/environments"),
         ("GET", "/tree"), ("GET", "/overview"),
+        ("GET", "/history/object"), ("GET", "/history/clique"), ("GET", "/history/link"),
+        ("GET", "/history/timeline"), ("GET", "/history/diff"),
+        ("GET", "/history/snapshots"), ("POST", "/history/snapshots"),
+        ("DELETE", "/history/snapshots"), ("GET", "/impact"), ("GET", "/export"),
+        ("GET", "/metrics"), ("GET", "/webhooks"),
+        ("POST", "/webhooks"), ("DELETE", "/webhooks/{id}"),
     }
     assert documented == expected
     inventory = doc["paths"]["/inventory"]["get"]

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions notified of each recorded change, signed, retried (README.md)."""
