@@ -14,7 +14,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.errors import InvalidInput
+from calipso.errors import NotFound
 from calipso.inventory import Doc, chunks, decode_keys
 from calipso.inventory.revisions import COLLECTION, KINDS, kept, key_of
 
@@ -22,8 +22,8 @@ COLLECTIONS = {kind: collection for collection, kind in KINDS.items()}
 _KEY_CHUNK = 200
 
 
-class HistoryGap(InvalidInput):
-    """The state asked for lies before what history holds."""
+class HistoryGap(NotFound):
+    """The state asked for lies before what history holds: 404, none is known then."""
 
 
 async def check_reachable(db: AsyncDatabase, env: str, at: datetime) -> None:
