@@ -5,6 +5,7 @@ Screenshots go to ``test-output/ui/`` at the repository's top (ignored by git)."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import sys
@@ -40,16 +41,16 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-async def demo_serve(mongo_client: AsyncMongoClient, mongo_uri: str,
-                     tmp_path_factory: pytest.TempPathFactory
-                     ) -> AsyncIterator[DemoServe]:
+@contextlib.asynccontextmanager
+async def run_demo(mongo_client: AsyncMongoClient, mongo_uri: str, data: Path,
+                   **settings: str) -> AsyncIterator[DemoServe]:
+    """``calipso serve --demo`` as a command on a database of its own, with ``settings``."""
     name = f"ui_{uuid.uuid4().hex[:10]}"
     port = _free_port()
-    data = tmp_path_factory.mktemp("ui-serve")
     env = os.environ | {"CALIPSO_MONGO_URI": mongo_uri, "CALIPSO_DB_NAME": name,
                         "CALIPSO_DATA_DIR": str(data), "CALIPSO_API_BIND": f"127.0.0.1:{port}",
-                        "CALIPSO_ADMIN_PASSWORD": PASSWORD, "CALIPSO_SCAN_POLL_INTERVAL": "0.2"}
+                        "CALIPSO_ADMIN_PASSWORD": PASSWORD, "CALIPSO_SCAN_POLL_INTERVAL": "0.2",
+                        **settings}
     log = (data / "serve.log").open("wb")
     proc = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "calipso"), "serve", "--demo", env=env,
@@ -58,13 +59,21 @@ async def demo_serve(mongo_client: AsyncMongoClient, mongo_uri: str,
     try:
         await wait_for_scan(db)
         async with aiohttp.ClientSession() as http:
-            yield DemoServe(f"http://127.0.0.1:{port}", db, await token(http, f"http://127.0.0.1:{port}"),
-                            http)
+            url = f"http://127.0.0.1:{port}"
+            yield DemoServe(url, db, await token(http, url), http)
     finally:
         proc.terminate()
         await asyncio.wait_for(proc.wait(), 15)
         log.close()
         await mongo_client.drop_database(name)
+
+
+@pytest.fixture(scope="module")
+async def demo_serve(mongo_client: AsyncMongoClient, mongo_uri: str,
+                     tmp_path_factory: pytest.TempPathFactory
+                     ) -> AsyncIterator[DemoServe]:
+    async with run_demo(mongo_client, mongo_uri, tmp_path_factory.mktemp("ui-serve")) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="module")
