@@ -87,6 +87,7 @@ class StatusUpdate:
     object_id: str | None = None
     link: tuple[str, str, str] | None = None  # (link_type, source_id, target_id)
     also: dict[str, Any] | None = None  # fields written with it (an OTEP's tunnel statuses)
+    check: str | None = None  # the check that said it, named in the status revision
 
 
 async def set_statuses(db: AsyncDatabase, env: str,
@@ -134,7 +135,10 @@ async def set_statuses(db: AsyncDatabase, env: str,
                       "status_text": u.text}
             fields.update(status)
             STATUS_CHANGES.labels(env, KINDS[collection], u.status.name).inc()
-            revisions.append(status_revision(env, collection, stored, status))
+            revision = status_revision(env, collection, stored, status)
+            if u.check:
+                revision["by"] = {**revision["by"], "check": u.check}
+            revisions.append(revision)
             held[key] = {**stored, **status}
         changes.append(StatusChange(True, before, u.status.name))
     ops: dict[str, list[UpdateOne]] = {"inventory": [], "links": []}

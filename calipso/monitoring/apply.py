@@ -277,8 +277,10 @@ def _fields(result: CheckResult) -> dict[str, Any]:
 def _update(target: Target, status: Status, result: CheckResult) -> StatusUpdate:
     if isinstance(target, LinkTarget):
         return StatusUpdate(status, result.output, result.executed,
-                            link=(target.link_type, target.source_id, target.target_id))
-    return StatusUpdate(status, result.output, result.executed, object_id=target.object_id)
+                            link=(target.link_type, target.source_id, target.target_id),
+                            check=result.name)
+    return StatusUpdate(status, result.output, result.executed, object_id=target.object_id,
+                        check=result.name)
 
 
 def _related(target: Target) -> tuple[str, str]:

@@ -72,6 +72,11 @@ async def test_an_unchanged_status_only_refreshes_the_timestamp(start_service, d
     levels = [m["level"] async for m in db.messages.find({"related_object": t.VSERVICE})
               .sort("timestamp", 1)]
     assert levels == ["error", "info"]
+    # history keeps the two changes, not the repeat, each naming the check that said it
+    revisions = [(r["fields"]["status"]["new"], r["by"]) async for r in db.revisions.find(
+        {"kind": "object", "key": t.VSERVICE, "change": "status"}).sort("at", 1)]
+    assert revisions == [("Error", {"by": "monitoring", "check": name}),
+                         ("OK", {"by": "monitoring", "check": name})]
 
 
 async def test_otep_status_follows_its_tunnel_ports(start_service, db) -> None:
