@@ -36,6 +36,7 @@ from pymongo.errors import ConnectionFailure
 
 from calipso.env_config import EnvironmentConfig
 from calipso.errors import DatabaseUnavailable
+from calipso.events.direct import PortChange, apply_ports
 from calipso.events.envelope import BadMessage, Notification, parse_body
 from calipso.events.handlers.base import RefreshEvent
 from calipso.events.metadata import EventRouting
@@ -70,6 +71,13 @@ class _Pending:
     handler: EventHandler
     received: datetime
     targets: Targets | None = None
+    direct: PortChange | None = None
+
+    @property
+    def kind(self) -> str | None:
+        """How it can be applied together with its neighbours of the same kind."""
+        return "direct" if self.direct is not None else (
+            "refresh" if self.targets is not None else None)
 
 
 @dataclass(slots=True)
@@ -182,11 +190,15 @@ class Listener:
             pending = await self._prepare(message, received)
             if pending is None:
                 continue
-            if pending.targets is not None and self.coalesce:
+            together = pending.kind is not None and self.coalesce
+            if together and (not group or group[0].kind == pending.kind):
+                group.append(pending)
+                continue
+            await self._apply_group(group)
+            group = []
+            if together:
                 group.append(pending)
             else:
-                await self._apply_group(group)
-                group = []
                 await self._apply_one(pending)
         await self._apply_group(group)
 
@@ -208,6 +220,9 @@ class Listener:
         pending = _Pending(message, notification, handler, received)
         if isinstance(handler, RefreshEvent):
             try:
+                pending.direct = await handler.direct(self.env, notification)
+                if pending.direct is not None:
+                    return pending
                 targets = await handler.targets(self.env, notification)
             except (ConnectionFailure, DatabaseUnavailable) as err:
                 await message.nack(requeue=True)
@@ -222,17 +237,23 @@ class Listener:
         return pending
 
     async def _apply_group(self, group: list[_Pending]) -> None:
-        if len(group) < 2:
+        if not group or (len(group) == 1 and group[0].kind == "refresh"):
             for pending in group:
                 await self._apply_one(pending)
             return
-        merged = Targets(networks=set().union(*(p.targets.networks for p in group if p.targets)),
-                         hosts=set().union(*(p.targets.hosts for p in group if p.targets)),
-                         network_hosts=any(p.targets.network_hosts for p in group if p.targets))
         try:
             async with self.lock:
-                applied = await apply(self.services, self.env, merged,
-                                      f"{len(group)} events")
+                if group[0].kind == "direct":
+                    applied = await apply_ports(
+                        self.services, self.env, [p.direct for p in group if p.direct],
+                        f"{len(group)} events")
+                else:
+                    applied = await apply(self.services, self.env, Targets(
+                        networks=set().union(*(p.targets.networks for p in group
+                                               if p.targets)),
+                        hosts=set().union(*(p.targets.hosts for p in group if p.targets)),
+                        network_hosts=any(p.targets.network_hosts for p in group
+                                          if p.targets)), f"{len(group)} events")
         except (ConnectionFailure, DatabaseUnavailable) as err:
             for pending in group:
                 await pending.message.nack(requeue=True)

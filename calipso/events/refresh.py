@@ -102,7 +102,7 @@ def _as_listed(ctx: ScanContext, object_type: str, listing: list[Doc], failed: b
     bucket.sort(key=lambda d: rank.get(d["id"], len(rank)))
 
 
-def _entry(walker: Walker, object_type: str, parent_type: str) -> FetchType:
+def entry(walker: Walker, object_type: str, parent_type: str) -> FetchType:
     """The fetch type making ``object_type`` objects in a scanner of ``parent_type``s."""
     env_doc = walker.ctx.env.model_dump(mode="json")
     tree = walker.tree.scanners
@@ -129,7 +129,7 @@ async def _refresh_networks(walker: Walker, networks: set[str],
     ``drift_on`` (a reconciliation of those hosts) adds the networks the listing and the
     inventory disagree on, and those with a port bound to one of the hosts."""
     ctx = walker.ctx
-    net_entry, port_entry = _entry(walker, "network", "region"), _entry(walker, "port", "region")
+    net_entry, port_entry = entry(walker, "network", "region"), entry(walker, "port", "region")
     failures = len(ctx.state.failures)
     wanted = set(networks)
     hosts: set[str] = set()
@@ -180,14 +180,14 @@ async def _refresh_hosts(walker: Walker, hosts: set[str]) -> list[str]:
     stored = [doc for doc in [await ctx.lookup(h) for h in sorted(hosts)] if doc is not None]
     if not stored:
         return []
-    entry = _entry(walker, "host", "region")
+    host_entry = entry(walker, "host", "region")
     wanted = {doc["id"] for doc in stored}
     for region in list(ctx.of_type("region")):
-        fetched = await walker.fetch(entry, region, region["id"])
-        saved = await walker.save(entry, region,
+        fetched = await walker.fetch(host_entry, region, region["id"])
+        saved = await walker.save(host_entry, region,
                                   [d for d in fetched if str(d["id"]).strip() in wanted])
-        if entry.children_scanner and saved:
-            await walker.walk_children(entry, saved)
+        if host_entry.children_scanner and saved:
+            await walker.walk_children(host_entry, saved)
     await ctx.inventory.finish()
     return [doc["id_path"] for doc in stored]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from calipso.env_config import EnvironmentConfig
+from calipso.events.direct import PortChange, apply_ports, port_change
 from calipso.events.envelope import Notification
 from calipso.events.payloads import (
     InstancePayload,
@@ -36,7 +37,18 @@ class RefreshEvent(EventHandler):
                       notification: Notification) -> Targets | EventResult:
         raise NotImplementedError
 
+    async def direct(self, env: EnvironmentConfig,
+                     notification: Notification) -> PortChange | None:
+        """The event's database-only change, when it has one (``events/direct.py``):
+        then nothing is re-read."""
+        return None
+
     async def handle(self, env: EnvironmentConfig, notification: Notification) -> EventResult:
+        change = await self.direct(env, notification)
+        if change is not None:
+            applied = await apply_ports(self.services, env, [change], notification.event_type)
+            return EventResult(True, related_object=self.related(notification),
+                               changed=applied.counts())
         targets = await self.targets(env, notification)
         if isinstance(targets, EventResult):
             return targets
@@ -135,10 +147,17 @@ class SubnetEvent(RefreshEvent):
 
 
 class PortEvent(RefreshEvent):
-    """A port re-read with its network, on the hosts it was and is bound to."""
+    """A port re-read with its network, on the hosts it was and is bound to; a port no
+    host sees, before and after, written from its payload alone."""
 
     def related(self, notification: Notification) -> str | None:
         return resource_payload(notification, "port", PortPayload).id
+
+    async def direct(self, env: EnvironmentConfig,
+                     notification: Notification) -> PortChange | None:
+        port = resource_payload(notification, "port", PortPayload)
+        return await port_change(self.services, env, notification.event_type,
+                                 notification.payload, await self.stored(env, port.id))
 
     async def targets(self, env: EnvironmentConfig,
                       notification: Notification) -> Targets | EventResult:

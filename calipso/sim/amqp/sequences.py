@@ -32,6 +32,7 @@ from calipso.sim.amqp.messages import (
     new_request_id,
     nova_context,
 )
+from calipso.sim.api import neutron_views as api_views
 from calipso.sim.cloud import Change, Cloud
 from calipso.sim.model import OWNER_ROUTER_INTERFACE, Instance, Port, Router
 
@@ -55,7 +56,9 @@ class Renderer:
             return Rendered(change, nv.subnet_view(rec))
         if change.kind == "port":
             net = self.cloud.networks.get(rec.network_id)
-            return Rendered(change, nv.port_view(rec), net.name if net else "")
+            # the port as the API shows it, as neutron-server notifies it
+            return Rendered(change, api_views.port_view(self.cloud, rec),
+                            net.name if net else "")
         if change.kind == "router":
             gw = self.cloud.ports.get(rec.gw_port_id) if rec.gw_port_id else None
             return Rendered(change, nv.router_view(rec, gw))

@@ -1,0 +1,133 @@
+"""Database-only work: a port that no host can see (not bound, no device), created,
+updated or deleted, is written from its notification alone.
+
+Neutron's payload is the port as its API shows it, the same document a scan lists, so
+the port is built by the scan's own ``port_doc`` and filed by the walker's placement:
+the object written is the one a scan writes. No cloud call, no host re-read: no host
+fetcher reads such a port (they find ports by bound host, by device, or by a device's
+MAC), and no link finder links a port object (the pNIC finder reads bound ports only),
+so links and cliques stay as they are. Consecutive such events are written together,
+one writer per network.
+
+A port bound (or with a device) before or after the event is left to ``refresh``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from calipso.env_config import EnvironmentConfig
+from calipso.events.refresh import Applied, entry
+from calipso.events.services import EventServices
+from calipso.fetchers.api.api_fetch_networks import owner_of
+from calipso.fetchers.api.api_fetch_ports import port_doc
+from calipso.inventory import InventoryWriter, delete_object
+from calipso.log import ContextLogger
+from calipso.scanners.context import ScanContext
+from calipso.scanners.scan import now_ms
+from calipso.scanners.walker import Walker
+
+log = logging.getLogger(__name__)
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PortChange:
+    """One port written from its payload (``port``) or deleted (``port`` None)."""
+
+    port_id: str
+    network: Doc  # the stored network: ``id``, ``id_path``
+    port: Doc | None
+
+
+def unseen_by_hosts(port: Doc | None) -> bool:
+    """A port no host fetcher can see: not bound to a host, of no device."""
+    return port is not None and not port.get("binding:host_id") and not port.get("device_id")
+
+
+async def port_change(services: EventServices, env: EnvironmentConfig, event_type: str,
+                      payload: Doc, stored: Doc | None) -> PortChange | None:
+    """The database-only change of a port event, or None when hosts must be re-read.
+    ``payload`` is the notification's payload, ``stored`` the port as stored."""
+    raw = payload.get("port")
+    deleting = ".delete" in event_type
+    if deleting:
+        if not unseen_by_hosts(stored):
+            return None  # unknown (a create in the same batch) or seen by a host
+        assert stored is not None
+        network_id, port_id = stored.get("network_id"), str(stored["id"])
+    else:
+        if not isinstance(raw, dict) or "id" not in raw or not raw.get("network_id"):
+            return None
+        if not unseen_by_hosts(raw) or (stored is not None and not unseen_by_hosts(stored)):
+            return None
+        network_id, port_id = raw["network_id"], str(raw["id"])
+    network = await services.db.inventory.find_one(
+        {"environment": env.name, "type": "network", "id": str(network_id)},
+        {"_id": 0, "id": 1, "id_path": 1})
+    if network is None:
+        return None  # its network not known yet: the re-read files both
+    return PortChange(port_id, network, None if deleting else raw)
+
+
+async def apply_ports(services: EventServices, env: EnvironmentConfig,
+                      changes: list[PortChange], origin: str) -> Applied:
+    """Write ``changes`` in order: consecutive writes together (one writer per network),
+    a delete with the port's links and cliques."""
+    applied = Applied()
+    mark = time.perf_counter()
+    run: list[PortChange] = []
+    for change in changes:
+        if change.port is not None:
+            run.append(change)
+            continue
+        await _write(services, env, run, origin, applied)
+        run = []
+        removed = await delete_object(services.db, env.name, change.port_id)
+        applied.removed += len(removed.objects)
+        applied.removed_ids += removed.objects
+    await _write(services, env, run, origin, applied)
+    applied.timed("ports", mark)
+    return applied
+
+
+async def _write(services: EventServices, env: EnvironmentConfig, changes: list[PortChange],
+                 origin: str, applied: Applied) -> None:
+    if not changes:
+        return
+    scanned_at = now_ms()
+    projects: dict[str, str] = {}
+    by_network: dict[str, list[PortChange]] = {}
+    for change in changes:
+        by_network.setdefault(change.network["id"], []).append(change)
+    for network_changes in by_network.values():
+        inventory = InventoryWriter(services.db, env.name, scanned_at)
+        await inventory.load_existing(within=network_changes[0].network["id_path"])
+        ctx = ScanContext(env=env, settings=services.settings, db=services.db,
+                          inventory=inventory, api=None, mysql=None, ssh=None,
+                          log=ContextLogger(log, {"env": env.name, "event": origin}),
+                          scan_id=origin, started_at=scanned_at)
+        walker = Walker(ctx, services.metadata.scanners)
+        docs = []
+        for change in network_changes:
+            assert change.port is not None
+            docs.append(port_doc(change.port, await _project_name(
+                ctx, owner_of(change.port), projects)))
+        await walker.save(entry(walker, "port", "region"), {"id": "", "type": "region"},
+                          docs)
+        await inventory.finish()
+        applied.objects += inventory.written
+        applied.changed_ids += inventory.changed_ids
+
+
+async def _project_name(ctx: ScanContext, owner: str, names: dict[str, str]) -> str:
+    """The owner's project name as the scan's port fetcher gives it (its id when the
+    project is not known)."""
+    if owner not in names:
+        project = await ctx.db.inventory.find_one(
+            {"environment": ctx.env_name, "type": "project", "id": owner}, {"name": 1})
+        names[owner] = str(project["name"]) if project else owner
+    return names[owner]
