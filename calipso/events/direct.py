@@ -3,11 +3,17 @@ updated or deleted, is written from its notification alone.
 
 Neutron's payload is the port as its API shows it, the same document a scan lists, so
 the port is built by the scan's own ``port_doc`` and filed by the walker's placement:
-the object written is the one a scan writes. No cloud call, no host re-read: no host
-fetcher reads such a port (they find ports by bound host, by device, or by a device's
-MAC), and no link finder links a port object (the pNIC finder reads bound ports only),
-so links and cliques stay as they are. Consecutive such events are written together,
-one writer per network.
+the object written is the one a scan writes. No host re-read: no host fetcher reads such
+a port (they find ports by bound host, by device, or by a device's MAC), and no link
+finder links a port object (the pNIC finder reads bound ports only), so links and
+cliques stay as they are. Consecutive such events are written together, one writer per
+network.
+
+One thing outside the port changes with it: the DHCP agents serving its network count
+their networks' ports in the ``configurations`` they report (and a host's ``config``
+holds its agents' configurations). A port created or deleted has those hosts and their
+agents re-read from the API (the host listings, once for the events applied together),
+not their subtrees; an update is database-only.
 
 A port bound (or with a device) before or after the event is left to ``refresh``.
 """
@@ -22,13 +28,16 @@ from typing import Any
 from calipso.env_config import EnvironmentConfig
 from calipso.events.refresh import Applied, entry
 from calipso.events.services import EventServices
+from calipso.fetchers.api.api_fetch_host_network_agents import FOLDER_SUFFIX, region_of
 from calipso.fetchers.api.api_fetch_networks import owner_of
 from calipso.fetchers.api.api_fetch_ports import port_doc
+from calipso.fetchers.api.network_info import OWNER_DHCP
 from calipso.inventory import InventoryWriter, delete_object
 from calipso.log import ContextLogger
 from calipso.scanners.context import ScanContext
 from calipso.scanners.scan import now_ms
 from calipso.scanners.walker import Walker
+from calipso.sources import ApiClient, open_sources
 
 log = logging.getLogger(__name__)
 Doc = dict[str, Any]
@@ -41,6 +50,7 @@ class PortChange:
     port_id: str
     network: Doc  # the stored network: ``id``, ``id_path``
     port: Doc | None
+    counted: bool  # a port created or deleted: the DHCP agents' counts change
 
 
 def unseen_by_hosts(port: Doc | None) -> bool:
@@ -70,7 +80,8 @@ async def port_change(services: EventServices, env: EnvironmentConfig, event_typ
         {"_id": 0, "id": 1, "id_path": 1})
     if network is None:
         return None  # its network not known yet: the re-read files both
-    return PortChange(port_id, network, None if deleting else raw)
+    counted = deleting or (stored is None and ".create" in event_type)
+    return PortChange(port_id, network, None if deleting else raw, counted)
 
 
 async def apply_ports(services: EventServices, env: EnvironmentConfig,
@@ -90,8 +101,56 @@ async def apply_ports(services: EventServices, env: EnvironmentConfig,
         applied.removed += len(removed.objects)
         applied.removed_ids += removed.objects
     await _write(services, env, run, origin, applied)
-    applied.timed("ports", mark)
+    mark = applied.timed("ports", mark)
+    counted = {c.network["id"] for c in changes if c.counted}
+    if counted:
+        await _refresh_dhcp_hosts(services, env, counted, origin, applied)
+        applied.timed("agents", mark)
     return applied
+
+
+async def _refresh_dhcp_hosts(services: EventServices, env: EnvironmentConfig,
+                             networks: set[str], origin: str, applied: Applied) -> None:
+    """Re-read the hosts serving DHCP on ``networks``: the host (its ``config`` holds its
+    agents' configurations) and its network agents, not the rest of its subtree."""
+    db = services.db
+    names = sorted({str(p["binding:host_id"]) async for p in db.inventory.find(
+        {"environment": env.name, "type": "port", "network_id": {"$in": sorted(networks)},
+         "device_owner": OWNER_DHCP}, {"binding:host_id": 1}) if p.get("binding:host_id")})
+    hosts = [h async for h in db.inventory.find(
+        {"environment": env.name, "type": "host", "id": {"$in": names}}, {"_id": 0})]
+    if not hosts:
+        return
+    scanned_at = now_ms()
+    async with open_sources(env, services.settings, db, services.ssh_pools) as sources:
+        for host in hosts:
+            inventory = InventoryWriter(db, env.name, scanned_at)
+            await inventory.load_existing(within=host["id_path"])
+            ctx = _context(services, env, inventory, origin, sources.api)
+            walker = Walker(ctx, services.metadata.scanners)
+            region = await ctx.lookup(region_of(host) or "")
+            folder = await ctx.lookup(f"{host['id']}{FOLDER_SUFFIX}")
+            if region is None or folder is None:
+                continue
+            hosts_entry = entry(walker, "host", "region")
+            await walker.save(hosts_entry, region, [
+                d for d in await walker.fetch(hosts_entry, region, region["id"])
+                if str(d["id"]).strip() == host["id"]])
+            agents = entry(walker, "network_agent", folder["type"])
+            await walker.save(agents, folder, await walker.fetch(agents, folder, folder["id"]))
+            await inventory.finish()
+            applied.objects += inventory.written
+            applied.changed_ids += inventory.changed_ids
+            applied.failures += ctx.state.failures
+
+
+def _context(services: EventServices, env: EnvironmentConfig, inventory: InventoryWriter,
+             origin: str, api: ApiClient | None = None) -> ScanContext:
+    """A scan context over part of the environment, with the API only when given."""
+    return ScanContext(env=env, settings=services.settings, db=services.db,
+                       inventory=inventory, api=api, mysql=None, ssh=None,
+                       log=ContextLogger(log, {"env": env.name, "event": origin}),
+                       scan_id=origin, started_at=inventory.scanned_at)
 
 
 async def _write(services: EventServices, env: EnvironmentConfig, changes: list[PortChange],
@@ -106,10 +165,7 @@ async def _write(services: EventServices, env: EnvironmentConfig, changes: list[
     for network_changes in by_network.values():
         inventory = InventoryWriter(services.db, env.name, scanned_at)
         await inventory.load_existing(within=network_changes[0].network["id_path"])
-        ctx = ScanContext(env=env, settings=services.settings, db=services.db,
-                          inventory=inventory, api=None, mysql=None, ssh=None,
-                          log=ContextLogger(log, {"env": env.name, "event": origin}),
-                          scan_id=origin, started_at=scanned_at)
+        ctx = _context(services, env, inventory, origin)
         walker = Walker(ctx, services.metadata.scanners)
         docs = []
         for change in network_changes:
