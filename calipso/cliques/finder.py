@@ -40,18 +40,19 @@ async def load_graph(ctx: LinkContext, implicit: bool) -> LinkGraph:
 
 async def load_around(ctx: LinkContext, graph: LinkGraph, objects: dict[ObjectId, str],
                       implicit: bool) -> None:
-    """Add to a scoped graph the links of ``objects`` (database id → id), both ways."""
+    """Add to a scoped graph the links of ``objects`` (database id → id), both ways.
+    Each query names one indexed field only (another condition, such as on ``implicit``,
+    makes SecantusDB scan the collection); implicit links are left out here."""
     assert graph.around is not None
-    base: Doc = {"environment": ctx.env.name}
-    if not implicit:
-        base["implicit"] = {"$ne": True}
     ids = [i for oid, i in objects.items() if oid not in graph.around]
     graph.around.update(objects)
     for end in ("source_id", "target_id"):
         for chunk in chunks(ids, _ID_CHUNK):
-            async for link in ctx.db.links.find(base | {end: {"$in": chunk}},
-                                                dict.fromkeys(NOT_IN_CLIQUES, 0)):
-                graph.add(link)
+            async for link in ctx.db.links.find(
+                    {"environment": ctx.env.name, end: {"$in": chunk}},
+                    dict.fromkeys(NOT_IN_CLIQUES, 0)):
+                if implicit or link.get("implicit") is not True:
+                    graph.add(link)
 
 
 async def load_reach(ctx: LinkContext, graph: LinkGraph,
@@ -76,17 +77,28 @@ async def load_reach(ctx: LinkContext, graph: LinkGraph,
         pending = again
 
 
-async def _focal_points(ctx: LinkContext, focal_type: str, fields: list[str],
-                        ids: list[str] | None) -> list[Doc]:
-    projection = dict.fromkeys(("_id", "id", "type", "clique", *fields), 1)
-    query: Doc = {"environment": ctx.env.name, "type": focal_type}
+async def _focal_points(ctx: LinkContext, fields: dict[str, list[str]],
+                        ids: list[str] | None) -> dict[str, list[Doc]]:
+    """The focal points by type (``fields``: type → constraint fields), all of the
+    environment or those of ``ids``. Those of ``ids`` are read by id alone, in one query:
+    a type beside the ids makes SecantusDB read every object of the type."""
+    out: dict[str, list[Doc]] = {focal_type: [] for focal_type in fields}
     if ids is None:
-        return await ctx.db.inventory.find(query, projection).to_list(None)
-    found: list[Doc] = []
-    for i in range(0, len(ids), _ID_CHUNK):
-        query["id"] = {"$in": ids[i:i + _ID_CHUNK]}
-        found.extend(await ctx.db.inventory.find(query, projection).to_list(None))
-    return found
+        for focal_type, names in fields.items():
+            out[focal_type] = await ctx.db.inventory.find(
+                {"environment": ctx.env.name, "type": focal_type},
+                dict.fromkeys(("_id", "id", "type", "clique", *names), 1)).to_list(None)
+        return out
+    every = {name for names in fields.values() for name in names}
+    projection = dict.fromkeys(("_id", "id", "type", "clique", *every), 1)
+    for chunk in chunks(ids, _ID_CHUNK):
+        async for doc in ctx.db.inventory.find(
+                {"environment": ctx.env.name, "id": {"$in": chunk}}, projection):
+            if doc.get("type") in out:
+                names = fields[doc["type"]]
+                out[doc["type"]].append({k: v for k, v in doc.items()
+                                         if k in ("_id", "id", "type", "clique", *names)})
+    return out
 
 
 def make_clique(focal: Doc, clique_type: Doc, constraint_names: list[str],
@@ -132,9 +144,8 @@ async def find_cliques(ctx: LinkContext, focal_point_ids: list[str] | None = Non
     writer = CliqueWriter(ctx.db, env.name, ctx.scanned_at)
     await writer.load_existing(focal_point_ids)
     built: set[str] = set()
-    focals = {focal_type: await _focal_points(ctx, focal_type,
-                                              constraints.get(focal_type, []), focal_point_ids)
-              for focal_type in clique_types}
+    focals = await _focal_points(ctx, {t: constraints.get(t, []) for t in clique_types},
+                                 focal_point_ids)
     if graph.around is not None:
         await load_reach(ctx, graph, [
             (focal, clique_types[t], constraints.get(t, [])) for t, docs in focals.items()
