@@ -32,7 +32,7 @@ from calipso.fetchers.api.api_fetch_host_network_agents import FOLDER_SUFFIX, re
 from calipso.fetchers.api.api_fetch_networks import owner_of
 from calipso.fetchers.api.api_fetch_ports import port_doc
 from calipso.fetchers.api.network_info import OWNER_DHCP
-from calipso.inventory import InventoryWriter, delete_object
+from calipso.inventory import InventoryWriter, decode_keys, delete_object
 from calipso.log import ContextLogger
 from calipso.scanners.context import ScanContext
 from calipso.scanners.scan import now_ms
@@ -48,7 +48,7 @@ class PortChange:
     """One port written from its payload (``port``) or deleted (``port`` None)."""
 
     port_id: str
-    network: Doc  # the stored network: ``id``, ``id_path``
+    network: Doc  # the stored network
     port: Doc | None
     counted: bool  # a port created or deleted: the DHCP agents' counts change
 
@@ -75,10 +75,10 @@ async def port_change(services: EventServices, env: EnvironmentConfig, event_typ
         if not unseen_by_hosts(raw) or (stored is not None and not unseen_by_hosts(stored)):
             return None
         network_id, port_id = raw["network_id"], str(raw["id"])
+    # by id alone: a condition on the type too makes SecantusDB read every object of it
     network = await services.db.inventory.find_one(
-        {"environment": env.name, "type": "network", "id": str(network_id)},
-        {"_id": 0, "id": 1, "id_path": 1})
-    if network is None:
+        {"environment": env.name, "id": str(network_id)}, {"_id": 0})
+    if network is None or network.get("type") != "network":
         return None  # its network not known yet: the re-read files both
     counted = deleting or (stored is None and ".create" in event_type)
     return PortChange(port_id, network, None if deleting else raw, counted)
@@ -114,22 +114,27 @@ async def _refresh_dhcp_hosts(services: EventServices, env: EnvironmentConfig,
     """Re-read the hosts serving DHCP on ``networks``: the host (its ``config`` holds its
     agents' configurations) and its network agents, not the rest of its subtree."""
     db = services.db
+    # by indexed fields alone (SecantusDB scans for any other condition beside them)
     names = sorted({str(p["binding:host_id"]) async for p in db.inventory.find(
-        {"environment": env.name, "type": "port", "network_id": {"$in": sorted(networks)},
-         "device_owner": OWNER_DHCP}, {"binding:host_id": 1}) if p.get("binding:host_id")})
+        {"environment": env.name, "parent_id": {"$in": [f"{n}-ports" for n in networks]}},
+        {"binding:host_id": 1, "device_owner": 1})
+        if p.get("device_owner") == OWNER_DHCP and p.get("binding:host_id")})
     hosts = [h async for h in db.inventory.find(
-        {"environment": env.name, "type": "host", "id": {"$in": names}}, {"_id": 0})]
+        {"environment": env.name, "id": {"$in": names}}, {"_id": 0}) if h.get("type") == "host"]
     if not hosts:
         return
     scanned_at = now_ms()
     async with open_sources(env, services.settings, db, services.ssh_pools) as sources:
         for host in hosts:
             inventory = InventoryWriter(db, env.name, scanned_at)
-            await inventory.load_existing(within=host["id_path"])
+            folder_id = f"{host['id']}{FOLDER_SUFFIX}"
+            agents_stored = [a["id"] async for a in db.inventory.find(
+                {"environment": env.name, "parent_id": folder_id}, {"id": 1})]
+            await inventory.load_existing(ids=[host["id"], folder_id, *agents_stored])
             ctx = _context(services, env, inventory, origin, sources.api)
             walker = Walker(ctx, services.metadata.scanners)
             region = await ctx.lookup(region_of(host) or "")
-            folder = await ctx.lookup(f"{host['id']}{FOLDER_SUFFIX}")
+            folder = await ctx.lookup(folder_id)
             if region is None or folder is None:
                 continue
             hosts_entry = entry(walker, "host", "region")
@@ -157,26 +162,24 @@ async def _write(services: EventServices, env: EnvironmentConfig, changes: list[
                  origin: str, applied: Applied) -> None:
     if not changes:
         return
-    scanned_at = now_ms()
+    inventory = InventoryWriter(services.db, env.name, now_ms())
+    networks = {c.network["id"]: c.network for c in changes}
+    await inventory.load_existing(ids=[*{c.port_id for c in changes},
+                                       *(f"{n}-ports" for n in networks)])
+    ctx = _context(services, env, inventory, origin)
+    for network in networks.values():
+        ctx.state.remember(decode_keys(dict(network)))
+    walker = Walker(ctx, services.metadata.scanners)
     projects: dict[str, str] = {}
-    by_network: dict[str, list[PortChange]] = {}
+    docs = []
     for change in changes:
-        by_network.setdefault(change.network["id"], []).append(change)
-    for network_changes in by_network.values():
-        inventory = InventoryWriter(services.db, env.name, scanned_at)
-        await inventory.load_existing(within=network_changes[0].network["id_path"])
-        ctx = _context(services, env, inventory, origin)
-        walker = Walker(ctx, services.metadata.scanners)
-        docs = []
-        for change in network_changes:
-            assert change.port is not None
-            docs.append(port_doc(change.port, await _project_name(
-                ctx, owner_of(change.port), projects)))
-        await walker.save(entry(walker, "port", "region"), {"id": "", "type": "region"},
-                          docs)
-        await inventory.finish()
-        applied.objects += inventory.written
-        applied.changed_ids += inventory.changed_ids
+        assert change.port is not None
+        docs.append(port_doc(change.port, await _project_name(
+            ctx, owner_of(change.port), projects)))
+    await walker.save(entry(walker, "port", "region"), {"id": "", "type": "region"}, docs)
+    await inventory.finish()
+    applied.objects += inventory.written
+    applied.changed_ids += inventory.changed_ids
 
 
 async def _project_name(ctx: ScanContext, owner: str, names: dict[str, str]) -> str:
@@ -184,6 +187,7 @@ async def _project_name(ctx: ScanContext, owner: str, names: dict[str, str]) -> 
     project is not known)."""
     if owner not in names:
         project = await ctx.db.inventory.find_one(
-            {"environment": ctx.env_name, "type": "project", "id": owner}, {"name": 1})
-        names[owner] = str(project["name"]) if project else owner
+            {"environment": ctx.env_name, "id": owner}, {"name": 1, "type": 1})
+        names[owner] = (str(project["name"]) if project and project.get("type") == "project"
+                        else owner)
     return names[owner]

@@ -55,11 +55,15 @@ class InventoryWriter(BatchWriter):
         self._patches: dict[str, Doc] = {}
         self.last_removed = Removed()
 
-    async def load_existing(self, within: str | None = None) -> int:
+    async def load_existing(self, within: str | None = None,
+                            ids: list[str] | None = None) -> int:
         """Read the stored objects' fingerprints (one query), of one subtree (``within``:
-        its root's ``id_path``) or of the environment; returns how many there are."""
+        its root's ``id_path``), of the objects ``ids`` or of the environment; returns how
+        many there are."""
         query: Doc = {"environment": self.env}
-        if within is not None:
+        if ids is not None:
+            query["id"] = {"$in": ids}
+        elif within is not None:
             query["$or"] = [{"id_path": within},
                             {"id_path": {"$regex": f"^{re.escape(within)}/"}}]
         cursor = self.db.inventory.find(
