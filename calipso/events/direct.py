@@ -53,35 +53,70 @@ class PortChange:
     counted: bool  # a port created or deleted: the DHCP agents' counts change
 
 
+class Known:
+    """Stored objects by id, read together for the events delivered together (one query
+    instead of one per event). What a change decides is noted, so a later event of the
+    same batch sees the port as that change leaves it."""
+
+    def __init__(self, services: EventServices, env: EnvironmentConfig) -> None:
+        self._db, self._env = services.db, env.name
+        self._docs: dict[str, Doc | None] = {}
+
+    async def load(self, ids: list[str]) -> None:
+        missing = sorted({i for i in ids if i not in self._docs})
+        if not missing:
+            return
+        self._docs.update(dict.fromkeys(missing))
+        async for doc in self._db.inventory.find(
+                {"environment": self._env, "id": {"$in": missing}}, {"_id": 0}):
+            self._docs[doc["id"]] = doc
+
+    async def get(self, object_id: str) -> Doc | None:
+        await self.load([object_id])
+        return self._docs[object_id]
+
+    def note(self, change: PortChange) -> None:
+        self._docs[change.port_id] = change.port
+
+
 def unseen_by_hosts(port: Doc | None) -> bool:
     """A port no host fetcher can see: not bound to a host, of no device."""
     return port is not None and not port.get("binding:host_id") and not port.get("device_id")
 
 
-async def port_change(services: EventServices, env: EnvironmentConfig, event_type: str,
-                      payload: Doc, stored: Doc | None) -> PortChange | None:
-    """The database-only change of a port event, or None when hosts must be re-read.
-    ``payload`` is the notification's payload, ``stored`` the port as stored."""
+def port_mentions(payload: Doc) -> list[str]:
+    """The stored objects ``port_change`` reads for this payload: the port, its network."""
     raw = payload.get("port")
+    raw = raw if isinstance(raw, dict) else {}
+    ids = [raw.get("id") or payload.get("port_id"), raw.get("network_id")]
+    return [str(i) for i in ids if i]
+
+
+async def port_change(known: Known, event_type: str, port_id: str,
+                      payload: Doc) -> PortChange | None:
+    """The database-only change of a port event, or None when hosts must be re-read.
+    ``payload`` is the notification's payload."""
+    raw = payload.get("port")
+    stored = await known.get(port_id)
     deleting = ".delete" in event_type
     if deleting:
         if not unseen_by_hosts(stored):
-            return None  # unknown (a create in the same batch) or seen by a host
+            return None  # unknown, or seen by a host
         assert stored is not None
-        network_id, port_id = stored.get("network_id"), str(stored["id"])
+        network_id = stored.get("network_id")
     else:
-        if not isinstance(raw, dict) or "id" not in raw or not raw.get("network_id"):
+        if not isinstance(raw, dict) or raw.get("id") != port_id or not raw.get("network_id"):
             return None
         if not unseen_by_hosts(raw) or (stored is not None and not unseen_by_hosts(stored)):
             return None
-        network_id, port_id = raw["network_id"], str(raw["id"])
-    # by id alone: a condition on the type too makes SecantusDB read every object of it
-    network = await services.db.inventory.find_one(
-        {"environment": env.name, "id": str(network_id)}, {"_id": 0})
+        network_id = raw["network_id"]
+    network = await known.get(str(network_id))
     if network is None or network.get("type") != "network":
         return None  # its network not known yet: the re-read files both
     counted = deleting or (stored is None and ".create" in event_type)
-    return PortChange(port_id, network, None if deleting else raw, counted)
+    change = PortChange(port_id, network, None if deleting else raw, counted)
+    known.note(change)
+    return change
 
 
 async def apply_ports(services: EventServices, env: EnvironmentConfig,

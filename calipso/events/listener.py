@@ -36,7 +36,7 @@ from pymongo.errors import ConnectionFailure
 
 from calipso.env_config import EnvironmentConfig
 from calipso.errors import DatabaseUnavailable
-from calipso.events.direct import PortChange, apply_ports
+from calipso.events.direct import Known, PortChange, apply_ports
 from calipso.events.envelope import BadMessage, Notification, parse_body
 from calipso.events.handlers.base import RefreshEvent
 from calipso.events.metadata import EventRouting
@@ -185,9 +185,10 @@ class Listener:
         what to re-read are applied together, once: each re-reads the cloud as it is now,
         so the last one's work covers those before it."""
         group: list[_Pending] = []
+        known = await self._known(batch)
         for message in batch:
             received = datetime.now(UTC)
-            pending = await self._prepare(message, received)
+            pending = await self._prepare(message, received, known)
             if pending is None:
                 continue
             together = pending.kind is not None and self.coalesce
@@ -202,8 +203,28 @@ class Listener:
                 await self._apply_one(pending)
         await self._apply_group(group)
 
-    async def _prepare(self, message: AbstractIncomingMessage,
-                       received: datetime) -> _Pending | None:
+    async def _known(self, batch: list[AbstractIncomingMessage]) -> Known:
+        """The stored objects the batch's handlers will read, in one query."""
+        ids: list[str] = []
+        for message in batch:
+            try:
+                notification = parse_body(message.body)
+            except BadMessage:
+                continue
+            handler = self._handler(notification.event_type)
+            if isinstance(handler, RefreshEvent):
+                ids += handler.mentions(notification)
+        known = Known(self.services, self.env)
+        try:
+            await known.load(ids)
+        except (ConnectionFailure, DatabaseUnavailable) as err:
+            for message in batch:
+                await message.nack(requeue=True)
+            raise DatabaseUnavailable(f"database unreachable: {err}") from err
+        return known
+
+    async def _prepare(self, message: AbstractIncomingMessage, received: datetime,
+                       known: Known) -> _Pending | None:
         """The message with its handler, and what it asks to re-read when its handler says
         so up front; None when it is done with (dead-lettered, or of no routed type)."""
         try:
@@ -220,7 +241,7 @@ class Listener:
         pending = _Pending(message, notification, handler, received)
         if isinstance(handler, RefreshEvent):
             try:
-                pending.direct = await handler.direct(self.env, notification)
+                pending.direct = await handler.direct(self.env, notification, known)
                 if pending.direct is not None:
                     return pending
                 targets = await handler.targets(self.env, notification)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from calipso.env_config import EnvironmentConfig
-from calipso.events.direct import PortChange, apply_ports, port_change
+from calipso.events.direct import Known, PortChange, apply_ports, port_change, port_mentions
 from calipso.events.envelope import Notification
 from calipso.events.payloads import (
     InstancePayload,
@@ -37,14 +37,18 @@ class RefreshEvent(EventHandler):
                       notification: Notification) -> Targets | EventResult:
         raise NotImplementedError
 
-    async def direct(self, env: EnvironmentConfig,
-                     notification: Notification) -> PortChange | None:
+    def mentions(self, notification: Notification) -> list[str]:
+        """The stored objects ``direct`` reads (read together for a batch of events)."""
+        return []
+
+    async def direct(self, env: EnvironmentConfig, notification: Notification,
+                     known: Known) -> PortChange | None:
         """The event's database-only change, when it has one (``events/direct.py``):
         then nothing is re-read."""
         return None
 
     async def handle(self, env: EnvironmentConfig, notification: Notification) -> EventResult:
-        change = await self.direct(env, notification)
+        change = await self.direct(env, notification, Known(self.services, env))
         if change is not None:
             applied = await apply_ports(self.services, env, [change], notification.event_type)
             return EventResult(True, related_object=self.related(notification),
@@ -153,11 +157,14 @@ class PortEvent(RefreshEvent):
     def related(self, notification: Notification) -> str | None:
         return resource_payload(notification, "port", PortPayload).id
 
-    async def direct(self, env: EnvironmentConfig,
-                     notification: Notification) -> PortChange | None:
+    def mentions(self, notification: Notification) -> list[str]:
+        return port_mentions(notification.payload)
+
+    async def direct(self, env: EnvironmentConfig, notification: Notification,
+                     known: Known) -> PortChange | None:
         port = resource_payload(notification, "port", PortPayload)
-        return await port_change(self.services, env, notification.event_type,
-                                 notification.payload, await self.stored(env, port.id))
+        return await port_change(known, notification.event_type, port.id,
+                                 notification.payload)
 
     async def targets(self, env: EnvironmentConfig,
                       notification: Notification) -> Targets | EventResult:

@@ -73,6 +73,7 @@ _CRUD: dict[str, tuple[str, str, Callable[[Any], dict[str, Any]] | None]] = {
     "delete_subnet": ("subnet", "delete", None),
     "create_port": ("port", "create", nv.port_request),
     "bind_port": ("port", "update", nv.port_binding_request),
+    "rename_port": ("port", "update", lambda port: {"name": port.name}),
     "delete_port": ("port", "delete", None),
     "create_router": ("router", "create", nv.router_request),
     "set_router_gateway": ("router", "update", nv.router_gateway_request),
