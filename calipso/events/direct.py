@@ -31,7 +31,6 @@ from calipso.events.services import EventServices
 from calipso.fetchers.api.api_fetch_host_network_agents import FOLDER_SUFFIX, region_of
 from calipso.fetchers.api.api_fetch_networks import owner_of
 from calipso.fetchers.api.api_fetch_ports import port_doc
-from calipso.fetchers.api.network_info import OWNER_DHCP
 from calipso.inventory import InventoryWriter, decode_keys, delete_object
 from calipso.log import ContextLogger
 from calipso.scanners.context import ScanContext
@@ -41,6 +40,7 @@ from calipso.sources import ApiClient, open_sources
 
 log = logging.getLogger(__name__)
 Doc = dict[str, Any]
+DHCP_AGENT = "DHCP agent"  # Neutron's agent_type
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,7 @@ class PortChange:
     network: Doc  # the stored network
     port: Doc | None
     counted: bool  # a port created or deleted: the DHCP agents' counts change
+    project: str = ""  # the owner's project name, as the scan's port fetcher gives it
 
 
 class Known:
@@ -61,6 +62,7 @@ class Known:
     def __init__(self, services: EventServices, env: EnvironmentConfig) -> None:
         self._db, self._env = services.db, env.name
         self._docs: dict[str, Doc | None] = {}
+        self._stored: dict[str, Doc] = {}
 
     async def load(self, ids: list[str]) -> None:
         missing = sorted({i for i in ids if i not in self._docs})
@@ -68,12 +70,24 @@ class Known:
             return
         self._docs.update(dict.fromkeys(missing))
         async for doc in self._db.inventory.find(
-                {"environment": self._env, "id": {"$in": missing}}, {"_id": 0}):
-            self._docs[doc["id"]] = doc
+                {"environment": self._env, "id": {"$in": missing}}):
+            self._docs[doc["id"]] = self._stored[doc["id"]] = doc
 
     async def get(self, object_id: str) -> Doc | None:
         await self.load([object_id])
         return self._docs[object_id]
+
+    def stored(self, ids: list[str]) -> list[Doc]:
+        """The stored documents of ``ids`` read so far (as stored, not as noted)."""
+        return [d for i in ids if (d := self._stored.get(i)) is not None]
+
+    def forget(self, ids: list[str] | None = None) -> None:
+        """Stored documents rewritten since they were read (all of them: ``None``): their
+        writers read them again, or insert and fall back to an upsert."""
+        if ids is None:
+            self._stored.clear()
+        for object_id in ids or ():
+            self._stored.pop(object_id, None)
 
     def note(self, change: PortChange) -> None:
         self._docs[change.port_id] = change.port
@@ -85,10 +99,13 @@ def unseen_by_hosts(port: Doc | None) -> bool:
 
 
 def port_mentions(payload: Doc) -> list[str]:
-    """The stored objects ``port_change`` reads for this payload: the port, its network."""
+    """The stored objects ``port_change`` and ``apply_ports`` read for this payload: the
+    port, its network and the network's ports folder, its project."""
     raw = payload.get("port")
     raw = raw if isinstance(raw, dict) else {}
-    ids = [raw.get("id") or payload.get("port_id"), raw.get("network_id")]
+    network = raw.get("network_id")
+    ids = [raw.get("id") or payload.get("port_id"), network,
+           f"{network}-ports" if network else None, owner_of(raw)]
     return [str(i) for i in ids if i]
 
 
@@ -114,13 +131,17 @@ async def port_change(known: Known, event_type: str, port_id: str,
     if network is None or network.get("type") != "network":
         return None  # its network not known yet: the re-read files both
     counted = deleting or (stored is None and ".create" in event_type)
-    change = PortChange(port_id, network, None if deleting else raw, counted)
+    owner = owner_of(raw) if isinstance(raw, dict) else ""
+    project = await known.get(owner) if owner else None
+    change = PortChange(port_id, network, None if deleting else raw, counted,
+                        str(project["name"]) if project and project.get("type") == "project"
+                        else owner)
     known.note(change)
     return change
 
 
 async def apply_ports(services: EventServices, env: EnvironmentConfig,
-                      changes: list[PortChange], origin: str) -> Applied:
+                      changes: list[PortChange], origin: str, known: Known) -> Applied:
     """Write ``changes`` in order: consecutive writes together (one writer per network),
     a delete with the port's links and cliques."""
     applied = Applied()
@@ -130,58 +151,55 @@ async def apply_ports(services: EventServices, env: EnvironmentConfig,
         if change.port is not None:
             run.append(change)
             continue
-        await _write(services, env, run, origin, applied)
+        await _write(services, env, run, origin, applied, known)
         run = []
         removed = await delete_object(services.db, env.name, change.port_id)
         applied.removed += len(removed.objects)
         applied.removed_ids += removed.objects
-    await _write(services, env, run, origin, applied)
+    await _write(services, env, run, origin, applied, known)
     mark = applied.timed("ports", mark)
-    counted = {c.network["id"] for c in changes if c.counted}
-    if counted:
-        await _refresh_dhcp_hosts(services, env, counted, origin, applied)
+    if any(c.counted for c in changes):
+        await _refresh_dhcp_hosts(services, env, origin, applied)
         applied.timed("agents", mark)
     return applied
 
 
 async def _refresh_dhcp_hosts(services: EventServices, env: EnvironmentConfig,
-                             networks: set[str], origin: str, applied: Applied) -> None:
-    """Re-read the hosts serving DHCP on ``networks``: the host (its ``config`` holds its
-    agents' configurations) and its network agents, not the rest of its subtree."""
+                             origin: str, applied: Applied) -> None:
+    """Re-read the hosts with a DHCP agent: each host (its ``config`` holds its agents'
+    configurations) and its network agents, not the rest of its subtree; a host whose
+    agent does not serve the port's network changes nothing."""
     db = services.db
-    # by indexed fields alone (SecantusDB scans for any other condition beside them)
-    names = sorted({str(p["binding:host_id"]) async for p in db.inventory.find(
-        {"environment": env.name, "parent_id": {"$in": [f"{n}-ports" for n in networks]}},
-        {"binding:host_id": 1, "device_owner": 1})
-        if p.get("device_owner") == OWNER_DHCP and p.get("binding:host_id")})
-    hosts = [h async for h in db.inventory.find(
-        {"environment": env.name, "id": {"$in": names}}, {"_id": 0}) if h.get("type") == "host"]
-    if not hosts:
-        return
-    scanned_at = now_ms()
+    # by the type alone (SecantusDB scans for any other condition beside it)
+    agents = [a async for a in db.inventory.find(
+        {"environment": env.name, "type": "network_agent"},
+        {"_id": 0, "id": 1, "host": 1, "agent_type": 1, "parent_id": 1})]
+    names = {str(a["host"]) for a in agents if a.get("agent_type") == DHCP_AGENT}
+    folders = [f"{h}{FOLDER_SUFFIX}" for h in sorted(names)]
+    inventory = InventoryWriter(db, env.name, now_ms())
+    await inventory.load_existing(ids=[*names, *folders, *(
+        a["id"] for a in agents if a.get("parent_id") in folders)])
     async with open_sources(env, services.settings, db, services.ssh_pools) as sources:
-        for host in hosts:
-            inventory = InventoryWriter(db, env.name, scanned_at)
-            folder_id = f"{host['id']}{FOLDER_SUFFIX}"
-            agents_stored = [a["id"] async for a in db.inventory.find(
-                {"environment": env.name, "parent_id": folder_id}, {"id": 1})]
-            await inventory.load_existing(ids=[host["id"], folder_id, *agents_stored])
-            ctx = _context(services, env, inventory, origin, sources.api)
-            walker = Walker(ctx, services.metadata.scanners)
-            region = await ctx.lookup(region_of(host) or "")
-            folder = await ctx.lookup(folder_id)
-            if region is None or folder is None:
-                continue
-            hosts_entry = entry(walker, "host", "region")
-            await walker.save(hosts_entry, region, [
-                d for d in await walker.fetch(hosts_entry, region, region["id"])
-                if str(d["id"]).strip() == host["id"]])
-            agents = entry(walker, "network_agent", folder["type"])
-            await walker.save(agents, folder, await walker.fetch(agents, folder, folder["id"]))
-            await inventory.finish()
-            applied.objects += inventory.written
-            applied.changed_ids += inventory.changed_ids
-            applied.failures += ctx.state.failures
+        ctx = _context(services, env, inventory, origin, sources.api)
+        walker = Walker(ctx, services.metadata.scanners)
+        stored = {d["id"]: d for d in await ctx.stored(
+            "inventory", {"environment": env.name, "id": {"$in": [*names, *folders]}})}
+        hosts = [stored[h] for h in sorted(names) if h in stored]
+        hosts_entry = entry(walker, "host", "region")
+        for region_id in sorted({region_of(h) or "" for h in hosts}):
+            region = await ctx.lookup(region_id)
+            if region is not None:
+                await walker.save(hosts_entry, region, [
+                    d for d in await walker.fetch(hosts_entry, region, region["id"])
+                    if str(d["id"]).strip() in names])
+        for folder in (stored[f] for f in folders if f in stored):
+            agent_entry = entry(walker, "network_agent", folder["type"])
+            await walker.save(agent_entry, folder,
+                              await walker.fetch(agent_entry, folder, folder["id"]))
+        await inventory.finish()
+    applied.objects += inventory.written
+    applied.changed_ids += inventory.changed_ids
+    applied.failures += ctx.state.failures
 
 
 def _context(services: EventServices, env: EnvironmentConfig, inventory: InventoryWriter,
@@ -194,35 +212,20 @@ def _context(services: EventServices, env: EnvironmentConfig, inventory: Invento
 
 
 async def _write(services: EventServices, env: EnvironmentConfig, changes: list[PortChange],
-                 origin: str, applied: Applied) -> None:
+                 origin: str, applied: Applied, known: Known) -> None:
     if not changes:
         return
     inventory = InventoryWriter(services.db, env.name, now_ms())
     networks = {c.network["id"]: c.network for c in changes}
-    await inventory.load_existing(ids=[*{c.port_id for c in changes},
-                                       *(f"{n}-ports" for n in networks)])
+    await known.load(folders := [f"{n}-ports" for n in networks])
+    inventory.know(known.stored([*{c.port_id for c in changes}, *folders]))
     ctx = _context(services, env, inventory, origin)
     for network in networks.values():
-        ctx.state.remember(decode_keys(dict(network)))
+        ctx.state.remember(decode_keys({k: v for k, v in network.items() if k != "_id"}))
     walker = Walker(ctx, services.metadata.scanners)
-    projects: dict[str, str] = {}
-    docs = []
-    for change in changes:
-        assert change.port is not None
-        docs.append(port_doc(change.port, await _project_name(
-            ctx, owner_of(change.port), projects)))
+    docs = [port_doc(c.port, c.project) for c in changes if c.port is not None]
     await walker.save(entry(walker, "port", "region"), {"id": "", "type": "region"}, docs)
     await inventory.finish()
+    known.forget(inventory.changed_ids)
     applied.objects += inventory.written
     applied.changed_ids += inventory.changed_ids
-
-
-async def _project_name(ctx: ScanContext, owner: str, names: dict[str, str]) -> str:
-    """The owner's project name as the scan's port fetcher gives it (its id when the
-    project is not known)."""
-    if owner not in names:
-        project = await ctx.db.inventory.find_one(
-            {"environment": ctx.env_name, "id": owner}, {"name": 1, "type": 1})
-        names[owner] = (str(project["name"]) if project and project.get("type") == "project"
-                        else owner)
-    return names[owner]

@@ -195,13 +195,14 @@ class Listener:
             if together and (not group or group[0].kind == pending.kind):
                 group.append(pending)
                 continue
-            await self._apply_group(group)
+            await self._apply_group(group, known)
             group = []
             if together:
                 group.append(pending)
             else:
+                known.forget()
                 await self._apply_one(pending)
-        await self._apply_group(group)
+        await self._apply_group(group, known)
 
     async def _known(self, batch: list[AbstractIncomingMessage]) -> Known:
         """The stored objects the batch's handlers will read, in one query."""
@@ -257,7 +258,9 @@ class Listener:
                 return None
         return pending
 
-    async def _apply_group(self, group: list[_Pending]) -> None:
+    async def _apply_group(self, group: list[_Pending], known: Known) -> None:
+        if group and group[0].kind != "direct":
+            known.forget()  # what a re-read rewrites is read again by a later write
         if not group or (len(group) == 1 and group[0].kind == "refresh"):
             for pending in group:
                 await self._apply_one(pending)
@@ -267,7 +270,7 @@ class Listener:
                 if group[0].kind == "direct":
                     applied = await apply_ports(
                         self.services, self.env, [p.direct for p in group if p.direct],
-                        f"{len(group)} events")
+                        f"{len(group)} events", known)
                 else:
                     applied = await apply(self.services, self.env, Targets(
                         networks=set().union(*(p.targets.networks for p in group

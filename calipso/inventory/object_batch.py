@@ -77,6 +77,15 @@ class InventoryWriter(BatchWriter):
         self._loaded = True
         return len(self._existing)
 
+    def know(self, docs: Iterable[Doc]) -> None:
+        """Take the stored documents the caller has read already as ``load_existing``
+        would (ids not among them count as not stored)."""
+        self._existing = {d["id"]: Stored(d.get("_id"), d.get("digest", b""),
+                                          d.get("patch_digest", b""), d.get("id_path", ""),
+                                          d.get("type", ""), bool(d.get("stale")))
+                          for d in docs}
+        self._loaded = True
+
     async def add(self, docs: Iterable[Doc]) -> None:
         for doc in docs:
             fields = encode_keys({k: v for k, v in doc.items() if k != "_id"})

@@ -48,9 +48,12 @@ class RefreshEvent(EventHandler):
         return None
 
     async def handle(self, env: EnvironmentConfig, notification: Notification) -> EventResult:
-        change = await self.direct(env, notification, Known(self.services, env))
+        known = Known(self.services, env)
+        await known.load(self.mentions(notification))
+        change = await self.direct(env, notification, known)
         if change is not None:
-            applied = await apply_ports(self.services, env, [change], notification.event_type)
+            applied = await apply_ports(self.services, env, [change], notification.event_type,
+                                        known)
             return EventResult(True, related_object=self.related(notification),
                                changed=applied.counts())
         targets = await self.targets(env, notification)
