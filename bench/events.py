@@ -126,10 +126,11 @@ async def drain(services: EventServices, env: EnvironmentConfig, routing: EventR
     return listener
 
 
-async def settle(sim: SimCloud, listener: Listener) -> None:
+async def settle(sim: SimCloud, listener: Listener, since: int) -> None:
+    """Until the listener has handled what was published after ``since`` messages."""
     assert sim.amqp is not None
     await sim.amqp.flushed()
-    await listener.wait_received(sim.amqp.published)
+    await listener.wait_received(sim.amqp.published - since)
 
 
 async def delete_queue(queue: str) -> None:
@@ -206,6 +207,7 @@ async def main(args: argparse.Namespace) -> None:
                 print(f"one raw bulk_write of the {len(renamed)} renamed port documents: "
                       f"{await raw_bulk_write(db, env.name, renamed):.3f} s")
                 listener = Listener(services, env, routing, prefix=prefix)
+                since = sim.amqp.published if sim.amqp else 0
                 task = asyncio.create_task(listener.run())
                 await listener.consuming.wait()
                 for rate in args.rates:
@@ -217,7 +219,7 @@ async def main(args: argparse.Namespace) -> None:
                     for i in range(args.boots):
                         cloud.create_instance(f"bench-{rate}-{i}", project, [nets[i % len(nets)]])
                         await asyncio.sleep(1 / rate)
-                    await settle(sim, listener)
+                    await settle(sim, listener, since)
                     wall = time.perf_counter() - started
                     applied = sum(listener.stats.applied.values()) - applied0
                     ssh = (sim.ssh.commands if sim.ssh else 0) - ssh0

@@ -26,21 +26,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from calipso.env_config import EnvironmentConfig
-from calipso.events.refresh import Applied, entry
+from calipso.events.agents import refresh_dhcp_hosts
 from calipso.events.services import EventServices
-from calipso.fetchers.api.api_fetch_host_network_agents import FOLDER_SUFFIX, region_of
+from calipso.events.work import Applied, entry, partial_context
 from calipso.fetchers.api.api_fetch_networks import owner_of
 from calipso.fetchers.api.api_fetch_ports import port_doc
 from calipso.inventory import InventoryWriter, decode_keys, delete_object
-from calipso.log import ContextLogger
-from calipso.scanners.context import ScanContext
 from calipso.scanners.scan import now_ms
 from calipso.scanners.walker import Walker
-from calipso.sources import ApiClient, open_sources
 
 log = logging.getLogger(__name__)
 Doc = dict[str, Any]
-DHCP_AGENT = "DHCP agent"  # Neutron's agent_type
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,56 +155,9 @@ async def apply_ports(services: EventServices, env: EnvironmentConfig,
     await _write(services, env, run, origin, applied, known)
     mark = applied.timed("ports", mark)
     if any(c.counted for c in changes):
-        await _refresh_dhcp_hosts(services, env, origin, applied)
+        await refresh_dhcp_hosts(services, env, origin, applied)
         applied.timed("agents", mark)
     return applied
-
-
-async def _refresh_dhcp_hosts(services: EventServices, env: EnvironmentConfig,
-                             origin: str, applied: Applied) -> None:
-    """Re-read the hosts with a DHCP agent: each host (its ``config`` holds its agents'
-    configurations) and its network agents, not the rest of its subtree; a host whose
-    agent does not serve the port's network changes nothing."""
-    db = services.db
-    # by the type alone (SecantusDB scans for any other condition beside it)
-    agents = [a async for a in db.inventory.find(
-        {"environment": env.name, "type": "network_agent"},
-        {"_id": 0, "id": 1, "host": 1, "agent_type": 1, "parent_id": 1})]
-    names = {str(a["host"]) for a in agents if a.get("agent_type") == DHCP_AGENT}
-    folders = [f"{h}{FOLDER_SUFFIX}" for h in sorted(names)]
-    inventory = InventoryWriter(db, env.name, now_ms())
-    await inventory.load_existing(ids=[*names, *folders, *(
-        a["id"] for a in agents if a.get("parent_id") in folders)])
-    async with open_sources(env, services.settings, db, services.ssh_pools) as sources:
-        ctx = _context(services, env, inventory, origin, sources.api)
-        walker = Walker(ctx, services.metadata.scanners)
-        stored = {d["id"]: d for d in await ctx.stored(
-            "inventory", {"environment": env.name, "id": {"$in": [*names, *folders]}})}
-        hosts = [stored[h] for h in sorted(names) if h in stored]
-        hosts_entry = entry(walker, "host", "region")
-        for region_id in sorted({region_of(h) or "" for h in hosts}):
-            region = await ctx.lookup(region_id)
-            if region is not None:
-                await walker.save(hosts_entry, region, [
-                    d for d in await walker.fetch(hosts_entry, region, region["id"])
-                    if str(d["id"]).strip() in names])
-        for folder in (stored[f] for f in folders if f in stored):
-            agent_entry = entry(walker, "network_agent", folder["type"])
-            await walker.save(agent_entry, folder,
-                              await walker.fetch(agent_entry, folder, folder["id"]))
-        await inventory.finish()
-    applied.objects += inventory.written
-    applied.changed_ids += inventory.changed_ids
-    applied.failures += ctx.state.failures
-
-
-def _context(services: EventServices, env: EnvironmentConfig, inventory: InventoryWriter,
-             origin: str, api: ApiClient | None = None) -> ScanContext:
-    """A scan context over part of the environment, with the API only when given."""
-    return ScanContext(env=env, settings=services.settings, db=services.db,
-                       inventory=inventory, api=api, mysql=None, ssh=None,
-                       log=ContextLogger(log, {"env": env.name, "event": origin}),
-                       scan_id=origin, started_at=inventory.scanned_at)
 
 
 async def _write(services: EventServices, env: EnvironmentConfig, changes: list[PortChange],
@@ -219,7 +168,7 @@ async def _write(services: EventServices, env: EnvironmentConfig, changes: list[
     networks = {c.network["id"]: c.network for c in changes}
     await known.load(folders := [f"{n}-ports" for n in networks])
     inventory.know(known.stored([*{c.port_id for c in changes}, *folders]))
-    ctx = _context(services, env, inventory, origin)
+    ctx = partial_context(services, env, inventory, origin)
     for network in networks.values():
         ctx.state.remember(decode_keys({k: v for k, v in network.items() if k != "_id"}))
     walker = Walker(ctx, services.metadata.scanners)
