@@ -119,6 +119,17 @@ class ListenerStats:
                 else None}
 
 
+def _absorb(prepared: list[_Pending]) -> None:
+    """A database-only port event whose network a re-read of the same batch reads anyway
+    joins the re-reads (it is one of the ports read), so a boot's unbound port does not
+    split its notifications into several re-reads."""
+    reread = {n for p in prepared if p.targets is not None for n in p.targets.networks}
+    for pending in prepared:
+        if pending.direct is not None and pending.direct.network["id"] in reread:
+            pending.targets = Targets(networks={pending.direct.network["id"]})
+            pending.direct = None
+
+
 class Listener:
     def __init__(self, services: EventServices, env: EnvironmentConfig,
                  routing: EventRouting, *, prefix: str = "calipso.events",
@@ -186,11 +197,14 @@ class Listener:
         so the last one's work covers those before it."""
         group: list[_Pending] = []
         known = await self._known(batch)
+        prepared = []
         for message in batch:
-            received = datetime.now(UTC)
-            pending = await self._prepare(message, received, known)
-            if pending is None:
-                continue
+            pending = await self._prepare(message, datetime.now(UTC), known)
+            if pending is not None:
+                prepared.append(pending)
+        if self.coalesce:
+            _absorb(prepared)
+        for pending in prepared:
             together = pending.kind is not None and self.coalesce
             if together and (not group or group[0].kind == pending.kind):
                 group.append(pending)
