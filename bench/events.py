@@ -35,7 +35,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from calipso.db import INDEXES, ensure_indexes
 from calipso.embedded_db import EmbeddedServer
 from calipso.env_config import EnvironmentConfig
-from calipso.events.listener import Listener
+from calipso.events.listener import PREFETCH, Listener
 from calipso.events.metadata import EventRouting, load_events
 from calipso.events.services import EventServices
 from calipso.scanners.lifecycle import ScanOptions
@@ -206,7 +206,8 @@ async def main(args: argparse.Namespace) -> None:
                     cloud.rename_port(i, name) for i, name in renamed.items()], "port renames")
                 print(f"one raw bulk_write of the {len(renamed)} renamed port documents: "
                       f"{await raw_bulk_write(db, env.name, renamed):.3f} s")
-                listener = Listener(services, env, routing, prefix=prefix)
+                listener = Listener(services, env, routing, prefix=prefix,
+                                    prefetch=args.prefetch)
                 since = sim.amqp.published if sim.amqp else 0
                 task = asyncio.create_task(listener.run())
                 await listener.consuming.wait()
@@ -249,6 +250,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--latency-api", type=float, default=30)
     parser.add_argument("--ports", type=int, default=50)
     parser.add_argument("--boots", type=int, default=20)
+    parser.add_argument("--prefetch", type=int, default=PREFETCH,
+                        help="the boots' listener's prefetch (messages taken together)")
     parser.add_argument("--rates", type=lambda s: [float(r) for r in s.split(",") if r],
                         default=[10.0, 50.0])
     return parser.parse_args()

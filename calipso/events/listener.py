@@ -7,7 +7,7 @@ is bound to each exchange of ``config/events.json`` for the legacy and versioned
 The cloud's own ``notifications.*`` queues are never touched.
 
 Messages are handled in delivery order and acknowledged after the database write. The
-messages already delivered (up to the prefetch of 32) are taken together: consecutive
+messages already delivered (up to the prefetch of 256) are taken together: consecutive
 events whose handlers name what to re-read (``RefreshEvent``) are applied as one, since
 each re-reads the cloud as it is now (a boot's ten notifications cost one re-read when
 they arrive together); an event that fails that way is tried again on its own.
@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)  # an event whose object is not known yet
 BODY_KEPT = 4000  # characters of a dead-lettered body kept in its record
 LAGS_KEPT = 1000  # lags kept per event type
+# messages delivered and not yet acknowledged: those that wait are taken together, so a
+# listener behind (a burst of boots) catches up in a few re-reads, not one per boot
+PREFETCH = 256
 
 
 def queue_name(env: str, prefix: str = "calipso.events") -> str:
@@ -133,7 +136,7 @@ def _absorb(prepared: list[_Pending]) -> None:
 class Listener:
     def __init__(self, services: EventServices, env: EnvironmentConfig,
                  routing: EventRouting, *, prefix: str = "calipso.events",
-                 prefetch: int = 32, retry_delays: tuple[float, ...] = RETRY_DELAYS,
+                 prefetch: int = PREFETCH, retry_delays: tuple[float, ...] = RETRY_DELAYS,
                  stats: ListenerStats | None = None,
                  lock: asyncio.Lock | None = None, coalesce: bool = True) -> None:
         self.services = services
