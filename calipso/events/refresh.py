@@ -248,7 +248,11 @@ async def apply(services: EventServices, env: EnvironmentConfig, targets: Target
     applied.failures += light.failures
     # every object re-read, changed or not: some links hang on objects that did not
     # change (a host's NIC gets a link to a network when a port of it lands there)
-    reread = [i for i, doc in ctx.state.objects.items() if before.get(i) is not doc]
+    # (but a port is no link's end: those unchanged are left out, or a network re-read
+    # with its many ports would scope every link query to all of them)
+    changed = set(inventory.changed_ids)
+    reread = [i for i, doc in ctx.state.objects.items() if before.get(i) is not doc
+              and (doc.get("type") != "port" or i in changed)]
     touched = reread + [i for i in gone if i not in ctx.state.objects]
     if not inventory.changed_ids and not gone:
         return applied  # the same objects make the same links and cliques
