@@ -20,7 +20,6 @@ A port bound (or with a device) before or after the event is left to ``refresh``
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +34,6 @@ from calipso.inventory import InventoryWriter, decode_keys, delete_object
 from calipso.scanners.scan import now_ms
 from calipso.scanners.walker import Walker
 
-log = logging.getLogger(__name__)
 Doc = dict[str, Any]
 
 

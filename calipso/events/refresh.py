@@ -4,9 +4,11 @@ find only the links that touch what was re-read and rebuild only the cliques aro
 
 Objects written here are the full scan's objects for the same cloud: same fetchers, same
 placement, same writer. What a network or a host no longer holds is removed with its
-links and cliques. The hosts re-read are those named by the event plus every host where
-one of the event's networks is present, before or after (a port added on one host adds
-tunnel ports and agent counts on the others).
+links and cliques. The hosts re-read are those named by the event, plus every host where
+one of the event's networks is present, before or after, when that network's set of
+hosts changed (a host joining or leaving a network changes the others' tunnels); when a
+network's number of ports changed, the hosts with a DHCP agent are re-read lightly
+(``agents.py``: their agents count the ports).
 
 The context is a scan context over part of the environment: ``of_type`` answers with the
 stored objects of the types fetchers consult (projects, zones, regions, networks, ports),
