@@ -105,8 +105,14 @@ def walk(focal: Doc, link_types: list[str], constraints: dict[str, Any],
 
 def _steps(graph: LinkGraph, link_type: str, reverse: str,
            node: ObjectId) -> list[tuple[Doc, ObjectId, str]]:
+    # in ``_id`` order, whatever order the links were loaded in (a scoped graph loads them
+    # round by round): a clique's links keep one order, so its fingerprint too
     steps = [(link, link["target"], link["target_id"])
-             for link in graph.forward.get((link_type, node), ())]
+             for link in sorted(graph.forward.get((link_type, node), ()), key=_oid)]
     steps.extend((link, link["source"], link["source_id"])
-                 for link in graph.backward.get((reverse, node), ()))
+                 for link in sorted(graph.backward.get((reverse, node), ()), key=_oid))
     return steps
+
+
+def _oid(link: Doc) -> ObjectId:
+    return link["_id"]
