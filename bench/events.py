@@ -6,8 +6,11 @@
 A cloud is simulated in this process (its channels share the loop and the cores with
 Calipso), scanned once, and listened to. Then:
 
-- **port creates**: ``--ports`` unbound ports created back to back on the existing
-  networks; the rate at which Calipso applies their notifications.
+- **port creates, port renames** (database-only events): the listener stopped, ``--ports``
+  unbound ports created (then renamed) and their notifications queued; the listener
+  started again and timed until the queue is drained: notifications/s, with the time
+  spent in database commands against one raw ``bulk_write`` of the same port documents
+  (into a scratch collection with the inventory's indexes).
 - **boots** at each of ``--rates`` boots/s: ``--boots`` instances booted at that pace;
   the lag from ``compute.instance.create.end``'s publication to inventory, links and
   cliques updated (p50/p95/p99), with the SSH commands and API calls each event cost.
@@ -17,20 +20,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import os
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import aio_pika
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, UpdateOne, monitoring
+from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.db import ensure_indexes
+from calipso.db import INDEXES, ensure_indexes
 from calipso.embedded_db import EmbeddedServer
 from calipso.env_config import EnvironmentConfig
-from calipso.events.listener import Listener
-from calipso.events.metadata import load_events
+from calipso.events.listener import PREFETCH, Listener
+from calipso.events.metadata import EventRouting, load_events
 from calipso.events.services import EventServices
 from calipso.scanners.lifecycle import ScanOptions
 from calipso.scanners.metadata_files import load_metadata
@@ -38,16 +44,93 @@ from calipso.scanners.scan import run_scan
 from calipso.seed import load_seed
 from calipso.settings import load_settings
 from calipso.sim import spec_from_flags
+from calipso.sim.model import Port
 from calipso.sim.server import SimCloud
 
 URI = "amqp://guest:guest@127.0.0.1:5672/"
 BOOT_END = "compute.instance.create.end"
 
 
-async def settle(sim: SimCloud, listener: Listener) -> None:
+class DatabaseTime(monitoring.CommandListener):
+    """Seconds spent in database commands (as the driver times them), in all and by
+    command and collection."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.commands = 0
+        self.by_kind: collections.Counter[str] = collections.Counter()
+        self._kinds: dict[int, str] = {}
+
+    def reset(self) -> None:
+        self.seconds, self.commands = 0.0, 0
+        self.by_kind.clear()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        target = event.command.get(event.command_name)
+        self._kinds[event.request_id] = (f"{event.command_name} {target}"
+                                         if isinstance(target, str) else event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        self.seconds += event.duration_micros / 1e6
+        self.commands += 1
+        self.by_kind[self._kinds.pop(event.request_id, "?")] += event.duration_micros / 1e6
+
+    def top(self, n: int = 4) -> str:
+        return ", ".join(f"{kind} {s:.2f} s" for kind, s in self.by_kind.most_common(n))
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        self.seconds += event.duration_micros / 1e6
+
+
+async def raw_bulk_write(db: AsyncDatabase, env: str, names: dict[str, str]) -> float:
+    """Seconds of one ``bulk_write`` of the ports' documents, as stored, with ``names``
+    (id → name), into a scratch collection holding the same documents and indexes."""
+    scratch = db["bench_raw_ports"]
+    await scratch.drop()
+    await scratch.create_indexes(INDEXES["inventory"])
+    docs = await db.inventory.find({"environment": env, "id": {"$in": list(names)}},
+                                   {"_id": 0}).to_list(None)
+    await scratch.insert_many([dict(d, name="before") for d in docs])
+    ops = [UpdateOne({"environment": env, "id": d["id"]},
+                     {"$set": dict(d, name=names[d["id"]])}, upsert=True) for d in docs]
+    started = time.perf_counter()
+    await scratch.bulk_write(ops, ordered=True)
+    seconds = time.perf_counter() - started
+    await scratch.drop()
+    return seconds
+
+
+async def drain(services: EventServices, env: EnvironmentConfig, routing: EventRouting,
+                prefix: str, sim: SimCloud, dbtime: DatabaseTime,
+                mutate: Callable[[], object], label: str) -> Listener:
+    """The listener stopped, ``mutate()`` run and its notifications queued, then a listener
+    started and timed until it has drained the queue."""
+    assert sim.amqp is not None
+    published = sim.amqp.published
+    mutate()
+    await sim.amqp.flushed()
+    queued = sim.amqp.published - published
+    listener = Listener(services, env, routing, prefix=prefix)
+    dbtime.reset()
+    started = time.perf_counter()
+    task = asyncio.create_task(listener.run())
+    await listener.wait_received(queued)
+    wall = time.perf_counter() - started
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    print(f"{label}: {queued} notifications drained in {wall:.2f} s: {queued / wall:.0f} "
+          f"notifications/s ({sum(listener.stats.applied.values())} applied, "
+          f"{listener.stats.coalesced} together with another); database "
+          f"{dbtime.seconds:.2f} s in {dbtime.commands} commands ({dbtime.top()}); "
+          f"{where_time_goes(listener, sum(listener.stats.applied.values()))}")
+    return listener
+
+
+async def settle(sim: SimCloud, listener: Listener, since: int) -> None:
+    """Until the listener has handled what was published after ``since`` messages."""
     assert sim.amqp is not None
     await sim.amqp.flushed()
-    await listener.wait_received(sim.amqp.published)
+    await listener.wait_received(sim.amqp.published - since)
 
 
 async def delete_queue(queue: str) -> None:
@@ -62,7 +145,7 @@ async def delete_queue(queue: str) -> None:
 
 def where_time_goes(listener: Listener, applied: int) -> str:
     work = listener.stats.work
-    phases = ("load", "networks", "hosts", "links", "cliques")
+    phases = ("load", "networks", "hosts", "links", "cliques", "ports", "agents")
     return "ms per event: " + ", ".join(
         f"{p} {work.get(f'{p}_ms', 0) / max(applied, 1):.0f}" for p in phases)
 
@@ -86,7 +169,8 @@ async def main(args: argparse.Namespace) -> None:
             server = EmbeddedServer(Path(tmp) / "db")
             await server.start()
             uri = server.uri
-        client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True)
+        dbtime = DatabaseTime()
+        client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True, event_listeners=[dbtime])
         db = client["calipso_bench_events"]
         await client.drop_database(db.name)
         await ensure_indexes(db)
@@ -101,26 +185,32 @@ async def main(args: argparse.Namespace) -> None:
             await run_scan(db, settings, env, metadata, ScanOptions(), "bench")
             print(f"scan: {time.perf_counter() - started:.1f} s")
             routing = load_events(settings.config_dir).with_exchanges(names)
-            listener = Listener(EventServices(db, settings, metadata), env, routing,
-                                prefix=f"bench-events-{tag}")
-            task = asyncio.create_task(listener.run())
-            await listener.consuming.wait()
+            services = EventServices(db, settings, metadata)
+            prefix = f"bench-events-{tag}"
             cloud = sim.cloud
             project = next(p.id for p in cloud.projects.values() if p.name == "demo")
             nets = [n.id for n in cloud.networks.values() if not n.external and n.subnet_ids]
+            # the queue and its bindings, declared by a listener that then stops
+            listener = Listener(services, env, routing, prefix=prefix)
+            task = asyncio.create_task(listener.run())
+            await listener.consuming.wait()
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            ports: list[Port] = []
             try:
-                applied0 = sum(listener.stats.applied.values())
-                listener.stats.work.clear()
-                started = time.perf_counter()
-                for i in range(args.ports):
+                await drain(services, env, routing, prefix, sim, dbtime, lambda: ports.extend(
                     cloud.create_port(nets[i % len(nets)], name=f"bench{i}")
-                await settle(sim, listener)
-                wall = time.perf_counter() - started
-                applied = sum(listener.stats.applied.values()) - applied0
-                print(f"port creates: {args.ports} ports, {applied} events applied in "
-                      f"{wall:.1f} s: {applied / wall:.1f} events/s; lag p50/p95/p99 ms "
-                      f"{percentiles(listener, 'port.create.end')}; "
-                      f"{where_time_goes(listener, applied)}")
+                    for i in range(args.ports)), "port creates")
+                renamed = {p.id: f"renamed-{p.name}" for p in ports}
+                await drain(services, env, routing, prefix, sim, dbtime, lambda: [
+                    cloud.rename_port(i, name) for i, name in renamed.items()], "port renames")
+                print(f"one raw bulk_write of the {len(renamed)} renamed port documents: "
+                      f"{await raw_bulk_write(db, env.name, renamed):.3f} s")
+                listener = Listener(services, env, routing, prefix=prefix,
+                                    prefetch=args.prefetch)
+                since = sim.amqp.published if sim.amqp else 0
+                task = asyncio.create_task(listener.run())
+                await listener.consuming.wait()
                 for rate in args.rates:
                     listener.stats.lags.clear()
                     listener.stats.work.clear()
@@ -130,7 +220,7 @@ async def main(args: argparse.Namespace) -> None:
                     for i in range(args.boots):
                         cloud.create_instance(f"bench-{rate}-{i}", project, [nets[i % len(nets)]])
                         await asyncio.sleep(1 / rate)
-                    await settle(sim, listener)
+                    await settle(sim, listener, since)
                     wall = time.perf_counter() - started
                     applied = sum(listener.stats.applied.values()) - applied0
                     ssh = (sim.ssh.commands if sim.ssh else 0) - ssh0
@@ -143,7 +233,7 @@ async def main(args: argparse.Namespace) -> None:
             finally:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-                await delete_queue(listener.queue)
+                await delete_queue(f"{prefix}.{env.name}")
         await client.drop_database(db.name)
         await client.close()
         if server is not None:
@@ -160,7 +250,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--latency-api", type=float, default=30)
     parser.add_argument("--ports", type=int, default=50)
     parser.add_argument("--boots", type=int, default=20)
-    parser.add_argument("--rates", type=lambda s: [float(r) for r in s.split(",")],
+    parser.add_argument("--prefetch", type=int, default=PREFETCH,
+                        help="the boots' listener's prefetch (messages taken together)")
+    parser.add_argument("--rates", type=lambda s: [float(r) for r in s.split(",") if r],
                         default=[10.0, 50.0])
     return parser.parse_args()
 

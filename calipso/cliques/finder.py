@@ -1,8 +1,10 @@
 """The clique finder: for each focal point (instance, vService, network, ...) the graph of
 links around it, by the clique type that applies to the environment.
 
-All links of the environment are read once and walked in memory; focal points are read
-with one query per focal point type; cliques are written in bulk (``CliqueWriter``).
+A full build reads all links of the environment once and walks them in memory; a rebuild
+of some focal points (events) reads only the links within their walks' reach, with
+indexed queries, round by round. Focal points are read with one query per focal point
+type; cliques are written in bulk (``CliqueWriter``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from typing import Any
+
+from bson import ObjectId
 
 from calipso.clique_choice import choose_clique_types, choose_constraints
 from calipso.cliques.graph import LinkGraph, walk
@@ -34,17 +38,67 @@ async def load_graph(ctx: LinkContext, implicit: bool) -> LinkGraph:
     return graph
 
 
-async def _focal_points(ctx: LinkContext, focal_type: str, fields: list[str],
-                        ids: list[str] | None) -> list[Doc]:
-    projection = dict.fromkeys(("_id", "id", "type", "clique", *fields), 1)
-    query: Doc = {"environment": ctx.env.name, "type": focal_type}
+async def load_around(ctx: LinkContext, graph: LinkGraph, objects: dict[ObjectId, str],
+                      implicit: bool) -> None:
+    """Add to a scoped graph the links of ``objects`` (database id → id), both ways.
+    Each query names one indexed field only (another condition, such as on ``implicit``,
+    makes SecantusDB scan the collection); implicit links are left out here."""
+    assert graph.around is not None
+    ids = [i for oid, i in objects.items() if oid not in graph.around]
+    graph.around.update(objects)
+    for end in ("source_id", "target_id"):
+        for chunk in chunks(ids, _ID_CHUNK):
+            async for link in ctx.db.links.find(
+                    {"environment": ctx.env.name, end: {"$in": chunk}},
+                    dict.fromkeys(NOT_IN_CLIQUES, 0)):
+                if implicit or link.get("implicit") is not True:
+                    graph.add(link)
+
+
+async def load_reach(ctx: LinkContext, graph: LinkGraph,
+                     walks: list[tuple[Doc, Doc, list[str]]], implicit: bool) -> None:
+    """Load into a scoped graph the links the walks of ``walks`` (focal point, clique
+    type, constraint names) reach: all walk, the objects they reach unloaded have their
+    links loaded in one round of queries, and those walks go again, until none reaches
+    an unloaded object (one round per link type of a clique type at most)."""
+    pending = walks
+    while pending:
+        missing: dict[ObjectId, str] = {}
+        again = []
+        for focal, clique_type, names in pending:
+            graph.missing.clear()
+            make_clique(focal, clique_type, names, graph)
+            if graph.missing:
+                missing.update(graph.missing)
+                again.append((focal, clique_type, names))
+        graph.missing.clear()
+        if missing:
+            await load_around(ctx, graph, missing, implicit)
+        pending = again
+
+
+async def _focal_points(ctx: LinkContext, fields: dict[str, list[str]],
+                        ids: list[str] | None) -> dict[str, list[Doc]]:
+    """The focal points by type (``fields``: type → constraint fields), all of the
+    environment or those of ``ids``. Those of ``ids`` are read by id alone, in one query:
+    a type beside the ids makes SecantusDB read every object of the type."""
+    out: dict[str, list[Doc]] = {focal_type: [] for focal_type in fields}
     if ids is None:
-        return await ctx.db.inventory.find(query, projection).to_list(None)
-    found: list[Doc] = []
-    for i in range(0, len(ids), _ID_CHUNK):
-        query["id"] = {"$in": ids[i:i + _ID_CHUNK]}
-        found.extend(await ctx.db.inventory.find(query, projection).to_list(None))
-    return found
+        for focal_type, names in fields.items():
+            out[focal_type] = await ctx.db.inventory.find(
+                {"environment": ctx.env.name, "type": focal_type},
+                dict.fromkeys(("_id", "id", "type", "clique", *names), 1)).to_list(None)
+        return out
+    every = {name for names in fields.values() for name in names}
+    projection = dict.fromkeys(("_id", "id", "type", "clique", *every), 1)
+    for chunk in chunks(ids, _ID_CHUNK):
+        async for doc in ctx.db.inventory.find(
+                {"environment": ctx.env.name, "id": {"$in": chunk}}, projection):
+            if doc.get("type") in out:
+                names = fields[doc["type"]]
+                out[doc["type"]].append({k: v for k, v in doc.items()
+                                         if k in ("_id", "id", "type", "clique", *names)})
+    return out
 
 
 def make_clique(focal: Doc, clique_type: Doc, constraint_names: list[str],
@@ -84,14 +138,22 @@ async def find_cliques(ctx: LinkContext, focal_point_ids: list[str] | None = Non
     if not clique_types:
         ctx.log.warning("no clique type applies to the environment")
     implicit = any(t.get("use_implicit_links") is True for t in clique_types.values())
-    graph = await load_graph(ctx, implicit)
+    # a rebuild of a few focal points walks only the links within their reach
+    graph = (await load_graph(ctx, implicit) if focal_point_ids is None
+             else LinkGraph(around=set()))
     writer = CliqueWriter(ctx.db, env.name, ctx.scanned_at)
     await writer.load_existing(focal_point_ids)
     built: set[str] = set()
+    focals = await _focal_points(ctx, {t: constraints.get(t, []) for t in clique_types},
+                                 focal_point_ids)
+    if graph.around is not None:
+        await load_reach(ctx, graph, [
+            (focal, clique_types[t], constraints.get(t, [])) for t, docs in focals.items()
+            for focal in docs], implicit)
     for focal_type, clique_type in clique_types.items():
         names = constraints.get(focal_type, [])
         count = empty = 0
-        for focal in await _focal_points(ctx, focal_type, names, focal_point_ids):
+        for focal in focals[focal_type]:
             clique = make_clique(focal, clique_type, names, graph)
             if clique is None:
                 empty += 1

@@ -24,12 +24,20 @@ Doc = dict[str, Any]
 
 @dataclass(slots=True)
 class LinkGraph:
+    """Links indexed by their ends. ``around`` (a scoped graph) holds the objects whose
+    links are all loaded; a walk that reaches another object names it in ``missing``, and
+    its result is incomplete until those are loaded and it walks again. Without
+    ``around`` the graph holds every link of the environment."""
+
     forward: dict[tuple[str, ObjectId], list[Doc]] = field(
         default_factory=lambda: defaultdict(list))
     digests: dict[ObjectId, bytes] = field(default_factory=dict)
     backward: dict[tuple[str, ObjectId], list[Doc]] = field(
         default_factory=lambda: defaultdict(list))
     size: int = 0
+    around: set[ObjectId] | None = None
+    missing: dict[ObjectId, str] = field(default_factory=dict)
+    _held: set[ObjectId] = field(default_factory=set)
 
     def digest(self, link: Doc) -> bytes:
         """The link document's fingerprint, computed once per link."""
@@ -39,6 +47,10 @@ class LinkGraph:
         return found
 
     def add(self, link: Doc) -> None:
+        if self.around is not None:  # a link is loaded from each of its ends
+            if link["_id"] in self._held:
+                return
+            self._held.add(link["_id"])
         self.forward[(link["link_type"], link["source"])].append(link)
         self.backward[(link["link_type"], link["target"])].append(link)
         self.size += 1
@@ -76,6 +88,9 @@ def walk(focal: Doc, link_types: list[str], constraints: dict[str, Any],
         reverse = f"{to_type}-{from_type}"
         reached = nodes_of_type.setdefault(to_type, {})
         for node in list(starts):
+            if graph.around is not None and node not in graph.around:
+                graph.missing[node] = node_ids[node]
+                continue
             for link, end, end_id in _steps(graph, link_type, reverse, node):
                 if link["_id"] in taken or not allowed(link, constraints):
                     continue
@@ -90,8 +105,14 @@ def walk(focal: Doc, link_types: list[str], constraints: dict[str, Any],
 
 def _steps(graph: LinkGraph, link_type: str, reverse: str,
            node: ObjectId) -> list[tuple[Doc, ObjectId, str]]:
+    # in ``_id`` order, whatever order the links were loaded in (a scoped graph loads them
+    # round by round): a clique's links keep one order, so its fingerprint too
     steps = [(link, link["target"], link["target_id"])
-             for link in graph.forward.get((link_type, node), ())]
+             for link in sorted(graph.forward.get((link_type, node), ()), key=_oid)]
     steps.extend((link, link["source"], link["source_id"])
-                 for link in graph.backward.get((reverse, node), ()))
+                 for link in sorted(graph.backward.get((reverse, node), ()), key=_oid))
     return steps
+
+
+def _oid(link: Doc) -> ObjectId:
+    return link["_id"]

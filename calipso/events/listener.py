@@ -7,7 +7,7 @@ is bound to each exchange of ``config/events.json`` for the legacy and versioned
 The cloud's own ``notifications.*`` queues are never touched.
 
 Messages are handled in delivery order and acknowledged after the database write. The
-messages already delivered (up to the prefetch of 32) are taken together: consecutive
+messages already delivered (up to the prefetch of 256) are taken together: consecutive
 events whose handlers name what to re-read (``RefreshEvent``) are applied as one, since
 each re-reads the cloud as it is now (a boot's ten notifications cost one re-read when
 they arrive together); an event that fails that way is tried again on its own.
@@ -36,6 +36,7 @@ from pymongo.errors import ConnectionFailure
 
 from calipso.env_config import EnvironmentConfig
 from calipso.errors import DatabaseUnavailable
+from calipso.events.direct import Known, PortChange, apply_ports
 from calipso.events.envelope import BadMessage, Notification, parse_body
 from calipso.events.handlers.base import RefreshEvent
 from calipso.events.metadata import EventRouting
@@ -48,6 +49,9 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)  # an event whose object is not known yet
 BODY_KEPT = 4000  # characters of a dead-lettered body kept in its record
 LAGS_KEPT = 1000  # lags kept per event type
+# messages delivered and not yet acknowledged: those that wait are taken together, so a
+# listener behind (a burst of boots) catches up in a few re-reads, not one per boot
+PREFETCH = 256
 
 
 def queue_name(env: str, prefix: str = "calipso.events") -> str:
@@ -71,6 +75,13 @@ class _Pending:
     handler: EventHandler
     received: datetime
     targets: Targets | None = None
+    direct: PortChange | None = None
+
+    @property
+    def kind(self) -> str | None:
+        """How it can be applied together with its neighbours of the same kind."""
+        return "direct" if self.direct is not None else (
+            "refresh" if self.targets is not None else None)
 
 
 @dataclass(slots=True)
@@ -112,10 +123,21 @@ class ListenerStats:
                 else None}
 
 
+def _absorb(prepared: list[_Pending]) -> None:
+    """A database-only port event whose network a re-read of the same batch reads anyway
+    joins the re-reads (it is one of the ports read), so a boot's unbound port does not
+    split its notifications into several re-reads."""
+    reread = {n for p in prepared if p.targets is not None for n in p.targets.networks}
+    for pending in prepared:
+        if pending.direct is not None and pending.direct.network["id"] in reread:
+            pending.targets = Targets(networks={pending.direct.network["id"]})
+            pending.direct = None
+
+
 class Listener:
     def __init__(self, services: EventServices, env: EnvironmentConfig,
                  routing: EventRouting, *, prefix: str = "calipso.events",
-                 prefetch: int = 32, retry_delays: tuple[float, ...] = RETRY_DELAYS,
+                 prefetch: int = PREFETCH, retry_delays: tuple[float, ...] = RETRY_DELAYS,
                  stats: ListenerStats | None = None,
                  lock: asyncio.Lock | None = None, coalesce: bool = True) -> None:
         self.services = services
@@ -178,21 +200,50 @@ class Listener:
         what to re-read are applied together, once: each re-reads the cloud as it is now,
         so the last one's work covers those before it."""
         group: list[_Pending] = []
+        known = await self._known(batch)
+        prepared = []
         for message in batch:
-            received = datetime.now(UTC)
-            pending = await self._prepare(message, received)
-            if pending is None:
+            pending = await self._prepare(message, datetime.now(UTC), known)
+            if pending is not None:
+                prepared.append(pending)
+        if self.coalesce:
+            _absorb(prepared)
+        for pending in prepared:
+            together = pending.kind is not None and self.coalesce
+            if together and (not group or group[0].kind == pending.kind):
+                group.append(pending)
                 continue
-            if pending.targets is not None and self.coalesce:
+            await self._apply_group(group, known)
+            group = []
+            if together:
                 group.append(pending)
             else:
-                await self._apply_group(group)
-                group = []
+                known.forget()
                 await self._apply_one(pending)
-        await self._apply_group(group)
+        await self._apply_group(group, known)
 
-    async def _prepare(self, message: AbstractIncomingMessage,
-                       received: datetime) -> _Pending | None:
+    async def _known(self, batch: list[AbstractIncomingMessage]) -> Known:
+        """The stored objects the batch's handlers will read, in one query."""
+        ids: list[str] = []
+        for message in batch:
+            try:
+                notification = parse_body(message.body)
+            except BadMessage:
+                continue
+            handler = self._handler(notification.event_type)
+            if isinstance(handler, RefreshEvent):
+                ids += handler.mentions(notification)
+        known = Known(self.services, self.env)
+        try:
+            await known.load(ids)
+        except (ConnectionFailure, DatabaseUnavailable) as err:
+            for message in batch:
+                await message.nack(requeue=True)
+            raise DatabaseUnavailable(f"database unreachable: {err}") from err
+        return known
+
+    async def _prepare(self, message: AbstractIncomingMessage, received: datetime,
+                       known: Known) -> _Pending | None:
         """The message with its handler, and what it asks to re-read when its handler says
         so up front; None when it is done with (dead-lettered, or of no routed type)."""
         try:
@@ -209,6 +260,9 @@ class Listener:
         pending = _Pending(message, notification, handler, received)
         if isinstance(handler, RefreshEvent):
             try:
+                pending.direct = await handler.direct(self.env, notification, known)
+                if pending.direct is not None:
+                    return pending
                 targets = await handler.targets(self.env, notification)
             except (ConnectionFailure, DatabaseUnavailable) as err:
                 await message.nack(requeue=True)
@@ -222,18 +276,26 @@ class Listener:
                 return None
         return pending
 
-    async def _apply_group(self, group: list[_Pending]) -> None:
-        if len(group) < 2:
+    async def _apply_group(self, group: list[_Pending], known: Known) -> None:
+        if group and group[0].kind != "direct":
+            known.forget()  # what a re-read rewrites is read again by a later write
+        if not group or (len(group) == 1 and group[0].kind == "refresh"):
             for pending in group:
                 await self._apply_one(pending)
             return
-        merged = Targets(networks=set().union(*(p.targets.networks for p in group if p.targets)),
-                         hosts=set().union(*(p.targets.hosts for p in group if p.targets)),
-                         network_hosts=any(p.targets.network_hosts for p in group if p.targets))
         try:
             async with self.lock:
-                applied = await apply(self.services, self.env, merged,
-                                      f"{len(group)} events")
+                if group[0].kind == "direct":
+                    applied = await apply_ports(
+                        self.services, self.env, [p.direct for p in group if p.direct],
+                        f"{len(group)} events", known)
+                else:
+                    applied = await apply(self.services, self.env, Targets(
+                        networks=set().union(*(p.targets.networks for p in group
+                                               if p.targets)),
+                        hosts=set().union(*(p.targets.hosts for p in group if p.targets)),
+                        network_hosts=any(p.targets.network_hosts for p in group
+                                          if p.targets)), f"{len(group)} events")
         except (ConnectionFailure, DatabaseUnavailable) as err:
             for pending in group:
                 await pending.message.nack(requeue=True)

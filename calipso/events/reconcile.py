@@ -14,8 +14,9 @@ import logging
 from datetime import UTC, datetime
 
 from calipso.env_config import EnvironmentConfig
-from calipso.events.refresh import Applied, Targets, apply
+from calipso.events.refresh import Targets, apply
 from calipso.events.services import EventServices
+from calipso.events.work import Applied
 
 log = logging.getLogger(__name__)
 IDS_KEPT = 50  # object ids named in one message

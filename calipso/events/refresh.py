@@ -4,9 +4,11 @@ find only the links that touch what was re-read and rebuild only the cliques aro
 
 Objects written here are the full scan's objects for the same cloud: same fetchers, same
 placement, same writer. What a network or a host no longer holds is removed with its
-links and cliques. The hosts re-read are those named by the event plus every host where
-one of the event's networks is present, before or after (a port added on one host adds
-tunnel ports and agent counts on the others).
+links and cliques. The hosts re-read are those named by the event, plus every host where
+one of the event's networks is present, before or after, when that network's set of
+hosts changed (a host joining or leaving a network changes the others' tunnels); when a
+network's number of ports changed, the hosts with a DHCP agent are re-read lightly
+(``agents.py``: their agents count the ports).
 
 The context is a scan context over part of the environment: ``of_type`` answers with the
 stored objects of the types fetchers consult (projects, zones, regions, networks, ports),
@@ -22,18 +24,19 @@ from typing import Any
 
 from calipso.cliques import rebuild_cliques_around
 from calipso.env_config import EnvironmentConfig
-from calipso.errors import CalipsoError
+from calipso.events.agents import refresh_dhcp_hosts
 from calipso.events.services import EventServices
+from calipso.events.work import Applied, entry
 from calipso.inventory import InventoryWriter, Removed, chunks, decode_keys
 from calipso.inventory.origin import change_origin
 from calipso.links import LinkContext, LinkScope, find_links
 from calipso.log import ContextLogger
 from calipso.metrics import SOURCE_FAILURES
 from calipso.scanners.context import ScanContext
-from calipso.scanners.metadata import FetchType, condition_holds
+from calipso.scanners.metadata import FetchType
 from calipso.scanners.scan import now_ms
 from calipso.scanners.walker import Walker
-from calipso.sources import FetchFailure, open_sources
+from calipso.sources import open_sources
 
 log = logging.getLogger(__name__)
 Doc = dict[str, Any]
@@ -57,33 +60,6 @@ class Targets:
     drift: bool = False
 
 
-@dataclass(slots=True)
-class Applied:
-    """What the work changed, and where it could not see."""
-
-    objects: int = 0
-    removed: int = 0
-    links: int = 0
-    cliques: int = 0
-    hosts: list[str] = field(default_factory=list)
-    failures: list[FetchFailure] = field(default_factory=list)
-    changed_ids: list[str] = field(default_factory=list)
-    removed_ids: list[str] = field(default_factory=list)
-    # seconds spent: "load" (stored fingerprints and objects), "networks", "hosts",
-    # "links", "cliques"
-    phase_s: dict[str, float] = field(default_factory=dict)
-
-    def timed(self, phase: str, since: float) -> float:
-        now = time.perf_counter()
-        self.phase_s[phase] = self.phase_s.get(phase, 0.0) + now - since
-        return now
-
-    def counts(self) -> dict[str, int]:
-        return {"objects": self.objects, "removed": self.removed, "links": self.links,
-                "cliques": self.cliques, "hosts": len(self.hosts)} | {
-                    f"{phase}_ms": round(s * 1000) for phase, s in self.phase_s.items()}
-
-
 async def _preload(ctx: ScanContext) -> dict[str, Doc]:
     """The stored objects fetchers consult, as a fetcher made them (no stamps)."""
     cursor = ctx.db.inventory.find({"environment": ctx.env_name, "type": {"$in": CONSULTED}},
@@ -104,37 +80,47 @@ def _as_listed(ctx: ScanContext, object_type: str, listing: list[Doc], failed: b
     bucket.sort(key=lambda d: rank.get(d["id"], len(rank)))
 
 
-def _entry(walker: Walker, object_type: str, parent_type: str) -> FetchType:
-    """The fetch type making ``object_type`` objects in a scanner of ``parent_type``s."""
-    env_doc = walker.ctx.env.model_dump(mode="json")
-    tree = walker.tree.scanners
-    for parent_entries in tree.values():
-        for parent_entry in parent_entries:
-            if parent_entry.type != parent_type or parent_entry.children_scanner is None:
-                continue
-            for entry in tree[parent_entry.children_scanner]:
-                if entry.type == object_type and condition_holds(entry.conditions, env_doc):
-                    return entry
-    raise CalipsoError(f"no scanner produces {object_type} objects under a {parent_type}")
-
-
 def _hosts_of(ports: list[Doc], networks: set[str]) -> set[str]:
     return {str(p["binding:host_id"]) for p in ports
             if p.get("network_id") in networks and p.get("binding:host_id")}
 
 
-async def _refresh_networks(walker: Walker, networks: set[str],
-                            drift_on: set[str] | None = None) -> set[str]:
+@dataclass(slots=True)
+class NetworkHosts:
+    """Where the re-read networks are, before and after."""
+
+    hosts: set[str] = field(default_factory=set)  # every host of theirs, before or after
+    # the hosts of the networks whose set of hosts changed: a host joining or leaving a
+    # network changes the tunnels (and l2population entries) of the others
+    moved: set[str] = field(default_factory=set)
+    counted: bool = False  # a network's number of ports changed (DHCP agents count them)
+    failed: bool = False  # a listing could not be read
+
+
+def _compare(before: list[Doc], after: list[Doc], networks: set[str]) -> NetworkHosts:
+    found = NetworkHosts(_hosts_of(before, networks) | _hosts_of(after, networks))
+    for network in networks:
+        was = [p for p in before if p.get("network_id") == network]
+        now = [p for p in after if p.get("network_id") == network]
+        if _hosts_of(was, {network}) != _hosts_of(now, {network}):
+            found.moved |= _hosts_of(was, {network}) | _hosts_of(now, {network})
+        found.counted |= len(was) != len(now)
+    return found
+
+
+async def _refresh_networks(walker: Walker, networks: set[str], before: dict[str, Doc],
+                            drift_on: set[str] | None = None) -> NetworkHosts:
     """Read the region's network and port listings; re-read ``networks`` and their ports
-    from them; returns the hosts where those networks are present.
+    from them; says where those networks are, before (``before``: the stored objects)
+    and after.
 
     ``drift_on`` (a reconciliation of those hosts) adds the networks the listing and the
     inventory disagree on, and those with a port bound to one of the hosts."""
     ctx = walker.ctx
-    net_entry, port_entry = _entry(walker, "network", "region"), _entry(walker, "port", "region")
+    net_entry, port_entry = entry(walker, "network", "region"), entry(walker, "port", "region")
     failures = len(ctx.state.failures)
     wanted = set(networks)
-    hosts: set[str] = set()
+    after: list[Doc] = []
     listed: dict[str, list[Doc]] = {"network": [], "port": []}
     for region in list(ctx.of_type("region")):
         fetched = await walker.fetch(net_entry, region, region["id"])
@@ -151,7 +137,7 @@ async def _refresh_networks(walker: Walker, networks: set[str],
             wanted |= more
         mine = [d for d in ports if str(d.get("network_id")) in wanted]
         await walker.save(port_entry, region, mine)
-        hosts |= _hosts_of(ctx.of_type("port"), wanted)  # stored (before) and read (after)
+        after += mine
         listed["network"] += fetched
         listed["port"] += ports
     for object_type, listing in listed.items():
@@ -163,7 +149,10 @@ async def _refresh_networks(walker: Walker, networks: set[str],
                 {"environment": ctx.env_name, "id": network}, {"id_path": 1})
             if stored is not None:
                 await ctx.inventory.remove_unseen([], within=stored["id_path"])
-    return hosts
+    found = _compare([d for d in before.values() if d.get("type") == "port"],
+                     [{**d, "network_id": str(d.get("network_id"))} for d in after], wanted)
+    found.failed = len(ctx.state.failures) > failures
+    return found
 
 
 async def _save_networks(walker: Walker, entry: FetchType, region: Doc, fetched: list[Doc],
@@ -182,14 +171,14 @@ async def _refresh_hosts(walker: Walker, hosts: set[str]) -> list[str]:
     stored = [doc for doc in [await ctx.lookup(h) for h in sorted(hosts)] if doc is not None]
     if not stored:
         return []
-    entry = _entry(walker, "host", "region")
+    host_entry = entry(walker, "host", "region")
     wanted = {doc["id"] for doc in stored}
     for region in list(ctx.of_type("region")):
-        fetched = await walker.fetch(entry, region, region["id"])
-        saved = await walker.save(entry, region,
+        fetched = await walker.fetch(host_entry, region, region["id"])
+        saved = await walker.save(host_entry, region,
                                   [d for d in fetched if str(d["id"]).strip() in wanted])
-        if entry.children_scanner and saved:
-            await walker.walk_children(entry, saved)
+        if host_entry.children_scanner and saved:
+            await walker.walk_children(host_entry, saved)
     await ctx.inventory.finish()
     return [doc["id_path"] for doc in stored]
 
@@ -202,12 +191,11 @@ async def _network_hosts(ctx: ScanContext) -> set[str]:
 
 async def _link_endpoints(ctx: ScanContext, ids: list[str]) -> set[str]:
     found: set[str] = set()
-    for chunk in chunks(ids, 2000):
-        async for link in ctx.db.links.find(
-                {"environment": ctx.env_name,
-                 "$or": [{"source_id": {"$in": chunk}}, {"target_id": {"$in": chunk}}]},
-                {"source_id": 1, "target_id": 1}):
-            found.update((link["source_id"], link["target_id"]))
+    for end in ("source_id", "target_id"):  # one indexed field a query ($or scans)
+        for chunk in chunks(ids, 2000):
+            async for link in ctx.db.links.find({"environment": ctx.env_name, end: {"$in": chunk}},
+                                                {"source_id": 1, "target_id": 1}):
+                found.update((link["source_id"], link["target_id"]))
     return found
 
 
@@ -243,9 +231,12 @@ async def _apply(services: EventServices, env: EnvironmentConfig, targets: Targe
             if not removals or removals[-1] is not inventory.last_removed:
                 removals.append(inventory.last_removed)
 
-        hosts = set(targets.hosts)
-        hosts |= await _refresh_networks(walker, targets.networks,
-                                         targets.hosts if targets.drift else None)
+        found = await _refresh_networks(walker, targets.networks, before,
+                                        targets.hosts if targets.drift else None)
+        # the hosts named, and the others only where a network's hosts changed (or
+        # a reconciliation, or a listing that failed)
+        hosts = set(targets.hosts) | (found.hosts if targets.drift or found.failed
+                                      else found.moved)
         note_removed()
         mark = applied.timed("networks", mark)
         if targets.network_hosts:
@@ -258,15 +249,25 @@ async def _apply(services: EventServices, env: EnvironmentConfig, targets: Targe
         mark = applied.timed("hosts", mark)
         applied.hosts = sorted(hosts)
         applied.failures = list(ctx.state.failures)
+    light = Applied()  # the DHCP agents' hosts: objects no link or clique holds
+    if found.counted:
+        await refresh_dhcp_hosts(services, env, origin, light, frozenset(hosts))
+        mark = applied.timed("agents", mark)
     gone = [i for r in removals for i in r.objects]
     affected = [i for r in removals for i in r.affected_focal_points]
-    applied.objects, applied.removed = inventory.written, len(gone)
-    applied.changed_ids, applied.removed_ids = inventory.changed_ids, gone
+    applied.objects, applied.removed = inventory.written + light.objects, len(gone)
+    applied.changed_ids = inventory.changed_ids + light.changed_ids
+    applied.removed_ids = gone
+    applied.failures += light.failures
     # every object re-read, changed or not: some links hang on objects that did not
     # change (a host's NIC gets a link to a network when a port of it lands there)
-    reread = [i for i, doc in ctx.state.objects.items() if before.get(i) is not doc]
+    # (but a port is no link's end: those unchanged are left out, or a network re-read
+    # with its many ports would scope every link query to all of them)
+    changed = set(inventory.changed_ids)
+    reread = [i for i, doc in ctx.state.objects.items() if before.get(i) is not doc
+              and (doc.get("type") != "port" or i in changed)]
     touched = reread + [i for i in gone if i not in ctx.state.objects]
-    if not applied.changed_ids and not gone:
+    if not inventory.changed_ids and not gone:
         return applied  # the same objects make the same links and cliques
     link_ctx = LinkContext(db=services.db, env=env, scanned_at=scanned_at, log=adapter,
                            scope=LinkScope(object_ids=frozenset(touched)))

@@ -118,5 +118,6 @@ class CliqueWriter(BatchWriter):
 
     async def _unflag(self, focal_point_ids: list[str]) -> None:
         await self.db.inventory.update_many(
-            {"environment": self.env, "id": {"$in": focal_point_ids}, "clique": True},
+            # by id alone: a condition on ``clique`` too makes SecantusDB scan
+            {"environment": self.env, "id": {"$in": focal_point_ids}},
             {"$unset": {"clique": ""}})

@@ -8,7 +8,9 @@ stay available through ``found()``.
 
 A writer made with ``scope`` (a set of object ids) works on the links that touch one of
 those objects only: it loads, writes and removes nothing else, so a run over one host's
-objects leaves every other link alone.
+objects leaves every other link alone. ``found()`` still holds the explicit links handed
+over outside the scope: later finders build on them (a host NIC carries overlay traffic
+when an OTEP link reaches it).
 """
 
 from __future__ import annotations
@@ -75,9 +77,11 @@ class LinkWriter(BatchWriter):
         return list(self._explicit.values())
 
     async def add(self, link: Doc) -> None:
-        if not self.in_scope(link):
-            return
         key: LinkKey = (link["link_type"], link["source_id"], link["target_id"])
+        if not self.in_scope(link):
+            if not link.get("implicit"):  # not written, but later finders build on it
+                self._explicit[key] = link
+            return
         fingerprint = digest(link, LINK_FIELDS)
         again = key in self._seen
         if again and self._seen[key] == fingerprint:

@@ -55,11 +55,15 @@ class InventoryWriter(BatchWriter):
         self._patches: dict[str, Doc] = {}
         self.last_removed = Removed()
 
-    async def load_existing(self, within: str | None = None) -> int:
+    async def load_existing(self, within: str | None = None,
+                            ids: list[str] | None = None) -> int:
         """Read the stored objects' fingerprints (one query), of one subtree (``within``:
-        its root's ``id_path``) or of the environment; returns how many there are."""
+        its root's ``id_path``), of the objects ``ids`` or of the environment; returns how
+        many there are."""
         query: Doc = {"environment": self.env}
-        if within is not None:
+        if ids is not None:
+            query["id"] = {"$in": ids}
+        elif within is not None:
             query["$or"] = [{"id_path": within},
                             {"id_path": {"$regex": f"^{re.escape(within)}/"}}]
         cursor = self.db.inventory.find(
@@ -72,6 +76,15 @@ class InventoryWriter(BatchWriter):
         }
         self._loaded = True
         return len(self._existing)
+
+    def know(self, docs: Iterable[Doc]) -> None:
+        """Take the stored documents the caller has read already as ``load_existing``
+        would (ids not among them count as not stored)."""
+        self._existing = {d["id"]: Stored(d.get("_id"), d.get("digest", b""),
+                                          d.get("patch_digest", b""), d.get("id_path", ""),
+                                          d.get("type", ""), bool(d.get("stale")))
+                          for d in docs}
+        self._loaded = True
 
     async def add(self, docs: Iterable[Doc]) -> None:
         for doc in docs:

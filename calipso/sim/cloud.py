@@ -201,6 +201,13 @@ class Cloud(CloudIndex):
         return new
 
     @operation
+    def rename_port(self, port_id: str, name: str) -> Port:
+        """Rename a port (Neutron's `PUT /v2.0/ports/{id}` with a name)."""
+        port = replace(self.port(port_id), name=name)
+        self._update_port(port)
+        return port
+
+    @operation
     def delete_port(self, port_id: str) -> None:
         port = self.port(port_id)
         if port.device_owner == OWNER_COMPUTE and port.device_id in self.instances:

@@ -51,11 +51,15 @@ BAD = [b"{not json", b"[]", json.dumps({"oslo.message": "{x"}).encode(),
        oslo("compute.instance.delete.end", {"host": "no instance id"})]
 
 
+# 20 rounds in the suite; CALIPSO_TEST_EVENT_BAD_ROUNDS=1430 sends 10,010 bad messages
+BAD_ROUNDS = int(os.environ.get("CALIPSO_TEST_EVENT_BAD_ROUNDS", "20"))
+
+
+@pytest.mark.timeout(max(300, 2 * BAD_ROUNDS))  # the full run takes more than 5 minutes
 async def test_bad_messages_are_dead_lettered_with_a_record_and_good_ones_applied(
         db: AsyncDatabase, metadata: Metadata) -> None:
     spec = spec_from_flags(hosts=2, instances=2, networks=1, driver="lxb", seed=41)
-    # 20 rounds in the suite; CALIPSO_TEST_EVENT_BAD_ROUNDS=1430 sends 10,010 bad messages
-    rounds = int(os.environ.get("CALIPSO_TEST_EVENT_BAD_ROUNDS", "20"))
+    rounds = BAD_ROUNDS
     async with event_rig(db, spec, metadata) as rig, await aio_pika.connect(URI) as broker:
         channel = await broker.channel()
         cloud = rig.sim.cloud

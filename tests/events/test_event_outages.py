@@ -4,6 +4,7 @@ manager's status) says what happens meanwhile, and they are applied once it is b
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ from calipso.scanners.metadata_files import Metadata
 from calipso.sim import spec_from_flags
 
 pytestmark = pytest.mark.timeout(300)
+# seconds the database stays down: 3 in the suite; CALIPSO_TEST_EVENT_DB_DOWN_S=30 for the
+# issue's outage
+DOWN_S = float(os.environ.get("CALIPSO_TEST_EVENT_DB_DOWN_S", "3"))
 
 
 async def test_events_wait_for_the_database(tmp_path: Path, metadata: Metadata) -> None:
@@ -45,7 +49,7 @@ async def test_events_wait_for_the_database(tmp_path: Path, metadata: Metadata) 
                 await until(lambda: manager.status()[name]["operational"] == "error",
                             seconds=30)
                 assert "database unreachable" in manager.status()[name]["reason"]
-                await asyncio.sleep(3)  # the message waits in the queue meanwhile
+                await asyncio.sleep(DOWN_S)  # the message waits in the queue meanwhile
                 await server.start()
                 await until(lambda: manager.status()[name]["applied"].get(
                     "network.create.end"), seconds=30)

@@ -59,6 +59,7 @@ def mutations(cloud: Cloud, rng: random.Random, n: int) -> list[Callable[[], obj
     if free:
         port = rng.choice(free)
         actions += [lambda: cloud.bind_port(port.id, rng.choice(computes)),
+                    lambda: cloud.rename_port(port.id, f"renamed{n}"),
                     lambda: cloud.delete_port(port.id)]
     actions.append(lambda: cloud.create_router(f"r{rng.randrange(10**6)}", project,
                                                external_network_id=external))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from calipso.env_config import EnvironmentConfig
+from calipso.events.direct import Known, PortChange, apply_ports, port_change, port_mentions
 from calipso.events.envelope import Notification
 from calipso.events.payloads import (
     InstancePayload,
@@ -36,7 +37,25 @@ class RefreshEvent(EventHandler):
                       notification: Notification) -> Targets | EventResult:
         raise NotImplementedError
 
+    def mentions(self, notification: Notification) -> list[str]:
+        """The stored objects ``direct`` reads (read together for a batch of events)."""
+        return []
+
+    async def direct(self, env: EnvironmentConfig, notification: Notification,
+                     known: Known) -> PortChange | None:
+        """The event's database-only change, when it has one (``events/direct.py``):
+        then nothing is re-read."""
+        return None
+
     async def handle(self, env: EnvironmentConfig, notification: Notification) -> EventResult:
+        known = Known(self.services, env)
+        await known.load(self.mentions(notification))
+        change = await self.direct(env, notification, known)
+        if change is not None:
+            applied = await apply_ports(self.services, env, [change], notification.event_type,
+                                        known)
+            return EventResult(True, related_object=self.related(notification),
+                               changed=applied.counts())
         targets = await self.targets(env, notification)
         if isinstance(targets, EventResult):
             return targets
@@ -135,10 +154,20 @@ class SubnetEvent(RefreshEvent):
 
 
 class PortEvent(RefreshEvent):
-    """A port re-read with its network, on the hosts it was and is bound to."""
+    """A port re-read with its network, on the hosts it was and is bound to; a port no
+    host sees, before and after, written from its payload alone."""
 
     def related(self, notification: Notification) -> str | None:
         return resource_payload(notification, "port", PortPayload).id
+
+    def mentions(self, notification: Notification) -> list[str]:
+        return port_mentions(notification.payload)
+
+    async def direct(self, env: EnvironmentConfig, notification: Notification,
+                     known: Known) -> PortChange | None:
+        port = resource_payload(notification, "port", PortPayload)
+        return await port_change(known, notification.event_type, port.id,
+                                 notification.payload)
 
     async def targets(self, env: EnvironmentConfig,
                       notification: Notification) -> Targets | EventResult:

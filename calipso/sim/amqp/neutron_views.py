@@ -66,30 +66,6 @@ def subnet_request(sub: Subnet) -> View:
             "tenant_id": sub.project_id}
 
 
-def port_view(port: Port) -> View:
-    view: View = {
-        "id": port.id, "name": port.name, "network_id": port.network_id,
-        "tenant_id": port.project_id, "project_id": port.project_id,
-        "mac_address": port.mac, "admin_state_up": port.admin_state_up,
-        "status": port.status, "device_id": port.device_id,
-        "device_owner": port.device_owner,
-        "fixed_ips": [{"subnet_id": ip.subnet_id, "ip_address": ip.ip_address}
-                      for ip in port.fixed_ips],
-        "allowed_address_pairs": [], "extra_dhcp_opts": [], "security_groups": [],
-        "port_security_enabled": True, "dns_name": "", "qos_policy_id": None,
-        "dns_assignment": [_dns(ip.ip_address) for ip in port.fixed_ips],
-        "binding:host_id": port.host, "binding:vif_type": port.vif_type,
-        "binding:vif_details": dict(port.vif_details), "binding:vnic_type": port.vnic_type,
-        "binding:profile": {},
-    }
-    return view | _standard(port.created_at)
-
-
-def _dns(address: str) -> View:
-    name = "host-" + address.replace(".", "-")
-    return {"ip_address": address, "hostname": name, "fqdn": f"{name}.openstacklocal."}
-
-
 def unbound(view: View) -> View:
     """A port as Nova first creates it: no device, no binding, DOWN."""
     return view | {"device_id": "", "device_owner": "", "binding:host_id": "",

@@ -32,6 +32,7 @@ from calipso.sim.amqp.messages import (
     new_request_id,
     nova_context,
 )
+from calipso.sim.api import neutron_views as api_views
 from calipso.sim.cloud import Change, Cloud
 from calipso.sim.model import OWNER_ROUTER_INTERFACE, Instance, Port, Router
 
@@ -55,7 +56,9 @@ class Renderer:
             return Rendered(change, nv.subnet_view(rec))
         if change.kind == "port":
             net = self.cloud.networks.get(rec.network_id)
-            return Rendered(change, nv.port_view(rec), net.name if net else "")
+            # the port as the API shows it, as neutron-server notifies it
+            return Rendered(change, api_views.port_view(self.cloud, rec),
+                            net.name if net else "")
         if change.kind == "router":
             gw = self.cloud.ports.get(rec.gw_port_id) if rec.gw_port_id else None
             return Rendered(change, nv.router_view(rec, gw))
@@ -70,6 +73,7 @@ _CRUD: dict[str, tuple[str, str, Callable[[Any], dict[str, Any]] | None]] = {
     "delete_subnet": ("subnet", "delete", None),
     "create_port": ("port", "create", nv.port_request),
     "bind_port": ("port", "update", nv.port_binding_request),
+    "rename_port": ("port", "update", lambda port: {"name": port.name}),
     "delete_port": ("port", "delete", None),
     "create_router": ("router", "create", nv.router_request),
     "set_router_gateway": ("router", "update", nv.router_gateway_request),
