@@ -40,6 +40,7 @@ from calipso.events.direct import Known, PortChange, apply_ports
 from calipso.events.envelope import BadMessage, Notification, parse_body
 from calipso.events.handlers.base import RefreshEvent
 from calipso.events.metadata import EventRouting
+from calipso.events.queues import declare_own_queue
 from calipso.events.refresh import Targets, apply
 from calipso.events.result import EventHandler, EventResult
 from calipso.events.services import EventServices
@@ -168,14 +169,7 @@ class Listener:
         async with connection:
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=self.prefetch)
-            dead = f"{self.queue}.dead"
-            dlx = await channel.declare_exchange(dead, aio_pika.ExchangeType.DIRECT,
-                                                 durable=True)
-            dlq = await channel.declare_queue(dead, durable=True)
-            await dlq.bind(dlx, routing_key=self.queue)
-            queue = await channel.declare_queue(self.queue, durable=True, arguments={
-                "x-single-active-consumer": True, "x-dead-letter-exchange": dead,
-                "x-dead-letter-routing-key": self.queue})
+            queue = await declare_own_queue(channel, self.queue)
             for binding in self.routing.bindings:
                 # declared as oslo.messaging declares them, so either side may come first
                 exchange = await channel.declare_exchange(

@@ -27,6 +27,7 @@ from pymongo.errors import ConnectionFailure
 
 from calipso.env_config import MonitoringSection
 from calipso.errors import DatabaseUnavailable
+from calipso.events.queues import declare_own_queue
 from calipso.monitoring.intake import ResultIntake
 from calipso.monitoring.results import BadResult, CheckResult, parse_result
 
@@ -75,14 +76,7 @@ class ResultsConsumer:
         async with connection:
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=self.prefetch)
-            dead = f"{self.queue}.dead"
-            dlx = await channel.declare_exchange(dead, aio_pika.ExchangeType.DIRECT,
-                                                 durable=True)
-            dlq = await channel.declare_queue(dead, durable=True)
-            await dlq.bind(dlx, routing_key=self.queue)
-            queue = await channel.declare_queue(self.queue, durable=True, arguments={
-                "x-single-active-consumer": True, "x-dead-letter-exchange": dead,
-                "x-dead-letter-routing-key": self.queue})
+            queue = await declare_own_queue(channel, self.queue)
             exchange = await channel.declare_exchange(self.exchange,
                                                       aio_pika.ExchangeType.DIRECT)
             await queue.bind(exchange, routing_key="")
