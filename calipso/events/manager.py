@@ -128,7 +128,9 @@ class EventManager:
                 await self._set(state, "error", reason)
                 state.restarts += 1
             finally:
+                # awaited, so a late ``running`` never lands after what follows
                 watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.max_backoff)
 
@@ -147,12 +149,14 @@ class EventManager:
         await self._set(state, "running", None)
 
     async def _stop(self, name: str) -> None:
-        state = self.listeners.pop(name)
+        # listed until ``stopped`` is written: whoever sees it gone sees the database say so
+        state = self.listeners[name]
         tasks = [t for t in (state.task, state.reconciling) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._set(state, "stopped", None)
+        del self.listeners[name]
 
     async def _set(self, state: ListenerState, status: str, reason: str | None) -> None:
         state.status, state.reason, state.since = status, reason, time.time()
