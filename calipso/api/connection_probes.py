@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import aio_pika
 import aiohttp
 import aiomysql
 import asyncssh
+from aio_pika.connection import make_url
 from pydantic import BaseModel, SecretStr
 
 from calipso.env_config import (
@@ -30,6 +30,7 @@ from calipso.env_config import (
     MysqlSection,
     OpenStackSection,
 )
+from calipso.sources.amqp import amqp_connect
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +120,8 @@ async def probe_ssh(section: CliSection) -> str:
 
 
 async def _amqp_login(host: str, port: int, user: str, password: str, vhost: str) -> None:
-    conn = await aio_pika.connect(host=host, port=port, login=user, password=password,
-                                  virtualhost=vhost)
+    conn = await amqp_connect(make_url(host=host, port=port, login=user, password=password,
+                                       virtualhost=vhost), within=None)  # the probe has its own
     await conn.close()
 
 

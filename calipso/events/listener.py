@@ -45,6 +45,7 @@ from calipso.events.refresh import Targets, apply
 from calipso.events.result import EventHandler, EventResult
 from calipso.events.services import EventServices
 from calipso.metrics import DEAD_LETTERS, EVENT_LAG, EVENTS
+from calipso.sources.amqp import amqp_connect
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)  # an event whose object is not known yet
@@ -165,7 +166,7 @@ class Listener:
 
     async def run(self) -> None:
         """Consume until cancelled; a broker or database failure ends it with an error."""
-        connection = await aio_pika.connect(amqp_url(self.env), timeout=10)
+        connection = await amqp_connect(amqp_url(self.env), within=10)
         async with connection:
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=self.prefetch)

@@ -30,6 +30,7 @@ from calipso.errors import DatabaseUnavailable
 from calipso.events.queues import declare_own_queue
 from calipso.monitoring.intake import ResultIntake
 from calipso.monitoring.results import BadResult, CheckResult, parse_result
+from calipso.sources.amqp import amqp_connect
 
 log = logging.getLogger(__name__)
 RESULTS_EXCHANGE = "results"
@@ -72,7 +73,7 @@ class ResultsConsumer:
 
     async def run(self) -> None:
         """Consume until cancelled; a broker or database failure ends it with an error."""
-        connection = await aio_pika.connect(sensu_amqp_url(self.section), timeout=10)
+        connection = await amqp_connect(sensu_amqp_url(self.section), within=10)
         async with connection:
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=self.prefetch)

@@ -1,5 +1,6 @@
 """The transports to a cloud and nothing else: OpenStack API session, SSH pool with its
-host-key store, MySQL pool, ``open_sources`` and the ``FetchContext`` protocol."""
+host-key store, MySQL pool, AMQP connections (``sources.amqp``), ``open_sources`` and the
+``FetchContext`` protocol."""
 
 from calipso.sources.context import (
     ApiClient,
