@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
-from scan_truth import link_differences, object_differences, stored_links, stored_objects
+from scan_truth import (
+    assert_stored_is_truth,
+    clique_sets,
+    link_differences,
+    object_differences,
+    stored_cliques,
+    stored_links,
+    stored_objects,
+)
 
 from calipso.embedded_db import free_port
 from calipso.env_config import EnvironmentConfig
@@ -30,15 +38,6 @@ async def scan(db: AsyncDatabase, sim: SimCloud, settings: Settings, metadata: M
                options: ScanOptions | None = None) -> ScanResult:
     env = EnvironmentConfig.model_validate(sim.env_config())
     return await run_scan(db, settings, env, metadata, options or ScanOptions(), "test")
-
-
-def clique_sets(cliques: list[dict[str, Any]]) -> dict[str, set[str]]:
-    return {c["focal_point_id"]: set(c["objects"]) for c in cliques}
-
-
-async def stored_cliques(db: AsyncDatabase, env: str) -> dict[str, set[str]]:
-    return {doc["focal_point_id"]: set(doc["nodes"])
-            async for doc in db.cliques.find({"environment": env})}
 
 
 CLOUDS = [
@@ -68,9 +67,7 @@ async def test_scan_finds_exactly_the_truth(
         result = await scan(db, sim, settings, metadata)
         truth = sim.truth()
     assert result.status == "completed", result.errors
-    assert object_differences(truth, await stored_objects(db, name)) == []
-    assert link_differences(truth, await stored_links(db, name)) == []
-    assert await stored_cliques(db, name) == clique_sets(truth["cliques"])
+    await assert_stored_is_truth(db, name, truth)
 
 
 # (driver, type driver, firewall, hosts, instances, networks, ports per instance, seed)
@@ -106,10 +103,7 @@ async def test_scans_of_other_seeds_and_sizes_equal_the_truth(
         truth = sim.truth()
         cloud = sim.cloud
     assert result.status == "completed", result.errors
-    assert object_differences(truth, await stored_objects(db, name)) == []
-    assert link_differences(truth, await stored_links(db, name)) == []
-    cliques = await stored_cliques(db, name)
-    assert cliques == clique_sets(truth["cliques"])
+    cliques = await assert_stored_is_truth(db, name, truth)
     for inst in cloud.instances.values():
         networks_of = {cloud.ports[p].network_id for p in inst.port_ids}
         assert networks_of <= cliques[inst.uuid], inst.name
@@ -142,9 +136,7 @@ async def test_a_cloud_of_today_is_scanned_exactly(
     assert routers
     assert all("/compute/v2.1" in url for url in catalog_urls), catalog_urls
     assert result.status == "completed", result.errors
-    assert object_differences(truth, await stored_objects(db, "today")) == []
-    assert link_differences(truth, await stored_links(db, "today")) == []
-    assert await stored_cliques(db, "today") == clique_sets(truth["cliques"])
+    cliques = await assert_stored_is_truth(db, "today", truth)
     stored = await stored_objects(db, "today")
     computes = [h for h in hosts if h.is_compute]
     assert all("." not in h.name for h in hosts)
@@ -152,7 +144,6 @@ async def test_a_cloud_of_today_is_scanned_exactly(
         assert stored[host.name]["os_id"] == str(host.hypervisor_id)
     vconnectors = {d["bridge_name"] for d in stored.values() if d["type"] == "vconnector"}
     assert vconnectors == {"br-int", "br-tun", "br-ex"}
-    cliques = await stored_cliques(db, "today")
     for router in routers:  # gateway port, br-int, vEdge, uplink NIC, br-ex, the network
         nodes = cliques[f"{router.host}-qrouter-{router.id}"]
         assert router.gw_network_id in nodes
