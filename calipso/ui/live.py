@@ -31,15 +31,16 @@ async def get_live(request: web.Request) -> web.StreamResponse:
         await response.prepare(request)
         await response.write(f"event: hello\ndata: {json.dumps({'mode': feed.mode})}\n\n"
                              .encode())
-        while True:
-            try:
-                change = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
-            except TimeoutError:
-                await response.write(b": still here\n\n")
-                continue
-            if change is None:
-                break
-            await response.write(f"data: {json.dumps(change)}\n\n".encode())
+        with contextlib.suppress(ConnectionResetError):  # the page went away: not an error
+            while True:
+                try:
+                    change = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
+                except TimeoutError:
+                    await response.write(b": still here\n\n")
+                    continue
+                if change is None:
+                    break
+                await response.write(f"data: {json.dumps(change)}\n\n".encode())
         return response
     finally:
         feed.unsubscribe(queue)

@@ -102,6 +102,9 @@ async def test_a_deleted_instance_leaves_the_open_tree_and_a_status_recolours_it
     await page.goto(f"{demo_serve.url}/#/env/{DEMO}/tree?sel={vm['id']}")
     row = page.locator(f"li[data-oid='{vm['_id']}']")
     await row.wait_for()
+    # the page has loaded all it shows (the tree, then the object beside it): a change
+    # made now is one the page must learn of, not one an answer still on its way holds
+    await page.locator(f"section.detail dd[data-field=id]:text-is('{vm['id']}')").wait_for()
     await page.evaluate("() => { window.__notReloaded = true; }")
 
     # monitoring's write path sets a status: the dot turns red where it is shown
