@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
@@ -19,6 +19,18 @@ from pymongo.errors import BulkWriteError
 from calipso.inventory.encoding import DUPLICATE_KEY, Doc
 from calipso.inventory.freshness import forget_derived
 from calipso.inventory.revisions import batch_revisions, record, stored_before
+
+
+class Write(NamedTuple):
+    """One document's update as a writer queues it: kept readable (history replays it on
+    the stored document, ``revisions.py``) and made a driver request at flush."""
+
+    filter: Doc
+    update: Doc
+    upsert: bool = False
+
+    def request(self) -> UpdateOne:
+        return UpdateOne(self.filter, self.update, upsert=self.upsert)
 
 
 class BatchWriter:
@@ -30,15 +42,15 @@ class BatchWriter:
         self.env = env
         self.scanned_at = scanned_at
         self.batch_size = batch_size
-        self._inserts: list[tuple[Doc, UpdateOne]] = []
-        self._ops: list[Any] = []
+        self._inserts: list[tuple[Doc, Write]] = []
+        self._ops: list[Write] = []
         self._lock = asyncio.Lock()
         self.written = 0
         self.unchanged = 0
         self.write_seconds = 0.0
         self._added: set[Any] = set()  # keys this writer inserted (history: revisions.py)
 
-    async def _queue(self, op: Any, insert: Doc | None = None) -> None:
+    async def _queue(self, op: Write, insert: Doc | None = None) -> None:
         """``insert`` (with ``op`` as its upsert should the key exist after all), else
         ``op``."""
         if insert is not None:
@@ -72,7 +84,8 @@ class BatchWriter:
                     duplicate = {e["index"] for e in errors}
                     inserted = [d for i, d in enumerate(inserted) if i not in duplicate]
             for i in range(0, len(ops), self.batch_size):
-                await collection.bulk_write(ops[i:i + self.batch_size], ordered=True)
+                await collection.bulk_write([op.request() for op in ops[i:i + self.batch_size]],
+                                            ordered=True)
             await forget_derived(self.db, self.env)
             await record(self.db, batch_revisions(self.env, self.collection, inserted, ops,
                                                   before, self._added))

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pymongo import UpdateMany, UpdateOne
+from pymongo import UpdateMany
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.inventory.batch import BatchWriter
+from calipso.inventory.batch import BatchWriter, Write
 from calipso.inventory.encoding import Doc, chunks, digest
 from calipso.inventory.freshness import forget_derived
 from calipso.inventory.revisions import read_and_record_removal
@@ -69,9 +69,9 @@ class CliqueWriter(BatchWriter):
             return
         fields = {f: clique[f] for f in CLIQUE_FIELDS}
         fields.update(environment=self.env, digest=fingerprint, last_scanned=self.scanned_at)
-        upsert = UpdateOne({"environment": self.env, "focal_point": clique["focal_point"]},
-                           {"$set": fields, "$setOnInsert": {"created_at": self.scanned_at}},
-                           upsert=True)
+        upsert = Write({"environment": self.env, "focal_point": clique["focal_point"]},
+                       {"$set": fields, "$setOnInsert": {"created_at": self.scanned_at}},
+                       upsert=True)
         await self._queue(upsert, insert=None if known else
                           fields | {"created_at": self.scanned_at})
 

@@ -18,10 +18,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.inventory.batch import BatchWriter
+from calipso.inventory.batch import BatchWriter, Write
 from calipso.inventory.encoding import Doc, LinkKey, chunks, decode_keys, digest, encode_keys
 from calipso.inventory.freshness import forget_derived
 from calipso.inventory.revisions import read_and_record_removal
@@ -100,8 +99,8 @@ class LinkWriter(BatchWriter):
         absent = {f: "" for f in _OPTIONAL_LINK_FIELDS if f not in fields}
         if absent:
             update["$unset"] = absent
-        upsert = UpdateOne({"environment": self.env, "link_type": key[0], "source_id": key[1],
-                            "target_id": key[2]}, update, upsert=True)
+        upsert = Write({"environment": self.env, "link_type": key[0], "source_id": key[1],
+                        "target_id": key[2]}, update, upsert=True)
         new = self._loaded and known is None and not again
         await self._queue(upsert, insert=fields | {"created_at": self.scanned_at} if new
                           else None)

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.inventory.batch import BatchWriter
+from calipso.inventory.batch import BatchWriter, Write
 from calipso.inventory.encoding import Doc, chunks, digest, encode_keys
 from calipso.inventory.freshness import forget_derived
 from calipso.inventory.removal import Removed, remove_objects
@@ -104,7 +103,7 @@ class InventoryWriter(BatchWriter):
                 continue
             self._rewritten.add(object_id)
             fields.update(last_scanned=self.scanned_at, digest=fingerprint)
-            upsert = UpdateOne(
+            upsert = Write(
                 {"environment": self.env, "id": object_id},
                 {"$set": fields, "$setOnInsert": {"discovered_at": self.scanned_at},
                  "$unset": {"stale": ""}},
@@ -122,8 +121,8 @@ class InventoryWriter(BatchWriter):
         if self._loaded:
             self._patches.setdefault(object_id, {}).update(fields)
             return
-        await self._queue(UpdateOne({"environment": self.env, "id": object_id},
-                                    {"$set": encode_keys(fields)}))
+        await self._queue(Write({"environment": self.env, "id": object_id},
+                                {"$set": encode_keys(fields)}))
 
     async def finish(self) -> None:
         """Write the gathered patches that change something, then everything buffered."""
@@ -136,7 +135,7 @@ class InventoryWriter(BatchWriter):
                     and known.patch_digest == fingerprint:
                 continue
             self._patched.add(object_id)
-            await self._queue(UpdateOne(
+            await self._queue(Write(
                 {"environment": self.env, "id": object_id},
                 {"$set": encoded | {"patch_digest": fingerprint,
                                     "last_scanned": self.scanned_at}}))

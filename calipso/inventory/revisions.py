@@ -112,12 +112,12 @@ def kept(doc: Doc) -> Doc:
 
 async def stored_before(db: AsyncDatabase, collection: str, env: str, ops: list[Any],
                         added: set[Hashable]) -> dict[Hashable, Doc]:
-    """The stored documents that ``ops`` (``UpdateOne``s about to be written) change;
+    """The stored documents that ``ops`` (``batch.Write``s about to be written) change;
     not those the same writer ``added`` (their patches complete their addition)."""
     if not _recording["on"]:
         return {}
-    filters = {ident: op._filter for op in ops
-               if (ident := _identity(collection, op._filter)) not in added}
+    filters = {ident: op.filter for op in ops
+               if (ident := _identity(collection, op.filter)) not in added}
     found: dict[Hashable, Doc] = {}
     key_fields = KEY_FIELDS[collection]
     for chunk in chunks(list(filters.values()), _READ_CHUNK):
@@ -134,7 +134,7 @@ async def stored_before(db: AsyncDatabase, collection: str, env: str, ops: list[
 def batch_revisions(env: str, collection: str, inserted: Iterable[Doc], ops: list[Any],
                     before: dict[Hashable, Doc], added: set[Hashable]) -> list[Doc]:
     """The revisions of one written batch: ``inserted`` documents, then ``ops``
-    (``UpdateOne``s, applied in order to the documents ``before`` them). ``added`` holds
+    (``batch.Write``s, applied in order to the documents ``before`` them). ``added`` holds
     what the writer inserted in earlier batches (later patches to them are no change of
     their own), and gains what this batch inserts."""
     if not _recording["on"]:
@@ -146,13 +146,13 @@ def batch_revisions(env: str, collection: str, inserted: Iterable[Doc], ops: lis
         ident = _identity(collection, doc)
         first[ident], state[ident] = None, doc
     for op in ops:
-        ident = _identity(collection, op._filter)
+        ident = _identity(collection, op.filter)
         if ident in added:
             continue
         if ident not in state:
             first[ident] = before.get(ident)
             state[ident] = dict(before[ident]) if ident in before else {}
-        state[ident] = _applied(state[ident], op._filter, op._doc, ident in before)
+        state[ident] = _applied(state[ident], op.filter, op.update, ident in before)
     revisions: list[Doc] = []
     by_type: dict[str, list[Doc]] = {}
     for ident, new in state.items():
