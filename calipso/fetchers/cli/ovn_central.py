@@ -88,12 +88,17 @@ class OvnCentral:
         host = await self._host.get()
         if host is None:
             return {t: [] for t in self._nb_tables}
-        command = "ovn-nbctl --format=json " + " -- ".join(_list(t) for t in self._nb_tables)
+        command = nb_command(self._nb_tables)
         tables = await self._fetcher.read(host, command, parse_ovsdb_json_tables)
         if len(tables) != len(self._nb_tables):
             raise OutputError(host, command, f"{len(tables)} tables for "
                               f"{len(self._nb_tables)} list commands")
         return dict(zip(self._nb_tables, tables, strict=True))
+
+
+def nb_command(tables: tuple[str, ...]) -> str:
+    """One ``ovn-nbctl`` call listing ``tables``: it prints one JSON document each."""
+    return "ovn-nbctl --format=json " + " -- ".join(_list(t) for t in tables)
 
 
 def _list(table: str) -> str:
