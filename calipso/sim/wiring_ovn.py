@@ -56,7 +56,6 @@ METADATA_ADDRESS = "169.254.169.254/32"
 PATCH_INT = "patch-br-int-to-provnet-physnet1"
 PATCH_EX = "patch-provnet-physnet1-to-br-int"
 DHCP_LEASE_TIME = 43200  # Neutron's [ovn] dhcp_default_lease_time
-METADATA_IP = "169.254.169.254/32"
 
 
 def _chassis(cloud: CloudIndex) -> dict[str, str]:
@@ -123,7 +122,7 @@ def dhcp_options(cloud: CloudIndex, subnet_id: str) -> dict[str, str] | None:
     if sub.gateway_ip:
         options["router"] = sub.gateway_ip
     if md_ip:
-        routes = [f"{METADATA_IP},{md_ip}", *([f"0.0.0.0/0,{sub.gateway_ip}"]
+        routes = [f"{METADATA_ADDRESS},{md_ip}", *([f"0.0.0.0/0,{sub.gateway_ip}"]
                                               if sub.gateway_ip else [])]
         options["classless_static_route"] = "{" + ", ".join(routes) + "}"
     if sub.dns_nameservers:

@@ -98,4 +98,3 @@ def shape_dhcp_vservice(host: str, network_id: str, network: Doc | None, rows: l
                 "network": [network_id], "dhcp_options": subnets}
     place_vservice(doc, host, "dhcp", folder_texts)
     return doc
-
