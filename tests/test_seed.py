@@ -215,7 +215,8 @@ def _missing_file(seed: Path) -> None:
     (_missing_key, ["clique_types.json: [2].focal_point_type: missing key field"]),
     (_missing_nested_key,
      ["supported_environments.json: [4].environment.type_drivers: missing key field"]),
-    (_duplicate_key, ["link_types.json: [27]: duplicate key (link_type='instance-vnic') of [0]"]),
+    (_duplicate_key, [f"link_types.json: [{len(shipped('link_types'))}]: duplicate key "
+                      "(link_type='instance-vnic') of [0]"]),
     (_unknown_link_type,
      ["clique_types.json: [0].link_types[1]: unknown link type 'switch_pnic-switch-pnic'"]),
     (_dotted_field, ["monitoring_config_templates.json: [1].config.transport.name: field names"

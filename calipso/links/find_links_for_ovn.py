@@ -1,4 +1,4 @@
-"""vnic-vedge of ML2/OVN vServices: what ovn-controller implements that no OVS port names.
+"""Links of ML2/OVN vServices: what ovn-controller implements that no OVS port names.
 
 - A logical router's port (``lrp-<port id>``, a vNIC of the router's vService on its
   gateway chassis' host) links to that host's vEdge: the chassis' ovn-controller routes
@@ -6,6 +6,10 @@
 - A metadata namespace's veth (``tap<network[:10]>1``) links to the vEdge of its host whose
   datapath port carries its Neutron port as OVS ``iface_id`` (the veth's other end,
   ``tap<network[:10]>0``, on the integration bridge).
+
+- vservice-vedge: the DHCP a chassis' ovn-controller answers (``<host>-ovn-dhcp-<network>``,
+  no vNIC) links to that host's vEdge, named ``<vservice name>-<vedge name>``, with the
+  vService's network: its clique goes on from the vEdge to its network.
 
 Instance taps on the integration bridge are named like their vNIC: ``FindLinksForVedges``
 links those. Runs only for environments whose mechanism drivers include OVN.
@@ -17,6 +21,8 @@ from collections import defaultdict
 
 from calipso.inventory import Doc
 from calipso.links.base import FindLinks
+
+OVN_DHCP = "ovn-dhcp-"  # local_service_id of the DHCP a chassis' ovn-controller answers
 
 
 class FindLinksForOvn(FindLinks):
@@ -43,6 +49,18 @@ class FindLinksForOvn(FindLinks):
                                 attributes={"network": network} if network else None,
                                 host=vedge.get("host"),
                                 source_label=vnic.get("mac_address") or "")
+        for vservice in await self.objects("vservice", ("network", "local_service_id"),
+                                           {"service_type": "dhcp"}):
+            if not str(vservice.get("local_service_id", "")).startswith(OVN_DHCP):
+                continue
+            on_host = vedges_by_host.get(vservice.get("host", ""), [])
+            if len(on_host) != 1:
+                self.skip("no vEdge for OVN DHCP")
+                continue
+            vedge, networks = on_host[0], vservice.get("network") or []
+            await self.add_link(vservice, vedge, f"{vservice.get('name')}-{vedge.get('name')}",
+                                attributes={"network": networks[0]} if networks else None,
+                                host=vedge.get("host"))
 
 
 def _holds_port(vedge: Doc, port_id: object) -> bool:

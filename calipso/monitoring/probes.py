@@ -96,12 +96,20 @@ def _vnic_link(vnic: Doc, bridge_doc: Doc, driver: str) -> Probe | None:
     return Probe(check, "ovs_port", (f"ovs-vsctl list-ports {bridge}",), (name,))
 
 
+def in_namespace(doc: Doc, driver: str) -> bool:
+    """ML2/OVN's routers and DHCP live in the OVN databases and ovn-controller's flows,
+    in no namespace; only its metadata vServices are namespaces."""
+    return driver != "ovn" or doc.get("service_type") == "metadata"
+
+
 def _vservice(doc: Doc, driver: str) -> Probe | None:
+    check = object_check_name("vservice", doc["id"])
+    if driver == "ovn" and doc.get("service_type") == "dhcp":  # the chassis answers it
+        return Probe(check, "process", ("pgrep -x ovn-controller",), ("ovn-controller",))
     ns = doc.get("local_service_id")
-    if not _safe(ns) or (driver == "ovn" and doc.get("service_type") == "router"):
-        return None  # an OVN logical router lives in the OVN databases, in no namespace
-    return Probe(object_check_name("vservice", doc["id"]), "netns_pids",
-                 (f"ip netns pids {ns}",))
+    if not _safe(ns) or not in_namespace(doc, driver):
+        return None  # an OVN logical router: what runs it is the gateway's vEdge
+    return Probe(check, "netns_pids", (f"ip netns pids {ns}",))
 
 
 def tunnel_name(ip: str) -> str:
@@ -175,12 +183,13 @@ def plan_probes(docs: Iterable[Doc], links: Iterable[Doc], driver: str
         vnic, bridge = by_id.get(link.get("source_id")), by_id.get(link.get("target_id"))
         if vnic is not None and bridge is not None:
             add(vnic.get("host"), _vnic_link(vnic, bridge, driver))
-    # instances are pinged from their network's DHCP namespace; ML2/OVN has none, so from
-    # the metadata namespace of the network on the instance's own host
+    # instances are pinged from their network's DHCP namespace; ML2/OVN has none (its DHCP
+    # vServices are ovn-controller's), so from the metadata namespace of the network on
+    # the instance's own host
     dhcp: dict[str, Doc] = {}
     metadata: dict[tuple[str, str], Doc] = {}
     for doc in by_type.get("vservice", []):
-        for net in doc.get("network") or []:
+        for net in doc.get("network") or [] if in_namespace(doc, driver) else []:
             if doc.get("service_type") == "dhcp":
                 dhcp.setdefault(net, doc)
             elif doc.get("service_type") == "metadata":

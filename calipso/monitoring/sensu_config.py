@@ -25,7 +25,7 @@ from typing import Any
 
 from calipso.env_config import EnvironmentConfig, MonitoringSection
 from calipso.monitoring.check_names import encode_id
-from calipso.monitoring.probes import tunnel_name
+from calipso.monitoring.probes import in_namespace, tunnel_name
 
 Doc = dict[str, Any]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -158,6 +158,10 @@ def generate(env: EnvironmentConfig, section: MonitoringSection, templates: Temp
         add_check(doc.get("host"), "client_check_vconnector_ovs.json", {
             "objtype": "vconnector", "objid": encode_id(doc["id"]),
             "bridge_name": _bridge(doc)})
+    # the vService and instance checks run in namespaces: of ML2/OVN's, only metadata's are
+    ovn = any(d.upper() == "OVN" for d in env.mechanism_drivers)
+    by_type["vservice"] = [d for d in by_type.get("vservice", [])
+                           if in_namespace(d, "ovn" if ovn else driver)]
     for doc in by_type.get("vservice", []):
         add_check(doc.get("host"), "client_check_vservice.json", {
             "objtype": "vservice", "objid": encode_id(doc["id"]),

@@ -1,21 +1,35 @@
 """Truth of an ML2/OVN host beyond what it shares with OVS (docs/ovn.md): the vEdge's
 configuration as Calipso reads it from the chassis, and the vServices: the logical router
-on its gateway chassis' host and the `ovnmeta-<network>` metadata namespaces."""
+on its gateway chassis' host, the `ovnmeta-<network>` metadata namespaces and the DHCP each
+chassis' ovn-controller answers for its VM ports (per network; no vNIC: a link to the
+host's vEdge)."""
 
 from __future__ import annotations
 
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from calipso.sim.model import OWNER_ROUTER_GATEWAY, OWNER_ROUTER_INTERFACE, Port
+from calipso.sim.model import (
+    OWNER_COMPUTE,
+    OWNER_ROUTER_GATEWAY,
+    OWNER_ROUTER_INTERFACE,
+    Port,
+)
 from calipso.sim.truth_builder import Doc
 from calipso.sim.wiring_drivers import PHYS_BRIDGE, has_provider_bridge
-from calipso.sim.wiring_ovn import chassis_name, metadata_port, metadata_veth
+from calipso.sim.wiring_ovn import (
+    chassis_name,
+    dhcp_options,
+    metadata_port,
+    metadata_veth,
+    port_dhcp_subnet,
+)
 
 if TYPE_CHECKING:
     from calipso.sim.truth_host import HostTruth
 
-FOLDERS = {"router": ("routers", "Gateways"), "metadata": ("metadatas", "Metadata")}
+FOLDERS = {"router": ("routers", "Gateways"), "metadata": ("metadatas", "Metadata"),
+           "dhcp": ("dhcps", "DHCP servers")}
 
 
 def ovn_configurations(h: HostTruth) -> dict[str, Any]:
@@ -46,6 +60,34 @@ def ovn_vservices(h: HostTruth) -> None:
                          [md])
         vfolder = h.t.folder("vnics", f"{sdoc['id']}-vnics", "vNICs", sdoc)
         _vnic(h, sdoc, vfolder, md, metadata_veth(ns.owner_id)[1])
+    _dhcp(h, top)
+
+
+def _dhcp(h: HostTruth, top: Doc) -> None:
+    """Per network, the subnets whose DHCP this chassis answers: those its VM ports take
+    their addresses from."""
+    subnets: dict[str, dict[str, None]] = {}
+    for port in h.cloud.ports_on_host(h.host.name):
+        subnet = port_dhcp_subnet(h.cloud, port) if port.device_owner == OWNER_COMPUTE else None
+        if subnet is not None:
+            subnets.setdefault(port.network_id, {})[subnet] = None
+    for net_id, of_net in subnets.items():
+        net = h.cloud.networks[net_id]
+        local_id = f"ovn-dhcp-{net_id}"
+        sdoc = _vservice(h, top, "dhcp", local_id, f"dhcp-{net.name}", [],
+                         network=[net_id],
+                         dhcp_options=[_dhcp_fields(h, s) for s in of_net])
+        assert h.vedge is not None
+        h.link(sdoc, h.vedge, f"{sdoc['name']}-{h.vedge['name']}", net_id)
+
+
+def _dhcp_fields(h: HostTruth, subnet_id: str) -> dict[str, Any]:
+    sub, options = h.cloud.subnets[subnet_id], dhcp_options(h.cloud, subnet_id) or {}
+    return {"subnet_id": sub.id, "cidr": sub.cidr, "ip_version": 4,
+            "server_id": options["server_id"], "server_mac": options["server_mac"],
+            "router": sub.gateway_ip, "lease_time": int(options["lease_time"]),
+            "mtu": h.cloud.networks[sub.network_id].mtu,
+            "dns_servers": list(sub.dns_nameservers)}
 
 
 def _vservice(h: HostTruth, top: Doc, kind: str, local_id: str, name: str,
@@ -54,9 +96,9 @@ def _vservice(h: HostTruth, top: Doc, kind: str, local_id: str, name: str,
     folder = h.t.get(f"vservice_{key}_folder", f"{h.host.name}-vservices-{key}")
     if folder is None:
         folder = h.t.add(f"vservice_{key}_folder", f"{h.host.name}-vservices-{key}", text, top)
+    fields = {"network": list(dict.fromkeys(p.network_id for p in ports)), **extra}
     return h.t.add("vservice", f"{h.host.name}-{local_id}", name, folder,
-                   local_service_id=local_id, service_type=kind, host=h.host.name,
-                   network=list(dict.fromkeys(p.network_id for p in ports)), **extra)
+                   local_service_id=local_id, service_type=kind, host=h.host.name, **fields)
 
 
 def _vnic(h: HostTruth, sdoc: Doc, vfolder: Doc, port: Port, name: str) -> None:

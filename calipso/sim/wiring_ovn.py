@@ -14,6 +14,9 @@ chassis, `ovnmeta-<network>` namespaces, no L2 agent (see README "ML2/OVN").
   there whose network has a metadata port (`network:distributed`); inside it
   `tap<network[:10]>1` with that port's MAC and addresses plus 169.254.169.254/32.
 - Router ports bound to the gateway host make no device: OVN routes in its flows.
+- **DHCP**: no device either. Each subnet with DHCP has the options Neutron writes into
+  its `DHCP_Options` row (`dhcp_options`); a port's logical switch port names its first
+  subnet's row (`port_dhcp_subnet`), and the chassis its port is bound to answers.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ TUNNEL_OFPORT_BASE = 10000
 METADATA_ADDRESS = "169.254.169.254/32"
 PATCH_INT = "patch-br-int-to-provnet-physnet1"
 PATCH_EX = "patch-provnet-physnet1-to-br-int"
+DHCP_LEASE_TIME = 43200  # Neutron's [ovn] dhcp_default_lease_time
 
 
 def _chassis(cloud: CloudIndex) -> dict[str, str]:
@@ -99,6 +103,45 @@ def metadata_networks(cloud: CloudIndex, host: Host, ports: list[Port]) -> list[
         return []
     nets = dict.fromkeys(p.network_id for p in ports if p.device_owner == OWNER_COMPUTE)
     return [n for n in nets if metadata_port(cloud, n) is not None]
+
+
+def dhcp_options(cloud: CloudIndex, subnet_id: str) -> dict[str, str] | None:
+    """The options of a subnet's `DHCP_Options` row as Neutron writes them; None when it
+    has none (DHCP off, or neither a gateway nor a metadata port address to serve from)."""
+    sub = cloud.subnets[subnet_id]
+    if not sub.enable_dhcp:
+        return None
+    md = metadata_port(cloud, sub.network_id)
+    md_ip = next((ip.ip_address for ip in md.fixed_ips if ip.subnet_id == sub.id),
+                 None) if md else None
+    server = sub.gateway_ip or md_ip
+    if server is None:
+        return None
+    options = {"lease_time": str(DHCP_LEASE_TIME), "mtu": str(cloud.networks[sub.network_id].mtu),
+               "server_id": server, "server_mac": dhcp_server_mac(sub.id)}
+    if sub.gateway_ip:
+        options["router"] = sub.gateway_ip
+    if md_ip:
+        routes = [f"{METADATA_ADDRESS},{md_ip}", *([f"0.0.0.0/0,{sub.gateway_ip}"]
+                                              if sub.gateway_ip else [])]
+        options["classless_static_route"] = "{" + ", ".join(routes) + "}"
+    if sub.dns_nameservers:
+        options["dns_server"] = "{" + ", ".join(sub.dns_nameservers) + "}"
+    return options
+
+
+def dhcp_server_mac(subnet_id: str) -> str:
+    """The MAC OVN answers DHCP from (Neutron picks a random one under its base MAC)."""
+    return "fa:16:3e:" + derived_mac("ovn-dhcp", subnet_id)[9:]
+
+
+def port_dhcp_subnet(cloud: CloudIndex, port: Port) -> str | None:
+    """The subnet whose `DHCP_Options` the port's logical switch port names: its first
+    address' (the simulator's subnets are IPv4); none for Neutron's own `network:` ports."""
+    if port.device_owner.startswith("network:") or not port.fixed_ips:
+        return None
+    subnet = port.fixed_ips[0].subnet_id
+    return subnet if dhcp_options(cloud, subnet) is not None else None
 
 
 def wire_ovn(cloud: CloudIndex, host: Host, ports: list[Port], w: HostWiring) -> None:

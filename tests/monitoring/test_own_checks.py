@@ -122,8 +122,8 @@ async def test_faults_mark_exactly_the_broken_objects_and_repair_clears_them(db)
                                                     ("ovn", "geneve")])
 async def test_a_healthy_cloud_of_each_driver_is_all_ok(db, driver: str,
                                                        type_driver: str) -> None:
-    """Router ports of Linux bridge, OVN's chassis, metadata namespaces and logical
-    routers (which have no namespace) are checked as they really are."""
+    """Router ports of Linux bridge, OVN's chassis, metadata namespaces, logical
+    routers and DHCP (which have no namespace) are checked as they really are."""
     async with _scanned(db, f"own-{driver}", driver=driver,
                         type_driver=type_driver) as (sim, env):
         checks = OwnChecks(db, SshPools(load_settings(), db), hosts_at_once=4)
@@ -135,13 +135,19 @@ async def test_a_healthy_cloud_of_each_driver_is_all_ok(db, driver: str,
         assert checked >= {"host", "host_pnic", "vedge", "otep", "vservice", "instance"}
         if driver != "ovn":
             return
-        compute = next(h for h in sim.cloud.hosts.values() if h.is_compute)
+        compute = next(h for h in sim.cloud.hosts.values()
+                       if h.is_compute and sim.cloud.instances_on_host(h.name))
         sim.ssh.kill_process(compute.name, "ovn-controller")
         await checks.run_round(env)
         vedge = (await _ids(db, env.name, type="vedge", host=compute.name))[0]
-        assert await _not_ok(db, env.name) == {f"vedge {vedge['id']}": "Warning"}
-        assert "ovn-controller not running" in (await _ids(
-            db, env.name, id=vedge["id"]))[0]["status_text"]
+        # the DHCP its ovn-controller answers is down with it; the metadata namespaces not
+        dhcp = await _ids(db, env.name, type="vservice", host=compute.name, service_type="dhcp")
+        assert dhcp and all(d["local_service_id"].startswith("ovn-dhcp-") for d in dhcp)
+        assert await _not_ok(db, env.name) == {f"vedge {vedge['id']}": "Warning"} | {
+            f"vservice {d['id']}": "Error" for d in dhcp}
+        for doc in (vedge, *dhcp):
+            assert "ovn-controller not running" in (await _ids(
+                db, env.name, id=doc["id"]))[0]["status_text"]
 
 
 async def test_an_unreachable_host_is_an_error_its_probes_unknown(db) -> None:

@@ -51,6 +51,13 @@ async def _with_truth(db: AsyncDatabase, sim: SimCloud, provision: str,
     return env
 
 
+async def _client_checks(db: AsyncDatabase, env: str) -> dict[str, dict[str, Any]]:
+    checks: dict[str, dict[str, Any]] = {}
+    async for doc in db.monitoring_config.find({"environment": env, "type": "client.json"}):
+        checks |= decode_keys(doc)["config"].get("checks", {})
+    return checks
+
+
 @pytest.mark.parametrize("driver", ["ovs", "vpp"])
 async def test_every_generated_check_names_a_stored_object_or_link(db, tmp_path: Path,
                                                                    driver: str) -> None:
@@ -113,3 +120,18 @@ async def test_deploy_writes_each_file_once_and_restarts_only_where_changed(
         third = await setup.run(env)
         assert third.deployed == len(third.restarted) >= 1  # one client.json per host
         assert len(third.restarted) < len(hosts)
+
+
+async def test_ovn_dhcp_is_no_namespace_to_ping_instances_from(db, tmp_path: Path) -> None:
+    """ML2/OVN's DHCP is ovn-controller's (no namespace): no instance check pings from it
+    (the shipped vService template is for OVS and Linux bridge only)."""
+    spec = spec_from_flags(driver="ovn", **(SPEC | {"type_driver": "geneve"}))
+    async with SimCloud(spec, env_name="genovn") as sim:
+        env = await _with_truth(db, sim, "DB", tmp_path)
+        vservices = [o for o in sim.truth()["objects"] if o["type"] == "vservice"]
+        report = await SensuSetup(db, SshPools(load_settings(), db), hosts_at_once=4).run(env)
+    assert report.problems == []
+    assert {v["service_type"] for v in vservices} == {"dhcp", "metadata", "router"}
+    checks = await _client_checks(db, env.name)
+    assert any(n.startswith("otep_") for n in checks)
+    assert not [n for n in checks if n.startswith(("instance_", "vservice_"))]

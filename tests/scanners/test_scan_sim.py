@@ -81,6 +81,7 @@ SIZES = [
     pytest.param("vpp", "vxlan", "hybrid", 5, 16, 3, 2, 4, id="vpp-5-16-3-seed4"),
     pytest.param("ovn", "geneve", "hybrid", 7, 30, 4, 2, 9, id="ovn-7-30-4-seed9"),
     pytest.param("ovn", "vlan", "hybrid", 4, 12, 3, 1, 3, id="ovn-vlan-4-12-3-seed3"),
+    pytest.param("ovn", "vlan", "hybrid", 5, 16, 3, 2, 12, id="ovn-vlan-5-16-3-seed12"),
 ]
 
 
@@ -92,7 +93,8 @@ async def test_scans_of_other_seeds_and_sizes_equal_the_truth(
         ports: int, seed: int) -> None:
     """Issue 10: one seed hid a Linux bridge link the truth lacked (an uplink NIC's name
     taken for a port id prefix); every instance's clique reaches each of its networks and
-    each router's clique its external network."""
+    each router's clique its external network (and with OVN each DHCP vService's its
+    network)."""
     db = seeded
     spec = spec_from_flags(hosts=hosts, instances=instances, networks=networks,
                            driver=driver, type_driver=type_driver, firewall=firewall,
@@ -112,6 +114,10 @@ async def test_scans_of_other_seeds_and_sizes_equal_the_truth(
             kind = "neutron" if driver == "ovn" else "qrouter"  # OVN: the logical router
             focal = f"{router.host}-{kind}-{router.id}"
             assert router.gw_network_id in cliques[focal], router.name
+    if driver == "ovn":  # each instance's chassis answers its DHCP, whose clique reaches
+        for inst in cloud.instances.values():  # the network
+            for net in {cloud.ports[p].network_id for p in inst.port_ids}:
+                assert net in cliques[f"{inst.host}-ovn-dhcp-{net}"], inst.name
 
 
 async def test_a_cloud_of_today_is_scanned_exactly(

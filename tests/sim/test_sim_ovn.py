@@ -1,6 +1,6 @@
 """The simulator's ML2/OVN: metadata ports and namespaces follow the instances, routers
-have their gateway on a chassis, and the tools of a chassis and of the controller answer
-from the cloud's current state."""
+have their gateway on a chassis, DHCP is in the northbound database, and the tools of a
+chassis and of the controller answer from the cloud's current state."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 
 from calipso.sim.checks import cloud_problems, truth_problems
 from calipso.sim.generate import generate
-from calipso.sim.model import OWNER_DISTRIBUTED
+from calipso.sim.model import OWNER_COMPUTE, OWNER_DISTRIBUTED
 from calipso.sim.spec import spec_from_flags
 from calipso.sim.ssh.commands import HostTools
 from calipso.sim.truth import build_truth
@@ -63,3 +63,34 @@ def test_chassis_tools_and_databases() -> None:
     assert "qrouter-" not in netns and "qdhcp-" not in netns
     error = central(["ovn-nbctl", "list", "Logical_Router"], "")
     assert error.exit_status == 1 and "--format=json" in error.stderr
+
+
+def test_dhcp_options_rows_and_the_ports_that_name_them() -> None:
+    """Neutron's `DHCP_Options` row per subnet with DHCP, named by the VM ports' logical
+    switch ports (not by the metadata or router ports); several tables in one call, one
+    JSON document each, with the columns asked for."""
+    cloud = generate(spec_from_flags(hosts=3, instances=3, networks=2, driver="ovn", seed=4))
+    tenant = next(p.id for p in cloud.projects.values() if p.name == "demo")
+    net = cloud.create_network("nodhcp", tenant)
+    cloud.create_subnet(net.id, "10.78.0.0/24", "nodhcp-sub", enable_dhcp=False)
+    central = HostTools(cloud, cloud.network_hosts()[0].name)
+    result = central(["ovn-nbctl", "--format=json", "list", "DHCP_Options", "--",
+                      "--columns=name,dhcpv4_options", "list", "Logical_Switch_Port"], "")
+    assert result.exit_status == 0, result.stderr
+    [dhcp_doc, lsp_doc] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lsp_doc["headings"] == ["name", "dhcpv4_options"]
+    rows = {r[2][1][1][1]: dict(zip(dhcp_doc["headings"], r, strict=True))
+            for r in dhcp_doc["data"]}  # by external_ids subnet_id
+    with_dhcp = {s.id for s in cloud.subnets.values() if s.enable_dhcp}
+    assert set(rows) == with_dhcp and with_dhcp
+    sub = cloud.subnets[next(iter(with_dhcp))]
+    options = dict(rows[sub.id]["options"][1])
+    assert (rows[sub.id]["cidr"], options["server_id"], options["router"]) == (
+        sub.cidr, sub.gateway_ip, sub.gateway_ip)
+    assert options["lease_time"] == "43200" and options["dns_server"] == "{8.8.8.8}"
+    uuids = {s: rows[s]["_uuid"] for s in rows}
+    named = dict(lsp_doc["data"])
+    for port in cloud.ports.values():
+        dhcp = port.fixed_ips[0].subnet_id if port.fixed_ips else None
+        want = uuids.get(dhcp) if port.device_owner == OWNER_COMPUTE else None
+        assert named[port.id] == (want or ["set", []]), port.device_owner

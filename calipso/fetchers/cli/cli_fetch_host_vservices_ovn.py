@@ -2,9 +2,10 @@
 namespaces (``ip netns list``). Each ``ovnmeta-<network>`` namespace (the OVN metadata
 agent's) is a ``vservice`` ``<host>-ovnmeta-<network>`` named ``metadata-<network name>``,
 in the "Metadata" folder. The routers come from the OVN databases
-(``cli_fetch_ovn_routers``), so a controller that does not answer costs only those.
+(``cli_fetch_ovn_vservices``), so a controller that does not answer costs only those.
 
-OVN answers DHCP in ovn-controller's flows: there is no DHCP namespace or server to list.
+OVN answers DHCP in ovn-controller's flows, from its northbound database: those DHCP
+vServices come from there too (``cli_fetch_ovn_vservices``).
 """
 
 from __future__ import annotations

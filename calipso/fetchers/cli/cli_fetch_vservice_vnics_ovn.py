@@ -7,6 +7,7 @@
   ``<host>-lrp-<port id>`` named ``lrp-<port id>``, with its MAC, its first address and
   that address' CIDR and netmask, the Neutron network of ``external_ids``
   ``neutron:network_name`` (``neutron-<network id>``) and the port id.
+- The DHCP ovn-controller answers has none (nothing in the datapath stands for it).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 class CliFetchVserviceVnicsOvn(CliFetchVserviceVnics):
     def __init__(self, ctx: FetchContext) -> None:
         super().__init__(ctx)
-        self._central = OvnCentral(self)
+        self._central = OvnCentral(self, ("Logical_Router", "Logical_Router_Port"))
 
     async def get(self, parent_id: str) -> list[Doc]:
         host = await host_named(self.ctx, parent_id)
@@ -35,7 +36,8 @@ class CliFetchVserviceVnicsOvn(CliFetchVserviceVnics):
             return []
         vservices = docs_on_host(self.ctx, "vservice", host)
         routers = [v for v in vservices if v.get("service_type") == "router"]
-        docs = await self.namespace_vnics(host, [v for v in vservices if v not in routers])
+        docs = await self.namespace_vnics(
+            host, [v for v in vservices if v.get("service_type") == "metadata"])
         if routers:
             lrs = await self._central.table("nb", "Logical_Router")
             lrps = await self._central.table("nb", "Logical_Router_Port")

@@ -316,17 +316,31 @@ class HostTools:
             self.wiring, datapath_type=self.cloud.spec.ovs_datapath))
 
     def ovn_ctl(self, tool: str, args: list[str]) -> Result:
-        """`ovn-nbctl`/`ovn-sbctl [--format=json] list TABLE` (JSON output only)."""
+        """`ovn-nbctl`/`ovn-sbctl --format=json [--columns=A,B] list TABLE [-- [--columns=…]
+        list TABLE]…`: one JSON document per command (JSON output only)."""
         tables = render_ovn.NB_TABLES if tool == "ovn-nbctl" else render_ovn.SB_TABLES
-        fmt = next((a.split("=", 1)[1] for a in args if a.startswith("--format=")), "table")
-        args = [a for a in args if not a.startswith("-")]
-        if args[:1] != ["list"] or len(args) != 2:
-            return _error(f"{tool}: unknown command '{' '.join(args)}'; use --help for help")
-        if args[1] not in tables:
-            return _error(f'{tool}: unknown table "{args[1]}"')
+        commands: list[list[str]] = [[]]
+        for arg in args:
+            if arg == "--":
+                commands.append([])
+            else:
+                commands[-1].append(arg)
+        fmt = next((a.split("=", 1)[1] for a in commands[0] if a.startswith("--format=")),
+                   "table")
+        out = []
+        for command in commands:
+            words = [a for a in command if not a.startswith("-")]
+            if words[:1] != ["list"] or len(words) != 2:
+                return _error(f"{tool}: unknown command '{' '.join(words)}'; "
+                              "use --help for help")
+            if words[1] not in tables:
+                return _error(f'{tool}: unknown table "{words[1]}"')
+            columns = next((a.split("=", 1)[1].split(",") for a in command
+                            if a.startswith("--columns=")), None)
+            out.append(render_ovn.render_json(tables[words[1]](self.cloud), columns))
         if fmt != "json":
             return _error(f"{tool}: this simulated tool prints --format=json only")
-        return Result(render_ovn.render_json(tables[args[1]](self.cloud)))
+        return Result("".join(out))
 
     def virsh(self, args: list[str]) -> Result:
         args = [a for a in args if a not in ("-q", "--quiet", "-c", "qemu:///system")]

@@ -21,7 +21,7 @@ from calipso.sim.model import (
     Port,
 )
 from calipso.sim.ssh.render_ovs import ovs_quote, system_uuid
-from calipso.sim.wiring_ovn import chassis_hosts, chassis_name
+from calipso.sim.wiring_ovn import chassis_hosts, chassis_name, dhcp_options, port_dhcp_subnet
 
 if TYPE_CHECKING:
     from calipso.sim.cloud import Cloud
@@ -45,8 +45,8 @@ def _map(items: dict[str, str]) -> list[Any]:
     return ["map", [[k, v] for k, v in sorted(items.items())]]
 
 
-def render_json(rows: list[Row]) -> str:
-    headings = list(rows[0]) if rows else ["_uuid"]
+def render_json(rows: list[Row], columns: list[str] | None = None) -> str:
+    headings = columns or (list(rows[0]) if rows else ["_uuid"])
     return json.dumps({"data": [[r[h] for h in headings] for r in rows],
                        "headings": headings}) + "\n"
 
@@ -83,15 +83,29 @@ def logical_switch_ports(cloud: Cloud) -> list[Row]:
         options = {"router-port": f"lrp-{port.id}"} if kind == "router" else {}
         if port.device_owner == OWNER_COMPUTE and port.host:
             options["requested-chassis"] = port.host
+        dhcp = port_dhcp_subnet(cloud, port)
         rows.append({
             "_uuid": _uuid(row_uuid("lsp", port.id)),
             "addresses": "router" if kind == "router" else _addresses(cloud, port),
-            "enabled": True,
+            "dhcpv4_options": _uuid(row_uuid("dhcp", dhcp)) if dhcp else _set([]),
+            "dhcpv6_options": _set([]), "enabled": True,
             "external_ids": _map({"neutron:device_id": port.device_id,
                                   "neutron:device_owner": port.device_owner,
                                   "neutron:network_name": f"neutron-{port.network_id}"}),
             "name": port.id, "options": _map(options), "type": kind,
             "up": bool(port.host) or kind == "localport"})
+    return rows
+
+
+def dhcp_options_rows(cloud: Cloud) -> list[Row]:
+    rows = []
+    for sub in cloud.subnets.values():
+        options = dhcp_options(cloud, sub.id)
+        if options is not None:
+            rows.append({"_uuid": _uuid(row_uuid("dhcp", sub.id)), "cidr": sub.cidr,
+                         "external_ids": _map({"neutron:revision_number": "1",
+                                               "subnet_id": sub.id}),
+                         "options": _map(options)})
     return rows
 
 
@@ -189,7 +203,7 @@ def port_bindings(cloud: Cloud) -> list[Row]:
 
 NB_TABLES = {"Logical_Switch": logical_switches, "Logical_Switch_Port": logical_switch_ports,
              "Logical_Router": logical_routers, "Logical_Router_Port": logical_router_ports,
-             "Gateway_Chassis": gateway_chassis}
+             "Gateway_Chassis": gateway_chassis, "DHCP_Options": dhcp_options_rows}
 SB_TABLES = {"Chassis": chassis, "Encap": encaps, "Port_Binding": port_bindings}
 
 

@@ -23,6 +23,7 @@ from calipso.fetchers.cli.parse.ovn import (
     parse_bridge_mappings,
     parse_ovs_external_ids,
     parse_ovsdb_json,
+    parse_ovsdb_json_tables,
 )
 from calipso.fetchers.cli.parse.ovs import (
     parse_ovs_dpctl_show,
@@ -150,6 +151,11 @@ CASES: list[tuple[Callable[[str], Any], str, str]] = [
     (parse_ovsdb_json, '{"data": []}\n', "headings and data"),
     (parse_ovsdb_json, '{"data": [["a"]], "headings": ["_uuid", "name"]}\n',
      "does not fit the headings"),
+    (parse_ovsdb_json, '{"data": [], "headings": ["_uuid"]}\n' * 2, "expected one table"),
+    (parse_ovsdb_json_tables, '{"data": [], "headings": ["_uuid"]}\novn-nbctl: no row\n',
+     "not JSON"),
+    (parse_ovsdb_json_tables, '{"data": [], "headings": ["_uuid"]}\n[1]\n',
+     "headings and data"),
     (parse_ovs_external_ids, "", "expected one"),
     (parse_ovs_external_ids, "{a=b}\n{c=d}\n", "expected one"),
     (parse_bridge_mappings, "physnet1:br-ex,br-vlan", "physnet:bridge"),

@@ -2,8 +2,9 @@
 ovn-host with userspace Open vSwitch, set up here as Neutron's OVN driver would: a
 logical switch per network, a VM port bound to this chassis through the OVS
 ``iface-id`` of a br-int port, a metadata ``localport``, a router with an interface and a
-gateway port whose gateway chassis is this one, a second chassis (a Geneve tunnel to it)
-and a bridge mapping. ``CALIPSO_WRITE_CAPTURES=1`` also writes what the tools printed to
+gateway port whose gateway chassis is this one, the subnet's ``DHCP_Options`` row named by
+the VM port, a second chassis (a Geneve tunnel to it) and a bridge mapping.
+``CALIPSO_WRITE_CAPTURES=1`` also writes what the tools printed to
 ``tests/captures/ovn_real/`` (read by ``test_parse_ovn_captures.py``)."""
 
 from __future__ import annotations
@@ -19,10 +20,22 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from real_ovn import RealOvn, skip_reason
 
+from calipso.fetchers.cli.cli_fetch_host_vservices import DEFAULT_FOLDER_TEXTS
+from calipso.fetchers.cli.cli_fetch_ovn_vservices import NB_TABLES, shape_dhcp_vservice
 from calipso.fetchers.cli.cli_fetch_vedges_ovs import shape_vedge_ovs
 from calipso.fetchers.cli.cli_fetch_vservice_vnics_ovn import shape_router_port_vnics
-from calipso.fetchers.cli.ovn_central import chassis_configurations, gateway_routers
-from calipso.fetchers.cli.parse.ovn import as_list, parse_ovs_external_ids, parse_ovsdb_json
+from calipso.fetchers.cli.ovn_central import (
+    chassis_configurations,
+    gateway_routers,
+    local_dhcp,
+    nb_command,
+)
+from calipso.fetchers.cli.parse.ovn import (
+    as_list,
+    parse_ovs_external_ids,
+    parse_ovsdb_json,
+    parse_ovsdb_json_tables,
+)
 from calipso.fetchers.cli.parse.ovs import parse_ovs_dpctl_show, parse_ovs_vsctl_show
 from calipso.fetchers.cli.parse.ovs_list import interface_ids, parse_ovs_vsctl_list
 
@@ -36,7 +49,12 @@ NET, PUB = "c541013d-0326-424d-bb69-5ffb3a1890c7", "64c2f2e3-9403-460d-97da-e38d
 ROUTER = "d20b5d59-db61-4487-889d-a11b62397bc7"
 VM_PORT, META_PORT = "69d495dd-8135-4c53-b0e6-42f43328ad08", "83868a29-678a-4aa3-bb6f-e5078c5fe8f8"
 RIF, GW = "c7038069-84c8-4999-a116-7d8fcf23cae8", "bd91a1b7-f03e-4ca7-a2dc-aa37f463b337"
+SUBNET = "2b7a5c1e-44a0-4f3e-9c61-0d5e8f7a6b21"
+DHCP = {"server_id": "10.128.0.1", "server_mac": "fa:16:3e:41:7e:09", "lease_time": "43200",
+        "router": "10.128.0.1", "mtu": "1442", "dns_server": "{8.8.8.8, 1.1.1.1}",
+        "classless_static_route": "{169.254.169.254/32,10.128.0.2, 0.0.0.0/0,10.128.0.1}"}
 TAP = "tap" + VM_PORT[:11]
+NB_DUMP = "ovn-nbctl_--format=json_list_NB_TABLES"  # the one call of CliFetchOvnVservices
 COMMANDS = {  # capture file -> how to get it
     "ovn-nbctl_--format=json_list_Logical_Router": ("nb", "Logical_Router"),
     "ovn-nbctl_--format=json_list_Logical_Router_Port": ("nb", "Logical_Router_Port"),
@@ -67,6 +85,13 @@ def _northbound(ovn: RealOvn) -> None:
            "lsp-set-addresses", port, "router", "--", "lsp-set-options", port,
            f"router-port=lrp-{port}")
     nb("lrp-set-gateway-chassis", f"lrp-{GW}", CHASSIS, "1")
+    # Neutron's row for a subnet with DHCP, named by the VM port (not by the metadata port)
+    nb("dhcp-options-create", "10.128.0.0/24", f"subnet_id={SUBNET}",
+       "neutron:revision_number=1")
+    [dhcp] = nb("dhcp-options-list").split()
+    nb("dhcp-options-set-options", dhcp, *(f"{k}={v}" for k, v in DHCP.items()))
+    nb("lsp-set-dhcpv4-options", VM_PORT, dhcp, "--", "set", "logical_switch_port", VM_PORT,
+       f"external_ids:neutron\\:network_name=neutron-{NET}")
 
 
 def _wait_bound(ovn: RealOvn, ports: set[str]) -> None:
@@ -93,6 +118,7 @@ def ovn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         _wait_bound(made, {VM_PORT, f"cr-lrp-{GW}"})
         out = {name: (made.nbctl if db == "nb" else made.sbctl)("--format=json", "list", t)
                for name, (db, t) in COMMANDS.items()}
+        out[NB_DUMP] = made.nbctl(*nb_command(NB_TABLES).split()[1:])
         out["ovs-vsctl_get_open_._external_ids"] = made.vsctl("get", "open", ".",
                                                               "external_ids")
         out["ovs-vsctl_show"] = made.vsctl("show")
@@ -117,7 +143,7 @@ def test_chassis_and_encap(ovn: dict[str, str]) -> None:
 
 
 def test_the_router_is_on_its_gateway_chassis(ovn: dict[str, str]) -> None:
-    tables = {k: parse_ovsdb_json(v) for k, v in ovn.items() if k.startswith("ovn-")}
+    tables = {k: parse_ovsdb_json(v) for k, v in ovn.items() if k in COMMANDS}
     args = (tables["ovn-sbctl_--format=json_list_Chassis"],
             tables["ovn-sbctl_--format=json_list_Port_Binding"],
             tables["ovn-nbctl_--format=json_list_Logical_Router"],
@@ -156,3 +182,22 @@ def test_the_chassis_vedge(ovn: dict[str, str]) -> None:
     ifaces = interface_ids(parse_ovs_vsctl_list(
         ovn["ovs-vsctl_--columns=name,external_ids_list_Interface"]))
     assert ifaces == {TAP: VM_PORT}
+
+
+def test_the_chassis_answers_the_dhcp_of_its_ports(ovn: dict[str, str]) -> None:
+    tables = dict(zip(NB_TABLES, parse_ovsdb_json_tables(ovn[NB_DUMP]), strict=True))
+    assert {r["name"] for r in tables["Logical_Router"]} == {f"neutron-{ROUTER}"}
+    chassis = parse_ovsdb_json(ovn["ovn-sbctl_--format=json_list_Chassis"])
+    bindings = parse_ovsdb_json(ovn["ovn-sbctl_--format=json_list_Port_Binding"])
+    args = (chassis, bindings, tables["Logical_Switch_Port"], tables["DHCP_Options"])
+    dhcp = local_dhcp(CHASSIS, *args)
+    assert list(dhcp) == [NET] and local_dhcp(OTHER, *args) == {}
+    vservice = shape_dhcp_vservice("node-1", NET, {"name": "net1"}, dhcp[NET],
+                                   DEFAULT_FOLDER_TEXTS)
+    assert (vservice["id"], vservice["name"], vservice["service_type"]) == (
+        f"node-1-ovn-dhcp-{NET}", "dhcp-net1", "dhcp")
+    assert (vservice["network"], vservice["parent_id"]) == ([NET], "node-1-vservices-dhcps")
+    assert vservice["dhcp_options"] == [{
+        "subnet_id": SUBNET, "cidr": "10.128.0.0/24", "ip_version": 4,
+        "server_id": "10.128.0.1", "server_mac": "fa:16:3e:41:7e:09", "router": "10.128.0.1",
+        "lease_time": 43200, "mtu": 1442, "dns_servers": ["8.8.8.8", "1.1.1.1"]}]
