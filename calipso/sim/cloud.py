@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from calipso.errors import Conflict, InvalidInput, NotFound
-from calipso.sim import cloud_ops
+from calipso.sim import cloud_ops, cloud_updates
 from calipso.sim.cloud_index import Change, CloudIndex, HostAlloc, Listener, operation
 from calipso.sim.model import (
     OWNER_COMPUTE,
@@ -83,6 +83,23 @@ class Cloud(CloudIndex):
         if enable_dhcp:
             self._ensure_dhcp_port(self.networks[net.id], sub)
         return sub
+
+    @operation
+    def update_network(self, network_id: str, **changes: object) -> Network:
+        """Neutron's `PUT /v2.0/networks/{id}`: `name`, `admin_state_up`, `shared`."""
+        net = cloud_updates.updated_network(self.network(network_id), changes)
+        self.networks[net.id] = net
+        self._emit("update", "network", net.id, net)
+        return net
+
+    @operation
+    def update_subnet(self, subnet_id: str, **changes: object) -> Subnet:
+        """Neutron's `PUT /v2.0/subnets/{id}`: `name`, `gateway_ip`, `enable_dhcp`,
+        `allocation_pools` ([{start, end}]), `dns_nameservers`; the DHCP port follows."""
+        old = self.subnet(subnet_id)
+        new = cloud_updates.updated_subnet(self, old, changes)
+        cloud_updates.apply_subnet(self, old, new)
+        return new
 
     @operation
     def delete_subnet(self, subnet_id: str) -> None:
@@ -221,10 +238,10 @@ class Cloud(CloudIndex):
         self._macs.discard(port.mac)
         self._emit("delete", "port", port_id, port)
 
-    def _update_port(self, port: Port) -> None:
+    def _update_port(self, port: Port, previous: Port | None = None) -> None:
         self._unindex_port(self.ports[port.id])
         self._index_port(port)
-        self._emit("update", "port", port.id, port)
+        self._emit("update", "port", port.id, port, previous)
 
     # ---- instances -------------------------------------------------------------------
 
@@ -300,6 +317,14 @@ class Cloud(CloudIndex):
         if inst.status == status:
             raise Conflict(f"instance {uuid_} is already {status}", field="server_id")
         return self._replace_instance(replace(inst, status=status, power_state=power_state))
+
+    @operation
+    def live_migrate_instance(self, uuid_: str, host: str | None = None) -> Instance:
+        """Nova's `os-migrateLive`: the instance, its ports' bindings and its libvirt
+        domain move to `host` (default: the least loaded other compute of its region)."""
+        inst = self.instance(uuid_)
+        dest = cloud_updates.migration_target(self, inst, host)
+        return cloud_updates.move_instance(self, inst, dest)
 
     def _replace_instance(self, inst: Instance) -> Instance:
         self.instances[inst.uuid] = inst
@@ -380,6 +405,18 @@ class Cloud(CloudIndex):
                 return
         raise NotFound(f"router {router_id} has no interface on subnet {subnet_id}",
                        field="subnet_id")
+
+    @operation
+    def update_router(self, router_id: str, *, name: str | None = None,
+                      admin_state_up: bool | None = None) -> Router:
+        """Neutron's `PUT /v2.0/routers/{id}` with a name or admin state."""
+        router = self.router(router_id)
+        router = replace(router, name=router.name if name is None else name,
+                         admin_state_up=(router.admin_state_up if admin_state_up is None
+                                         else admin_state_up))
+        self.routers[router.id] = router
+        self._emit("update", "router", router.id, router)
+        return router
 
     @operation
     def delete_router(self, router_id: str) -> None:

@@ -11,6 +11,13 @@ name). `Sequencer.notifications(op, group)` then turns one call's rendered chang
   ports) publish nothing of their own, as in real clouds.
 - A boot and a delete publish Nova's legacy sequence (and/or the versioned one) with
   Neutron's port notifications interleaved where nova-compute calls Neutron.
+- A live migration publishes, in nova-compute's order: the API's update (task
+  `migrating`), the scheduler's, `live_migration.pre.start/.end` from the destination,
+  `live_migration._post.start` from the source, Neutron's `port.update.start/.end` of
+  each port's binding moving to the destination (the source activates the destination's
+  bindings there), `live_migration.post.dest.start`, the update recording the new host
+  and `live_migration.post.dest.end` from the destination, then `_post.end` from the
+  source (versioned: `instance.live_migration_pre|post|post_dest.start/.end`).
 """
 
 from __future__ import annotations
@@ -69,7 +76,9 @@ class Renderer:
 _CRUD: dict[str, tuple[str, str, Callable[[Any], dict[str, Any]] | None]] = {
     "create_network": ("network", "create", nv.network_request),
     "delete_network": ("network", "delete", None),
+    "update_network": ("network", "update", nv.network_update_request),
     "create_subnet": ("subnet", "create", nv.subnet_request),
+    "update_subnet": ("subnet", "update", nv.subnet_update_request),
     "delete_subnet": ("subnet", "delete", None),
     "create_port": ("port", "create", nv.port_request),
     "bind_port": ("port", "update", nv.port_binding_request),
@@ -78,6 +87,7 @@ _CRUD: dict[str, tuple[str, str, Callable[[Any], dict[str, Any]] | None]] = {
     "create_router": ("router", "create", nv.router_request),
     "set_router_gateway": ("router", "update", nv.router_gateway_request),
     "clear_router_gateway": ("router", "update", nv.router_gateway_request),
+    "update_router": ("router", "update", nv.router_update_request),
     "delete_router": ("router", "delete", None),
 }
 
@@ -187,12 +197,15 @@ class Sequencer:
 
     # ---- Nova: boot and delete -------------------------------------------------------
 
-    def _facts(self, inst: Instance, ports: list[Rendered]) -> npl.InstanceFacts:
+    def _facts(self, inst: Instance, ports: list[Rendered],
+               before: bool = False) -> npl.InstanceFacts:
+        """`before`: the ports as they were before the call (a move's source side)."""
         url = self.cloud.endpoint_urls.get(("glance", "public"),
                                            f"http://{self.controller_ip}:9292")
         return npl.InstanceFacts(
             inst, self.cloud.flavors.get(inst.flavor_id), self.cloud.images.get(inst.image_id),
-            url, tuple((r.change.record, r.network_name) for r in ports))
+            url, tuple(((r.change.previous if before else None) or r.change.record,
+                        r.network_name) for r in ports))
 
     def _op_create_instance(self, group: list[Rendered]) -> list[Notification]:
         inst_r = self._last(group, "instance", "create")
@@ -221,6 +234,15 @@ class Sequencer:
             return []
         return _NovaCall(self, self._facts(inst_r.change.record, [])).power()
 
+    def _op_live_migrate_instance(self, group: list[Rendered]) -> list[Notification]:
+        inst_r = self._last(group, "instance", "update")
+        if inst_r is None or inst_r.change.previous is None:
+            return []
+        ports = [r for r in group if r.change.kind == "port"]
+        source = self._facts(inst_r.change.previous, ports, before=True)
+        dest = self._facts(inst_r.change.record, ports)
+        return _NovaCall(self, source).live_migration(dest, ports)
+
 
 class _NovaCall:
     """The messages of one Nova API call (one request id, one context)."""
@@ -234,22 +256,26 @@ class _NovaCall:
                                 seq._catalog())
         self.out: list[Notification] = []
 
-    def legacy(self, event: str, service: str, payload: dict[str, Any]) -> None:
+    def legacy(self, event: str, service: str, payload: dict[str, Any],
+               host: str | None = None) -> None:
+        """`host`: the compute host publishing, when it is not the instance's."""
         if self.seq.legacy:
-            host = self.facts.inst.host if service == "compute" else self.seq.controller
+            host = host or (self.facts.inst.host if service == "compute"
+                            else self.seq.controller)
             self.out.append(Notification("nova", LEGACY_TOPIC, event, f"{service}.{host}",
                                          payload, self.ctx))
 
-    def versioned(self, event: str, payload: dict[str, Any]) -> None:
+    def versioned(self, event: str, payload: dict[str, Any], host: str | None = None) -> None:
         if self.seq.versioned:
             self.out.append(Notification("nova", VERSIONED_TOPIC, event,
-                                         f"nova-compute:{self.facts.inst.host}", payload,
-                                         self.ctx))
+                                         f"nova-compute:{host or self.facts.inst.host}",
+                                         payload, self.ctx))
 
     def update(self, service: str, state: str, old_state: str, new_task: str | None,
-               old_task: str | None, **kwargs: Any) -> None:
+               old_task: str | None, host: str | None = None,
+               facts: npl.InstanceFacts | None = None, **kwargs: Any) -> None:
         self.legacy("compute.instance.update", service, npl.legacy_update(
-            self.facts, state, old_state, new_task, old_task, **kwargs))
+            facts or self.facts, state, old_state, new_task, old_task, **kwargs), host)
 
     def boot(self, ports: list[Rendered]) -> list[Notification]:
         f = self.facts
@@ -310,6 +336,41 @@ class _NovaCall:
                     npl.legacy(f, after, launched=True))
         self.versioned(f"instance.{action}.end", npl.versioned(
             f, after, create=False, request_id=self.request_id))
+        return self.out
+
+    def live_migration(self, dest: npl.InstanceFacts,
+                       ports: list[Rendered]) -> list[Notification]:
+        """`os-migrateLive`, as nova-api, the conductor and both computes notify it
+        (`self.facts`: the instance on its source host; `dest`: on the destination)."""
+        f, there = self.facts, dest.inst.host
+        self.update("api", "active", "active", "migrating", None, launched=True)
+        spec = npl.select_destinations(f)
+        self.legacy("scheduler.select_destinations.start", "scheduler", spec)
+        self.legacy("scheduler.select_destinations.end", "scheduler", spec)
+
+        def both(legacy_event: str, versioned_event: str, facts: npl.InstanceFacts,
+                 host: str) -> None:
+            self.legacy(f"compute.instance.live_migration.{legacy_event}", "compute",
+                        npl.legacy(facts, "active", task="migrating", launched=True), host)
+            self.versioned(f"instance.{versioned_event}", npl.versioned(
+                facts, "active", create=False, request_id=self.request_id), host)
+
+        for phase in ("start", "end"):  # on the destination, before the move
+            both(f"pre.{phase}", f"live_migration_pre.{phase}", f, there)
+        both("_post.start", "live_migration_post.start", f, f.inst.host)
+        for r in ports:  # the destination's bindings activated
+            port: Port = r.change.record
+            self.out += self.seq.neutron(self.seq.service_caller(), [
+                ("port.update.start", {"port": {"binding:host_id": port.host}, "id": port.id}),
+                ("port.update.end", {"port": r.view or {}})])
+        both("post.dest.start", "live_migration_post_dest.start", f, there)
+        self.update("compute", "active", "active", None, "migrating", launched=True,
+                    host=there, facts=dest)
+        self.legacy("compute.instance.live_migration.post.dest.end", "compute",
+                    npl.legacy(dest, "active", launched=True), there)
+        self.versioned("instance.live_migration_post_dest.end", npl.versioned(
+            dest, "active", create=False, request_id=self.request_id), there)
+        both("_post.end", "live_migration_post.end", f, f.inst.host)
         return self.out
 
     def delete(self, ports: list[Rendered]) -> list[Notification]:
