@@ -30,9 +30,9 @@ from calipso.sim import spec_from_flags
 from calipso.sim.cloud import Cloud
 from calipso.sim.model import Subnet
 
-pytestmark = pytest.mark.timeout(600)
 # 40 in the suite (a minute a cloud); CALIPSO_TEST_EVENT_MUTATIONS=200 for the long run
 MUTATIONS = int(os.environ.get("CALIPSO_TEST_EVENT_MUTATIONS", "40"))
+pytestmark = pytest.mark.timeout(max(600, 15 * MUTATIONS))
 
 
 Mutation = tuple[str, Callable[[], Awaitable[object]]]

@@ -16,6 +16,7 @@ from test_sim_amqp import Received, make_cloud, sim_channel, tenant
 
 from calipso.sim import Cloud
 
+
 def _captures() -> list[Any]:
     """One parameter per captured message; one skipped parameter without ../shared."""
     folder = SHARED_FIXTURES / "notifications"
