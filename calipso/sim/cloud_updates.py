@@ -19,15 +19,16 @@ from calipso.sim.model import Instance, Network, Subnet
 if TYPE_CHECKING:
     from calipso.sim.cloud import Cloud
 
-# instance states Nova live-migrates (others: 409 "Cannot 'os-migrateLive' while …")
-MIGRATABLE = frozenset({"ACTIVE", "PAUSED"})
+# instance states Nova migrates, live and cold (others: 409 "Cannot '<action>' while …")
+MIGRATABLE = {"os-migrateLive": frozenset({"ACTIVE", "PAUSED"}),
+              "migrate": frozenset({"ACTIVE", "SHUTOFF"})}
 
 
-def migration_target(cloud: Cloud, inst: Instance, host: str | None) -> str:
+def migration_target(cloud: Cloud, inst: Instance, host: str | None, action: str) -> str:
     """The compute host an instance moves to: `host`, else Nova's pick (the least
     loaded other compute of the instance's region)."""
-    if inst.status not in MIGRATABLE:
-        raise Conflict(f"Cannot 'os-migrateLive' instance {inst.uuid} while it is in "
+    if inst.status not in MIGRATABLE[action]:
+        raise Conflict(f"Cannot '{action}' instance {inst.uuid} while it is in "
                        f"vm_state {inst.status.lower()}", field="server_id")
     source = cloud.host(inst.host)
     if host is None:
@@ -48,10 +49,10 @@ def migration_target(cloud: Cloud, inst: Instance, host: str | None) -> str:
     return target.name
 
 
-def move_instance(cloud: Cloud, inst: Instance, dest: str) -> Instance:
+def move_instance(cloud: Cloud, inst: Instance, dest: str, **fields: Any) -> Instance:
     """Rebind the instance's ports to `dest` (the port changes come first, as Neutron
     activates the destination's bindings before Nova records the new host) and put
-    the instance there with a new libvirt domain id."""
+    the instance there with a new libvirt domain id (and `fields`)."""
     for port_id in inst.port_ids:
         port = cloud.ports[port_id]
         vif_type, details = cloud_ops.vif_binding(cloud.spec, port.device_owner, port.id, dest)
@@ -59,7 +60,7 @@ def move_instance(cloud: Cloud, inst: Instance, dest: str) -> Instance:
                            previous=port)
     alloc = cloud.alloc[dest]
     moved = replace(inst, host=dest, domain_id=alloc.next_domain,
-                    availability_zone=cloud.hosts[dest].availability_zone)
+                    availability_zone=cloud.hosts[dest].availability_zone, **fields)
     alloc.next_domain += 1
     cloud._instances_by_host[inst.host].pop(inst.uuid, None)
     cloud._instances_by_host.setdefault(dest, {})[inst.uuid] = None

@@ -1,4 +1,5 @@
-"""An instance live-migrated through the simulator's Nova API: after its notifications the
+"""An instance migrated (live, or cold and confirmed) through the simulator's Nova API:
+after its notifications the
 instance, its vNICs and their links and cliques are on the new host, nothing of it is left
 on the old one, and the inventory equals the simulator's truth and a fresh scan."""
 
@@ -37,11 +38,12 @@ async def leftovers(db: AsyncDatabase, env: str, host: str, marks: list[str]) ->
     return out
 
 
-@pytest.mark.parametrize(("driver", "legacy", "versioned"), [
-    ("ovs", True, False), ("lxb", True, True), ("vpp", False, True)])
-async def test_a_live_migration_moves_the_instance_and_leaves_nothing_behind(
+@pytest.mark.parametrize(("driver", "legacy", "versioned", "live"), [
+    ("ovs", True, False, True), ("lxb", True, True, True), ("vpp", False, True, True),
+    ("ovs", True, False, False), ("vpp", False, True, False)])
+async def test_a_migration_moves_the_instance_and_leaves_nothing_behind(
         db: AsyncDatabase, mongo_client: AsyncMongoClient, metadata: Metadata,
-        driver: str, legacy: bool, versioned: bool) -> None:
+        driver: str, legacy: bool, versioned: bool, live: bool) -> None:
     spec = spec_from_flags(hosts=4, instances=3, networks=2, driver=driver, seed=23)
     async with event_rig(db, spec, metadata, legacy=legacy, versioned=versioned) as rig, \
             aiohttp.ClientSession() as http:
@@ -50,8 +52,14 @@ async def test_a_live_migration_moves_the_instance_and_leaves_nothing_behind(
         inst = next(iter(cloud.instances.values()))
         source = inst.host
         dest = next(h.name for h in cloud.compute_hosts() if h.name != source)
-        await api.nova("POST", f"/servers/{inst.uuid}/action", {
-            "os-migrateLive": {"host": dest, "block_migration": "auto"}})
+        action = f"/servers/{inst.uuid}/action"
+        if live:
+            await api.nova("POST", action, {
+                "os-migrateLive": {"host": dest, "block_migration": "auto"}})
+        else:
+            await api.nova("POST", action, {"migrate": {"host": dest}})
+            await rig.settle()
+            await api.nova("POST", action, {"confirmResize": None})
         await rig.settle()
         assert rig.listener.stats.dead_lettered == 0
         stored = await db.inventory.find_one({"environment": rig.env.name, "id": inst.uuid})

@@ -1,5 +1,5 @@
 """A random sequence of mutations through the simulator's Nova and Neutron APIs (boots,
-deletes, renames, power, live migrations; networks, subnets, ports, routers and router
+deletes, renames, power, live and cold migrations; networks, subnets, ports, routers and router
 interfaces created, updated, deleted), with the listener running and no scan in between:
 inventory, links and cliques equal the simulator's truth and what a fresh full scan
 stores, object by object and field by field. Every driver, both firewalls."""
@@ -38,7 +38,8 @@ pytestmark = pytest.mark.timeout(max(600, 15 * MUTATIONS))
 Mutation = tuple[str, Callable[[], Awaitable[object]]]
 # kinds drawn more often than the others, so that every run boots enough instances to
 # migrate them and updates networks and subnets
-WEIGHTS = {"boot": 3, "migrate": 3, "network update": 2, "subnet update": 2}
+WEIGHTS = {"boot": 3, "migrate": 3, "cold migrate": 2, "confirm": 3, "network update": 2,
+           "subnet update": 2}
 
 
 def mutations(cloud: Cloud, api: SimClient, rng: random.Random, n: int) -> list[Mutation]:
@@ -79,6 +80,7 @@ def mutations(cloud: Cloud, api: SimClient, rng: random.Random, n: int) -> list[
     if instances:
         inst = rng.choice(instances)
         server = f"/servers/{inst.uuid}"
+        resized = next((i.uuid for i in instances if i.status == "VERIFY_RESIZE"), inst.uuid)
         others = [h for h in computes if h != inst.host]
         actions += [
             ("delete", lambda: nova("DELETE", server)),
@@ -87,6 +89,10 @@ def mutations(cloud: Cloud, api: SimClient, rng: random.Random, n: int) -> list[
                 "os-start" if inst.status != "ACTIVE" else "os-stop": None})),
             ("migrate", lambda: nova("POST", f"{server}/action", {"os-migrateLive": {
                 "host": rng.choice([None, *others]), "block_migration": "auto"}})),
+            ("cold migrate", lambda: nova("POST", f"{server}/action", {
+                "migrate": {"host": rng.choice(others)} if others else None})),
+            ("confirm", lambda: nova("POST", f"/servers/{resized}/action", {
+                "confirmResize": None})),
         ]
     if nets:
         net = rng.choice(nets)
@@ -170,4 +176,4 @@ async def test_random_mutations_equal_the_truth_and_a_fresh_scan(
     print(f"mutations: {dict(made)}")
     print("\n".join(["against the scan:", *against_scan, "against the truth:", *against_truth]))
     assert {"scan": against_scan, "truth": against_truth} == {"scan": [], "truth": []}
-    assert made["migrate"] and made["subnet update"] and made["network update"], made
+    assert all(made[k] for k in WEIGHTS), made

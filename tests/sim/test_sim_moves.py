@@ -92,6 +92,45 @@ async def test_live_migration_moves_the_instance_and_publishes_novas_sequence(
     assert by_type["port.update.end"]["payload"]["port"]["binding:host_id"] == dest
 
 
+COLD = [
+    NOVA_UPDATE, "scheduler.select_destinations.start", "scheduler.select_destinations.end",
+    "compute.instance.resize.prep.start", "instance.resize_prep.start",
+    "compute.instance.resize.prep.end", "instance.resize_prep.end",
+    NOVA_UPDATE, "compute.instance.resize.start", "instance.resize.start",
+    NOVA_UPDATE, "compute.instance.resize.end", "instance.resize.end",
+    "port.update.start", "port.update.end",
+    NOVA_UPDATE, "compute.instance.finish_resize.start", "instance.resize_finish.start",
+    NOVA_UPDATE, "compute.instance.finish_resize.end", "instance.resize_finish.end"]
+CONFIRM = ["compute.instance.resize.confirm.start", "instance.resize_confirm.start",
+           NOVA_UPDATE, "compute.instance.resize.confirm.end", "instance.resize_confirm.end"]
+
+
+async def test_cold_migration_waits_for_its_confirmation(lab: Lab) -> None:
+    cloud = lab.sim.cloud
+    inst = next(iter(cloud.instances.values()))
+    cloud.set_instance_power(inst.uuid, False)
+    await lab.published()
+    path = f"/servers/{inst.uuid}/action"
+    assert (await lab.api.call("POST", "nova", path, {"confirmResize": None}))[0] == 409
+    assert (await lab.api.call("POST", "nova", path, {"migrate": None}))[0] == 202
+    server = (await lab.api.get("nova", f"/servers/{inst.uuid}"))["server"]
+    assert (server["status"], server["OS-EXT-STS:vm_state"]) == ("VERIFY_RESIZE", "resized")
+    dest = server["OS-EXT-SRV-ATTR:host"]
+    assert dest != inst.host
+    moved = await lab.published()
+    assert [r.event_type for r in moved] == COLD
+    assert moved[COLD.index("compute.instance.resize.start")].message["publisher_id"] \
+        == f"compute.{inst.host}"
+    assert _host_of(moved[-1].message["payload"]) == dest
+    assert (await lab.api.call("POST", "nova", path, {"confirmResize": None}))[0] == 202
+    server = (await lab.api.get("nova", f"/servers/{inst.uuid}"))["server"]
+    assert (server["status"], server["OS-EXT-SRV-ATTR:host"]) == ("SHUTOFF", dest)
+    confirmed = await lab.published()
+    assert [r.event_type for r in confirmed] == CONFIRM
+    assert confirmed[0].message["publisher_id"] == f"compute.{inst.host}"
+    assert cloud_problems(cloud) == []
+
+
 @pytest.mark.parametrize(("body", "status"), [
     ({"os-migrateLive": {"host": "nowhere", "block_migration": "auto"}}, 404),
     ({"os-migrateLive": {"host": None}}, 400),

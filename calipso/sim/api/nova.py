@@ -382,11 +382,22 @@ def _migrate_live(cloud: Cloud, inst: Instance, body: Any) -> None:
     cloud.live_migrate_instance(inst.uuid, host)
 
 
-ACTIONS = ("os-start", "os-stop", "os-migrateLive")
+def _migrate(cloud: Cloud, inst: Instance, body: Any) -> None:
+    """`migrate` (cold): `null`, or `{"host": name}` (microversion 2.56)."""
+    if body is not None and not isinstance(body, dict):
+        raise InvalidInput("Invalid input for field/attribute migrate.", field="migrate")
+    host = (body or {}).get("host")
+    if host is not None and not isinstance(host, str):
+        raise InvalidInput("Invalid input for field/attribute host.", field="host")
+    cloud.migrate_instance(inst.uuid, host)
+
+
+ACTIONS = ("os-start", "os-stop", "os-migrateLive", "migrate", "confirmResize")
 
 
 async def server_action(request: web.Request) -> web.Response:
-    """`os-start`, `os-stop` and `os-migrateLive` (the actions the simulator models)."""
+    """`os-start`, `os-stop`, `os-migrateLive`, `migrate` and `confirmResize` (the
+    actions the simulator models; the migrations need an admin token)."""
     ctx, cloud = ctx_of(request), _cloud(request)
     inst = _owned(ctx, cloud, request.match_info["server_id"])
     body = await body_of(request)
@@ -397,6 +408,11 @@ async def server_action(request: web.Request) -> web.Response:
     if action == "os-migrateLive":
         _require_admin(ctx, "os-migrate-server:migrate_live")
         _migrate_live(cloud, inst, body[action])
+    elif action == "migrate":
+        _require_admin(ctx, "os-migrate-server:migrate")
+        _migrate(cloud, inst, body[action])
+    elif action == "confirmResize":
+        cloud.confirm_resize(inst.uuid)
     else:
         cloud.set_instance_power(inst.uuid, action == "os-start")
     return web.Response(status=202)
