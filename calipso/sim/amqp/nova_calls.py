@@ -123,32 +123,36 @@ class NovaCall:
                        ports: list[Rendered]) -> list[Notification]:
         """`os-migrateLive`, as nova-api, the conductor and both computes notify it
         (`self.facts`: the instance on its source host; `dest`: on the destination)."""
-        f, there = self.facts, dest.inst.host
-        self.update("api", "active", "active", "migrating", None, launched=True)
-        spec = npl.select_destinations(f)
-        self.legacy("scheduler.select_destinations.start", "scheduler", spec)
-        self.legacy("scheduler.select_destinations.end", "scheduler", spec)
-
-        def both(legacy_event: str, versioned_event: str, facts: npl.InstanceFacts,
-                 host: str) -> None:
-            self.legacy(f"compute.instance.live_migration.{legacy_event}", "compute",
-                        npl.legacy(facts, "active", task="migrating", launched=True), host)
-            self.versioned(f"instance.{versioned_event}", npl.versioned(
-                facts, "active", create=False, request_id=self.request_id), host)
-
+        f, here, there = self.facts, self.facts.inst.host, dest.inst.host
+        self._scheduled("active", "migrating")
+        live = "live_migration"
         for phase in ("start", "end"):  # on the destination, before the move
-            both(f"pre.{phase}", f"live_migration_pre.{phase}", f, there)
-        both("_post.start", "live_migration_post.start", f, f.inst.host)
+            self.phase(f"{live}.pre.{phase}", f"{live}_pre.{phase}", f, there, "active",
+                       "migrating")
+        self.phase(f"{live}._post.start", f"{live}_post.start", f, here, "active", "migrating")
         self._moved_ports(ports)  # the destination's bindings activated
-        both("post.dest.start", "live_migration_post_dest.start", f, there)
+        self.phase(f"{live}.post.dest.start", f"{live}_post_dest.start", f, there, "active",
+                   "migrating")
         self.update("compute", "active", "active", None, "migrating", launched=True,
                     host=there, facts=dest)
-        self.legacy("compute.instance.live_migration.post.dest.end", "compute",
-                    npl.legacy(dest, "active", launched=True), there)
-        self.versioned("instance.live_migration_post_dest.end", npl.versioned(
-            dest, "active", create=False, request_id=self.request_id), there)
-        both("_post.end", "live_migration_post.end", f, f.inst.host)
+        self.phase(f"{live}.post.dest.end", f"{live}_post_dest.end", dest, there, "active")
+        self.phase(f"{live}._post.end", f"{live}_post.end", f, here, "active", "migrating")
         return self.out
+
+    def phase(self, legacy_event: str, versioned_event: str, facts: npl.InstanceFacts,
+              host: str, state: str, task: str | None = None) -> None:
+        """`compute.instance.<legacy_event>` and `instance.<versioned_event>` from `host`."""
+        self.legacy(f"compute.instance.{legacy_event}", "compute",
+                    npl.legacy(facts, state, task=task, launched=True), host)
+        self.versioned(f"instance.{versioned_event}", npl.versioned(
+            facts, state, create=False, request_id=self.request_id), host)
+
+    def _scheduled(self, state: str, task: str) -> None:
+        """nova-api's update (the task set) and the scheduler's pick of a destination."""
+        self.update("api", state, state, task, None, launched=True)
+        spec = npl.select_destinations(self.facts)
+        self.legacy("scheduler.select_destinations.start", "scheduler", spec)
+        self.legacy("scheduler.select_destinations.end", "scheduler", spec)
 
     def _moved_ports(self, ports: list[Rendered]) -> None:
         """Neutron's `port.update.*` of each port's binding moving (as nova)."""
@@ -165,49 +169,32 @@ class NovaCall:
         instance waits in `resized` for `confirmResize`."""
         f, there, here = self.facts, dest.inst.host, self.facts.inst.host
         state = "active" if f.inst.status == "ACTIVE" else "stopped"
-
-        def both(legacy_event: str, versioned_event: str, facts: npl.InstanceFacts,
-                 host: str, vm_state: str = state) -> None:
-            self.legacy(f"compute.instance.{legacy_event}", "compute",
-                        npl.legacy(facts, vm_state, launched=True), host)
-            self.versioned(f"instance.{versioned_event}", npl.versioned(
-                facts, vm_state, create=False, request_id=self.request_id), host)
-
-        self.update("api", state, state, "resize_prep", None, launched=True)
-        spec = npl.select_destinations(f)
-        self.legacy("scheduler.select_destinations.start", "scheduler", spec)
-        self.legacy("scheduler.select_destinations.end", "scheduler", spec)
-        both("resize.prep.start", "resize_prep.start", f, there)
-        both("resize.prep.end", "resize_prep.end", f, there)
+        self._scheduled(state, "resize_prep")
+        self.phase("resize.prep.start", "resize_prep.start", f, there, state, "resize_prep")
+        self.phase("resize.prep.end", "resize_prep.end", f, there, state, "resize_prep")
         self.update("compute", state, state, "resize_migrating", "resize_prep",
                     launched=True, host=here)
-        both("resize.start", "resize.start", f, here)
+        self.phase("resize.start", "resize.start", f, here, state, "resize_migrating")
         self.update("compute", state, state, "resize_migrated", "resize_migrating",
                     launched=True, host=here, facts=dest)
-        both("resize.end", "resize.end", dest, here)
+        self.phase("resize.end", "resize.end", dest, here, state, "resize_migrated")
         self._moved_ports(ports)
         self.update("compute", state, state, "resize_finish", "resize_migrated",
                     launched=True, host=there, facts=dest)
-        both("finish_resize.start", "resize_finish.start", dest, there)
+        self.phase("finish_resize.start", "resize_finish.start", dest, there, state,
+                   "resize_finish")
         self.update("compute", "resized", state, None, "resize_finish", launched=True,
                     host=there, facts=dest)
-        both("finish_resize.end", "resize_finish.end", dest, there, "resized")
+        self.phase("finish_resize.end", "resize_finish.end", dest, there, "resized")
         return self.out
 
     def confirm_resize(self, source: str) -> list[Notification]:
         """`confirmResize`: the source cleans up and the instance is itself again."""
         f = self.facts
         state = "active" if f.inst.status == "ACTIVE" else "stopped"
-        for phase in ("start", "end"):
-            if phase == "end":
-                self.update("compute", state, "resized", None, None, launched=True,
-                            host=source)
-            self.legacy(f"compute.instance.resize.confirm.{phase}", "compute",
-                        npl.legacy(f, "resized" if phase == "start" else state,
-                                   launched=True), source)
-            self.versioned(f"instance.resize_confirm.{phase}", npl.versioned(
-                f, "resized" if phase == "start" else state, create=False,
-                request_id=self.request_id), source)
+        self.phase("resize.confirm.start", "resize_confirm.start", f, source, "resized")
+        self.update("compute", state, "resized", None, None, launched=True, host=source)
+        self.phase("resize.confirm.end", "resize_confirm.end", f, source, state)
         return self.out
 
     def delete(self, ports: list[Rendered]) -> list[Notification]:
