@@ -80,7 +80,7 @@ def mutations(cloud: Cloud, api: SimClient, rng: random.Random, n: int) -> list[
     if instances:
         inst = rng.choice(instances)
         server = f"/servers/{inst.uuid}"
-        resized = next((i.uuid for i in instances if i.status == "VERIFY_RESIZE"), inst.uuid)
+        resized = [i.uuid for i in instances if i.status == "VERIFY_RESIZE"]
         others = [h for h in computes if h != inst.host]
         actions += [
             ("delete", lambda: nova("DELETE", server)),
@@ -91,9 +91,10 @@ def mutations(cloud: Cloud, api: SimClient, rng: random.Random, n: int) -> list[
                 "host": rng.choice([None, *others]), "block_migration": "auto"}})),
             ("cold migrate", lambda: nova("POST", f"{server}/action", {
                 "migrate": {"host": rng.choice(others)} if others else None})),
-            ("confirm", lambda: nova("POST", f"/servers/{resized}/action", {
-                "confirmResize": None})),
         ]
+        if resized:
+            actions.append(("confirm", lambda: nova("POST", f"/servers/{resized[0]}/action", {
+                "confirmResize": None})))
     if nets:
         net = rng.choice(nets)
         actions += [
@@ -176,4 +177,4 @@ async def test_random_mutations_equal_the_truth_and_a_fresh_scan(
     print(f"mutations: {dict(made)}")
     print("\n".join(["against the scan:", *against_scan, "against the truth:", *against_truth]))
     assert {"scan": against_scan, "truth": against_truth} == {"scan": [], "truth": []}
-    assert all(made[k] for k in WEIGHTS), made
+    assert all(made[k] for k in WEIGHTS if k != "confirm"), made
