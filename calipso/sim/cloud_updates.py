@@ -1,5 +1,5 @@
 """Updates of existing records behind `Cloud`'s mutations: an instance moved to another
-compute host (live migration), a network's or a subnet's attributes changed.
+compute host (a live or cold migration), a network's or a subnet's attributes changed.
 
 Each function validates first and changes nothing when it refuses (`Conflict`,
 `InvalidInput`), as Neutron and Nova answer 409 and 400 without side effects.
@@ -42,8 +42,8 @@ def migration_target(cloud: Cloud, inst: Instance, host: str | None, action: str
     if not target.is_compute:
         raise InvalidInput(f"Compute host {host} could not be found.", field="host")
     if target.name == source.name:
-        raise InvalidInput(f"The supplied hypervisor type of is invalid: instance "
-                           f"{inst.uuid} is already on {host}", field="host")
+        raise InvalidInput(f"Unable to migrate instance ({inst.uuid}) to current host "
+                           f"({host}).", field="host")
     if target.region != source.region:
         raise InvalidInput(f"Host {host} is in another region", field="host")
     return target.name
