@@ -51,7 +51,8 @@ FIRST_VPP_IF = 3  # sw_if_index 0 local0, 1 provider NIC, 2 tunnel NIC
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One record changed. `record` is the new record (the old one for deletes).
+    """One record changed. `record` is the new record (the old one for deletes);
+    `previous`, for the updates of a move (a migration), the record it replaced.
 
     `op` names the outermost `Cloud` mutation (the API call) that made the change, e.g.
     `create_instance`, and `op_id` numbers those calls: every change of one call carries
@@ -65,6 +66,7 @@ class Change:
     record: Any
     op: str = ""
     op_id: int = 0
+    previous: Any = None
 
 
 Listener = Callable[[Change], None]
@@ -202,12 +204,13 @@ class CloudIndex:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def _emit(self, action: Action, kind: str, ident: str, record: Any) -> None:
+    def _emit(self, action: Action, kind: str, ident: str, record: Any,
+              previous: Any = None) -> None:
         self.version += 1
         self._wiring_cache.clear()
         if self._listeners:
             op_id, op = self._op or (0, "")
-            change = Change(self.version, action, kind, ident, record, op, op_id)
+            change = Change(self.version, action, kind, ident, record, op, op_id, previous)
             for listener in tuple(self._listeners):
                 listener(change)
 

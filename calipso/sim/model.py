@@ -182,6 +182,8 @@ class Instance:
     status: str = "ACTIVE"
     power_state: int = 1
     created_at: str = TIMESTAMP
+    # a cold migration awaiting its confirmation (VERIFY_RESIZE): the host it left
+    migration_source: str = ""
 
     @property
     def libvirt_name(self) -> str:

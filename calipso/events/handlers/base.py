@@ -78,6 +78,11 @@ class RefreshEvent(EventHandler):
         return await self.services.db.inventory.find(
             {"environment": env.name, "type": "port", **query}, {"_id": 0}).to_list(None)
 
+    async def hosts_of_network(self, env: EnvironmentConfig, network: str) -> set[str]:
+        """The hosts where the stored ports of ``network`` are bound."""
+        return {str(p["binding:host_id"]) for p in await self.stored_ports(
+            env, {"network_id": network}) if p.get("binding:host_id")}
+
 
 class InstanceEvent(RefreshEvent):
     """An instance's host (and the hosts of its networks) re-read: the instance, its
@@ -122,18 +127,26 @@ class InstanceChange(InstanceEvent):
 class NetworkEvent(RefreshEvent):
     """A network (with its folders and ports) re-read, and the hosts where it is."""
 
+    # what hosts show of the network may have changed (its name in DHCP vServices,
+    # instances' network_info and link names; its subnets in network_info): re-read
+    # every host where it has a port, not only when its set of hosts changed
+    everywhere = False
+
     def related(self, notification: Notification) -> str | None:
         return resource_payload(notification, "network", NetworkPayload).id
 
     async def targets(self, env: EnvironmentConfig,
                       notification: Notification) -> Targets | EventResult:
-        return Targets(networks={resource_payload(notification, "network",
-                                                  NetworkPayload).id})
+        network = resource_payload(notification, "network", NetworkPayload).id
+        hosts = await self.hosts_of_network(env, network) if self.everywhere else set()
+        return Targets(networks={network}, hosts=hosts)
 
 
 class SubnetEvent(RefreshEvent):
     """A subnet's network re-read (its cidrs and subnets, the DHCP port the agent
     made or removed) and the hosts where it is."""
+
+    everywhere = False  # as ``NetworkEvent.everywhere``: its gateway, DNS, DHCP server
 
     def related(self, notification: Notification) -> str | None:
         return resource_payload(notification, "subnet", SubnetPayload).id
@@ -150,7 +163,8 @@ class SubnetEvent(RefreshEvent):
                 return EventResult(True, message="subnet of no known network",
                                    related_object=subnet.id)
             network = holder["id"]
-        return Targets(networks={network})
+        hosts = await self.hosts_of_network(env, network) if self.everywhere else set()
+        return Targets(networks={network}, hosts=hosts)
 
 
 class PortEvent(RefreshEvent):

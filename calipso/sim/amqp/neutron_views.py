@@ -47,6 +47,11 @@ def network_request(net: Network) -> View:
     return body
 
 
+def network_update_request(net: Network) -> View:
+    """`PUT /v2.0/networks/{id}` body: the attributes the simulator updates."""
+    return {"name": net.name, "admin_state_up": net.admin_state_up, "shared": net.shared}
+
+
 def subnet_view(sub: Subnet) -> View:
     view: View = {
         "id": sub.id, "name": sub.name, "tenant_id": sub.project_id,
@@ -64,6 +69,13 @@ def subnet_request(sub: Subnet) -> View:
     return {"network_id": sub.network_id, "name": sub.name, "ip_version": sub.ip_version,
             "cidr": sub.cidr, "enable_dhcp": sub.enable_dhcp, "gateway_ip": sub.gateway_ip,
             "tenant_id": sub.project_id}
+
+
+def subnet_update_request(sub: Subnet) -> View:
+    """`PUT /v2.0/subnets/{id}` body: the attributes the simulator updates."""
+    return {"name": sub.name, "enable_dhcp": sub.enable_dhcp, "gateway_ip": sub.gateway_ip,
+            "allocation_pools": [{"start": a, "end": b} for a, b in sub.allocation_pools],
+            "dns_nameservers": list(sub.dns_nameservers)}
 
 
 def unbound(view: View) -> View:
@@ -108,6 +120,10 @@ def router_request(router: Router) -> View:
     if router.gw_network_id:
         body["external_gateway_info"] = {"network_id": router.gw_network_id}
     return body
+
+
+def router_update_request(router: Router) -> View:
+    return {"name": router.name, "admin_state_up": router.admin_state_up}
 
 
 def router_gateway_request(router: Router) -> View:

@@ -11,30 +11,35 @@ name). `Sequencer.notifications(op, group)` then turns one call's rendered chang
   ports) publish nothing of their own, as in real clouds.
 - A boot and a delete publish Nova's legacy sequence (and/or the versioned one) with
   Neutron's port notifications interleaved where nova-compute calls Neutron.
+- A live migration publishes, in nova-compute's order: the API's update (task
+  `migrating`), the scheduler's, `live_migration.pre.start/.end` from the destination,
+  `live_migration._post.start` from the source, Neutron's `port.update.start/.end` of
+  each port's binding moving to the destination (the source activates the destination's
+  bindings there), `live_migration.post.dest.start`, the update recording the new host
+  and `live_migration.post.dest.end` from the destination, then `_post.end` from the
+  source (versioned: `instance.live_migration_pre|post|post_dest.start/.end`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from calipso.sim.amqp import neutron_views as nv
 from calipso.sim.amqp import nova_payloads as npl
 from calipso.sim.amqp.messages import (
     LEGACY_TOPIC,
-    VERSIONED_TOPIC,
     Caller,
     Notification,
     fake_token,
     neutron_context,
     new_request_id,
-    nova_context,
 )
+from calipso.sim.amqp.nova_calls import NovaCall
 from calipso.sim.api import neutron_views as api_views
 from calipso.sim.cloud import Change, Cloud
-from calipso.sim.model import OWNER_ROUTER_INTERFACE, Instance, Port, Router
+from calipso.sim.model import OWNER_ROUTER_INTERFACE, Instance, Router
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +74,9 @@ class Renderer:
 _CRUD: dict[str, tuple[str, str, Callable[[Any], dict[str, Any]] | None]] = {
     "create_network": ("network", "create", nv.network_request),
     "delete_network": ("network", "delete", None),
+    "update_network": ("network", "update", nv.network_update_request),
     "create_subnet": ("subnet", "create", nv.subnet_request),
+    "update_subnet": ("subnet", "update", nv.subnet_update_request),
     "delete_subnet": ("subnet", "delete", None),
     "create_port": ("port", "create", nv.port_request),
     "bind_port": ("port", "update", nv.port_binding_request),
@@ -78,6 +85,7 @@ _CRUD: dict[str, tuple[str, str, Callable[[Any], dict[str, Any]] | None]] = {
     "create_router": ("router", "create", nv.router_request),
     "set_router_gateway": ("router", "update", nv.router_gateway_request),
     "clear_router_gateway": ("router", "update", nv.router_gateway_request),
+    "update_router": ("router", "update", nv.router_update_request),
     "delete_router": ("router", "delete", None),
 }
 
@@ -187,153 +195,64 @@ class Sequencer:
 
     # ---- Nova: boot and delete -------------------------------------------------------
 
-    def _facts(self, inst: Instance, ports: list[Rendered]) -> npl.InstanceFacts:
+    def _facts(self, inst: Instance, ports: list[Rendered],
+               before: bool = False) -> npl.InstanceFacts:
+        """`before`: the ports as they were before the call (a move's source side)."""
         url = self.cloud.endpoint_urls.get(("glance", "public"),
                                            f"http://{self.controller_ip}:9292")
         return npl.InstanceFacts(
             inst, self.cloud.flavors.get(inst.flavor_id), self.cloud.images.get(inst.image_id),
-            url, tuple((r.change.record, r.network_name) for r in ports))
+            url, tuple(((r.change.previous if before else None) or r.change.record,
+                        r.network_name) for r in ports))
 
     def _op_create_instance(self, group: list[Rendered]) -> list[Notification]:
         inst_r = self._last(group, "instance", "create")
         if inst_r is None:  # a boot that failed and was rolled back
             return []
         ports = [r for r in group if r.change.kind == "port" and r.change.action == "create"]
-        return _NovaCall(self, self._facts(inst_r.change.record, ports)).boot(ports)
+        return NovaCall(self, self._facts(inst_r.change.record, ports)).boot(ports)
 
     def _op_delete_instance(self, group: list[Rendered]) -> list[Notification]:
         inst_r = self._last(group, "instance", "delete")
         if inst_r is None:
             return []
         ports = [r for r in group if r.change.kind == "port" and r.change.action == "delete"]
-        return _NovaCall(self, self._facts(inst_r.change.record, ports)).delete(ports)
+        return NovaCall(self, self._facts(inst_r.change.record, ports)).delete(ports)
 
 
     def _op_rename_instance(self, group: list[Rendered]) -> list[Notification]:
         inst_r = self._last(group, "instance", "update")
         if inst_r is None:
             return []
-        return _NovaCall(self, self._facts(inst_r.change.record, [])).rename()
+        return NovaCall(self, self._facts(inst_r.change.record, [])).rename()
 
     def _op_set_instance_power(self, group: list[Rendered]) -> list[Notification]:
         inst_r = self._last(group, "instance", "update")
         if inst_r is None:
             return []
-        return _NovaCall(self, self._facts(inst_r.change.record, [])).power()
+        return NovaCall(self, self._facts(inst_r.change.record, [])).power()
 
+    def _op_live_migrate_instance(self, group: list[Rendered]) -> list[Notification]:
+        inst_r = self._last(group, "instance", "update")
+        if inst_r is None or inst_r.change.previous is None:
+            return []
+        ports = [r for r in group if r.change.kind == "port"]
+        source = self._facts(inst_r.change.previous, ports, before=True)
+        dest = self._facts(inst_r.change.record, ports)
+        return NovaCall(self, source).live_migration(dest, ports)
 
-class _NovaCall:
-    """The messages of one Nova API call (one request id, one context)."""
+    def _op_migrate_instance(self, group: list[Rendered]) -> list[Notification]:
+        inst_r = self._last(group, "instance", "update")
+        if inst_r is None or inst_r.change.previous is None:
+            return []
+        ports = [r for r in group if r.change.kind == "port"]
+        source = self._facts(inst_r.change.previous, ports, before=True)
+        return NovaCall(self, source).cold_migration(self._facts(inst_r.change.record, ports),
+                                                      ports)
 
-    def __init__(self, seq: Sequencer, facts: npl.InstanceFacts) -> None:
-        self.seq, self.facts = seq, facts
-        inst = facts.inst
-        self.user = seq.caller(inst.project_id, inst.user_id)
-        self.request_id = new_request_id()
-        self.ctx = nova_context(self.user, self.request_id, fake_token(), seq.controller_ip,
-                                seq._catalog())
-        self.out: list[Notification] = []
-
-    def legacy(self, event: str, service: str, payload: dict[str, Any]) -> None:
-        if self.seq.legacy:
-            host = self.facts.inst.host if service == "compute" else self.seq.controller
-            self.out.append(Notification("nova", LEGACY_TOPIC, event, f"{service}.{host}",
-                                         payload, self.ctx))
-
-    def versioned(self, event: str, payload: dict[str, Any]) -> None:
-        if self.seq.versioned:
-            self.out.append(Notification("nova", VERSIONED_TOPIC, event,
-                                         f"nova-compute:{self.facts.inst.host}", payload,
-                                         self.ctx))
-
-    def update(self, service: str, state: str, old_state: str, new_task: str | None,
-               old_task: str | None, **kwargs: Any) -> None:
-        self.legacy("compute.instance.update", service, npl.legacy_update(
-            self.facts, state, old_state, new_task, old_task, **kwargs))
-
-    def boot(self, ports: list[Rendered]) -> list[Notification]:
-        f = self.facts
-        self.update("api", "building", "building", "scheduling", "scheduling", scheduled=False)
-        spec = npl.select_destinations(f)
-        self.legacy("scheduler.select_destinations.start", "scheduler", spec)
-        self.legacy("scheduler.select_destinations.end", "scheduler", spec)
-        self.update("compute", "building", "building", None, "scheduling")
-        self.legacy("compute.instance.create.start", "compute",
-                    npl.legacy(f, "building") | {"image_name": f.image.name if f.image else ""})
-        self.versioned("instance.create.start", npl.versioned(
-            f, "building", create=True, request_id=self.request_id, with_ips=False))
-        self.update("conductor", "building", "building", None, None)
-        self.update("compute", "building", "building", "networking", "networking")
-        for r in ports:
-            self.out += self._port_boot(r)
-        self.update("compute", "building", "building", "block_device_mapping", "networking")
-        self.update("compute", "building", "building", "spawning", "block_device_mapping")
-        self.update("compute", "active", "building", None, "spawning", launched=True)
-        self.legacy("compute.instance.create.end", "compute", npl.legacy(
-            f, "active", launched=True) | {"fixed_ips": npl.fixed_ips(f), "message": "Success"})
-        self.versioned("instance.create.end", npl.versioned(
-            f, "active", create=True, request_id=self.request_id))
-        return self.out
-
-    def _port_boot(self, r: Rendered) -> list[Notification]:
-        """nova-compute creates the port bare (as the user), then binds it (as nova)."""
-        port: Port = r.change.record
-        view = r.view or {}
-        created = self.seq.neutron(self.user, [
-            ("port.create.start", {"port": nv.port_request(port, minimal=True)}),
-            ("port.create.end", {"port": nv.unbound(view)})])
-        bound = self.seq.neutron(self.seq.service_caller(), [
-            ("port.update.start", {"port": nv.port_binding_request(port), "id": port.id}),
-            ("port.update.end", {"port": view | {"status": "DOWN"}})])
-        return created + bound
-
-    def rename(self) -> list[Notification]:
-        """`PUT /servers/{id}` with a new name: one update from the API service."""
-        self.update("api", "active", "active", None, None, launched=True)
-        self.versioned("instance.update", npl.versioned(
-            self.facts, "active", create=False, request_id=self.request_id))
-        return self.out
-
-    def power(self) -> list[Notification]:
-        """`os-stop` / `os-start`: power_off / power_on, with the state changes."""
-        f = self.facts
-        on = f.inst.status == "ACTIVE"
-        action, task = ("power_on", "powering-on") if on else ("power_off", "powering-off")
-        before, after = ("stopped", "active") if on else ("active", "stopped")
-        self.update("api", before, before, task, None, launched=True)
-        self.legacy(f"compute.instance.{action}.start", "compute",
-                    npl.legacy(f, before, task=task, launched=True))
-        self.versioned(f"instance.{action}.start", npl.versioned(
-            f, before, create=False, request_id=self.request_id))
-        self.update("compute", after, before, None, task, launched=True)
-        self.legacy(f"compute.instance.{action}.end", "compute",
-                    npl.legacy(f, after, launched=True))
-        self.versioned(f"instance.{action}.end", npl.versioned(
-            f, after, create=False, request_id=self.request_id))
-        return self.out
-
-    def delete(self, ports: list[Rendered]) -> list[Notification]:
-        f = self.facts
-        ended = datetime.now(UTC)
-        self.update("api", "active", "active", "deleting", None)
-        for event in ("delete.start", "shutdown.start"):
-            self.legacy(f"compute.instance.{event}", "compute",
-                        npl.legacy(f, "active", task="deleting", launched=True))
-            self.versioned(f"instance.{event}", npl.versioned(
-                f, "active", create=False, request_id=self.request_id))
-        for r in ports:
-            port: Port = r.change.record
-            self.out += self.seq.neutron(self.user, [
-                ("port.delete.start", {"port_id": port.id}),
-                ("port.delete.end", {"port_id": port.id, "port": r.view or {}})])
-        self.legacy("compute.instance.shutdown.end", "compute",
-                    npl.legacy(f, "active", task="deleting", launched=True))
-        self.versioned("instance.shutdown.end", npl.versioned(
-            f, "active", create=False, request_id=self.request_id, with_ips=False))
-        self.update("compute", "deleted", "active", None, None, launched=True, ended=ended)
-        self.legacy("compute.instance.delete.end", "compute",
-                    npl.legacy(f, "deleted", launched=True, ended=ended))
-        self.versioned("instance.delete.end", npl.versioned(
-            f, "deleted", create=False, request_id=self.request_id, ended=ended,
-            with_ips=False))
-        return self.out
+    def _op_confirm_resize(self, group: list[Rendered]) -> list[Notification]:
+        inst_r = self._last(group, "instance", "update")
+        if inst_r is None or inst_r.change.previous is None:
+            return []
+        return NovaCall(self, self._facts(inst_r.change.record, [])).confirm_resize(
+            inst_r.change.previous.migration_source)

@@ -79,6 +79,15 @@ async def network_create(request: web.Request) -> web.Response:
     return reply({"network": views.network_view(cloud, net)}, 201)
 
 
+async def network_update(request: web.Request) -> web.Response:
+    cloud = state_of(request).cloud
+    net = cloud.network(request.match_info["id"])
+    body = await body_of(request, "network")
+    _check_keys(body, {"name", "admin_state_up", "shared"})
+    net = cloud.update_network(net.id, **body)
+    return reply({"network": views.network_view(cloud, net)})
+
+
 SUBNET_KEYS = {"network_id", "cidr", "ip_version", "name", "enable_dhcp", "gateway_ip",
                "project_id", "tenant_id", "description"}
 
@@ -98,6 +107,16 @@ async def subnet_create(request: web.Request) -> web.Response:
                               enable_dhcp=_bool(body, "enable_dhcp", True),
                               gateway_ip=body.get("gateway_ip", "auto"))
     return reply({"subnet": views.subnet_view(cloud, sub)}, 201)
+
+
+async def subnet_update(request: web.Request) -> web.Response:
+    cloud = state_of(request).cloud
+    sub = cloud.subnet(request.match_info["id"])
+    body = await body_of(request, "subnet")
+    _check_keys(body, {"name", "gateway_ip", "enable_dhcp", "allocation_pools",
+                       "dns_nameservers"})
+    sub = cloud.update_subnet(sub.id, **body)
+    return reply({"subnet": views.subnet_view(cloud, sub)})
 
 
 PORT_KEYS = {"network_id", "name", "device_id", "device_owner", "binding:host_id", "fixed_ips",
@@ -143,14 +162,17 @@ async def port_create(request: web.Request) -> web.Response:
 
 
 async def port_update(request: web.Request) -> web.Response:
-    """Only binding an unbound port (`binding:host_id`, with device owner and id)."""
+    """A new name, or binding an unbound port (`binding:host_id`, with device owner
+    and id)."""
     cloud = state_of(request).cloud
     port = cloud.port(request.match_info["id"])
     body = await body_of(request, "port")
-    _check_keys(body, {"binding:host_id", "device_owner", "device_id"})
+    _check_keys(body, {"binding:host_id", "device_owner", "device_id", "name"})
+    if set(body) == {"name"} and isinstance(body["name"], str):
+        return reply({"port": views.port_view(cloud, cloud.rename_port(port.id, body["name"]))})
     host = body.get("binding:host_id")
     if not host:
-        raise InvalidInput("The simulator updates binding:host_id only",
+        raise InvalidInput("The simulator updates a port's name, or binding:host_id",
                            field="binding:host_id")
     port = cloud.bind_port(port.id, str(host), str(body.get("device_owner")
                                                    or port.device_owner or "compute:nova"),
@@ -187,7 +209,15 @@ async def router_update(request: web.Request) -> web.Response:
     cloud = state_of(request).cloud
     router = cloud.router(request.match_info["id"])
     body = await body_of(request, "router")
-    _check_keys(body, {"external_gateway_info"})
+    _check_keys(body, {"external_gateway_info", "name", "admin_state_up"})
+    if "name" in body or "admin_state_up" in body:
+        name = body.get("name")
+        if name is not None and not isinstance(name, str):
+            raise InvalidInput("Invalid input for name", field="name")
+        state = body.get("admin_state_up")
+        router = cloud.update_router(router.id, name=name,
+                                     admin_state_up=None if state is None
+                                     else _bool(body, "admin_state_up", True))
     if "external_gateway_info" in body:
         gw = _gateway_network(body["external_gateway_info"])
         if gw is None:
@@ -278,6 +308,8 @@ def add_routes(app: web.Application) -> None:
                          ("ports", port_create), ("routers", router_create)):
         r.add_post(f"/v2.0/{name}", create)
         r.add_delete(f"/v2.0/{name}/{{id}}", delete_handler(name))
+    r.add_put("/v2.0/networks/{id}", network_update)
+    r.add_put("/v2.0/subnets/{id}", subnet_update)
     r.add_put("/v2.0/ports/{id}", port_update)
     r.add_put("/v2.0/routers/{id}", router_update)
     r.add_put("/v2.0/routers/{id}/add_router_interface", add_interface)

@@ -371,14 +371,50 @@ async def server_update(request: web.Request) -> web.Response:
     return answer(ctx, {"server": views.server_brief(inst, ctx.base, ctx.bookmark)})
 
 
+def _migrate_live(cloud: Cloud, inst: Instance, body: Any) -> None:
+    """`os-migrateLive`: `{"host": name or null, "block_migration": "auto" or bool}`."""
+    if not isinstance(body, dict) or "block_migration" not in body:
+        raise InvalidInput("Invalid input for field/attribute os-migrateLive: "
+                           "'block_migration' is a required property", field="block_migration")
+    host = body.get("host")
+    if host is not None and not isinstance(host, str):
+        raise InvalidInput("Invalid input for field/attribute host.", field="host")
+    cloud.live_migrate_instance(inst.uuid, host)
+
+
+def _migrate(cloud: Cloud, inst: Instance, body: Any) -> None:
+    """`migrate` (cold): `null`, or `{"host": name}` (microversion 2.56)."""
+    if body is not None and not isinstance(body, dict):
+        raise InvalidInput("Invalid input for field/attribute migrate.", field="migrate")
+    host = (body or {}).get("host")
+    if host is not None and not isinstance(host, str):
+        raise InvalidInput("Invalid input for field/attribute host.", field="host")
+    cloud.migrate_instance(inst.uuid, host)
+
+
+ACTIONS = ("os-start", "os-stop", "os-migrateLive", "migrate", "confirmResize")
+
+
 async def server_action(request: web.Request) -> web.Response:
-    """`os-start` and `os-stop` (the actions the simulator models)."""
+    """`os-start`, `os-stop`, `os-migrateLive`, `migrate` and `confirmResize` (the
+    actions the simulator models; the migrations need an admin token)."""
     ctx, cloud = ctx_of(request), _cloud(request)
     inst = _owned(ctx, cloud, request.match_info["server_id"])
     body = await body_of(request)
-    if len(body) != 1 or next(iter(body)) not in ("os-start", "os-stop"):
-        raise InvalidInput("Invalid action: expected os-start or os-stop.", field="action")
-    cloud.set_instance_power(inst.uuid, "os-start" in body)
+    action = next(iter(body)) if len(body) == 1 else None
+    if action not in ACTIONS:
+        raise InvalidInput(f"Invalid action: expected one of {', '.join(ACTIONS)}.",
+                           field="action")
+    if action == "os-migrateLive":
+        _require_admin(ctx, "os-migrate-server:migrate_live")
+        _migrate_live(cloud, inst, body[action])
+    elif action == "migrate":
+        _require_admin(ctx, "os-migrate-server:migrate")
+        _migrate(cloud, inst, body[action])
+    elif action == "confirmResize":
+        cloud.confirm_resize(inst.uuid)
+    else:
+        cloud.set_instance_power(inst.uuid, action == "os-start")
     return web.Response(status=202)
 
 

@@ -185,7 +185,8 @@ def server_view(cloud: Cloud, inst: Instance, *, base: str, bookmark: str, mv: V
         "OS-EXT-AZ:availability_zone": inst.availability_zone, "config_drive": "",
         "key_name": None, "OS-SRV-USG:launched_at": inst.created_at.replace("Z", ".000000"),
         "OS-SRV-USG:terminated_at": None,
-        "OS-EXT-STS:task_state": None, "OS-EXT-STS:vm_state": inst.status.lower(),
+        "OS-EXT-STS:task_state": None, "OS-EXT-STS:vm_state":
+            "resized" if inst.status == "VERIFY_RESIZE" else inst.status.lower(),
         "OS-EXT-STS:power_state": inst.power_state,
         "os-extended-volumes:volumes_attached": [], "security_groups": [{"name": "default"}],
     }

@@ -23,7 +23,8 @@ Row = tuple[Any, ...]
 DOMAIN_ROOT = "<<keystone.domain.root>>"  # keystone's domain_id of a domain row
 _SEGMENT_NS = uuid.UUID("5e9b3c1e-4f0a-4d6b-9a51-7c0f3f6b2d10")  # segment ids per network
 _VM_STATES = {"ACTIVE": "active", "SHUTOFF": "stopped", "PAUSED": "paused",
-              "SUSPENDED": "suspended", "ERROR": "error", "BUILD": "building"}
+              "SUSPENDED": "suspended", "ERROR": "error", "BUILD": "building",
+              "VERIFY_RESIZE": "resized"}
 
 
 def db_time(stamp: str) -> datetime:
