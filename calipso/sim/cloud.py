@@ -14,7 +14,8 @@ from dataclasses import replace
 
 from calipso.errors import Conflict, InvalidInput, NotFound
 from calipso.sim import cloud_ops
-from calipso.sim.cloud_index import Change, CloudIndex, HostAlloc, Listener, operation
+from calipso.sim.cloud_agents import CloudAgents
+from calipso.sim.cloud_index import Change, HostAlloc, Listener, operation
 from calipso.sim.model import (
     OWNER_COMPUTE,
     OWNER_DHCP,
@@ -32,8 +33,9 @@ from calipso.sim.model import (
 __all__ = ["Change", "Cloud", "HostAlloc", "Listener"]
 
 
-class Cloud(CloudIndex):
-    """A simulated cloud: `CloudIndex` plus the mutations the API channel calls."""
+class Cloud(CloudAgents):
+    """A simulated cloud: `CloudIndex` plus the mutations the API channel calls (those
+    of agents and Nova services in `CloudAgents`)."""
 
     # ---- networks and subnets --------------------------------------------------------
 
