@@ -65,7 +65,8 @@ OWNED_ELSEWHERE = (*STORED_ONLY, "_id", "status", "status_value", "status_text",
 VEDGE_OWN = frozenset({"id", "name", "object_name", "host", "ports", "tunnel_ports", "pnic",
                        "type"})
 READ_TYPES = ("region", "availability_zone", "host", "network_agents_folder",
-              "network_agent", "vedges_folder", "vedge")
+              "network_agent", "vedges_folder")
+VEDGE_READ = ("ports", "tunnel_ports")  # left out of the vEdges read for comparing
 AGENT_FIELDS = ("alive", "admin_state_up")
 SERVICE_FIELDS = ("available", "active")
 
@@ -134,6 +135,8 @@ async def _light(services: EventServices, env: EnvironmentConfig, origin: str,
     db = services.db
     raw = [d async for d in db.inventory.find(
         {"environment": env.name, "type": {"$in": READ_TYPES}})]
+    raw += [d async for d in db.inventory.find(  # without what SSH read: compared only
+        {"environment": env.name, "type": "vedge"}, dict.fromkeys(VEDGE_READ, 0))]
     stored = {d["id"]: decode_keys(d) for d in raw}
     inventory = InventoryWriter(db, env.name, now_ms())
     inventory.know(raw)
@@ -191,9 +194,15 @@ async def _host(walker: Walker, listing: RegionHosts, region: Doc, host: Doc,
         vedge = stored.get(str(agent["id"]).strip())
         parent = stored.get(str((vedge or {}).get("parent_id")))
         if agent.get("agent_type") in L2_AGENT_TYPES and vedge is not None \
-                and vedge["type"] == "vedge" and parent is not None:
-            await walker.save(entry(walker, "vedge", "vedges_folder"), parent,
-                              [_vedge(vedge, agent)])
+                and vedge["type"] == "vedge" and parent is not None \
+                and _vedge(vedge, agent) != {k: v for k, v in vedge.items()
+                                             if k not in OWNED_ELSEWHERE}:
+            # read without its ports (a compute's are many): the whole one to write
+            whole = await walker.ctx.db.inventory.find_one(
+                {"environment": walker.ctx.env_name, "id": vedge["id"]})
+            if whole is not None:
+                await walker.save(entry(walker, "vedge", "vedges_folder"), parent,
+                                  [_vedge(decode_keys(whole), agent)])
     hypervisor = ({"id": host["os_id"], "host_ip": host.get("ip_address")}
                   if host.get("os_id") is not None else None)
     fresh = host_doc(listing, name, hypervisor)
