@@ -47,7 +47,7 @@ from calipso.fetchers.api.api_fetch_host_network_agents import (
 )
 from calipso.fetchers.api.api_fetch_project_hosts import host_doc
 from calipso.fetchers.api.base import ApiAccess
-from calipso.fetchers.api.cloud_hosts import RegionHosts, fetch_region_hosts
+from calipso.fetchers.api.cloud_hosts import RegionHosts, fetch_region_hosts, regions_with
 from calipso.fetchers.cli.cli_fetch_vedges_ovs import agent_fields
 from calipso.fetchers.cli.scope import L2_AGENT_TYPES
 from calipso.inventory import InventoryWriter, decode_keys, remove_objects
@@ -90,8 +90,9 @@ class Transition:
     def text(self) -> str:
         what = "agent" if self.object_type == "network_agent" else "Nova service"
         if self.after is None:
-            return f"{what} {self.name} on {self.host}: no longer listed ({self.field} " \
-                   f"was {self.before})"
+            why = "deleted" if self.object_type == "network_agent" else "disabled or deleted"
+            return f"{what} {self.name} on {self.host}: no longer listed ({why}; " \
+                   f"{self.field} was {self.before})"
         if self.before is None:
             return f"{what} {self.name} on {self.host}: listed again ({self.field} " \
                    f"{self.after})"
@@ -144,15 +145,17 @@ async def _light(services: EventServices, env: EnvironmentConfig, origin: str,
         ctx = partial_context(services, env, inventory, origin, sources.api)
         walker = Walker(ctx, services.metadata.scanners)
         access = ApiAccess(ctx)
-        regions = [d for d in stored.values() if d["type"] == "region"]
         listings: dict[str, RegionHosts] = {}
-        for region in regions:
-            try:
+        try:
+            computes = set(await regions_with(access, "compute"))
+            regions = [d for d in stored.values()
+                       if d["type"] == "region" and d["id"] in computes]
+            for region in regions:
                 listings[region["id"]] = await fetch_region_hosts(access, region["id"])
-            except FetchError as err:  # nothing is written from half a picture
-                found.applied.failures.append(FetchFailure(
-                    "host", f"/{env.name}", err.source, err.target, err.detail))
-                return
+        except FetchError as err:  # nothing is written from half a picture
+            found.applied.failures.append(FetchFailure(
+                "host", f"/{env.name}", err.source, err.target, err.detail))
+            return
         by_parent: dict[str, list[Doc]] = {}
         for doc in stored.values():
             by_parent.setdefault(str(doc.get("parent_id")), []).append(doc)
@@ -175,21 +178,29 @@ async def _host(walker: Walker, listing: RegionHosts, region: Doc, host: Doc,
                 found: Liveness) -> None:
     name = host["id"]
     agents = listing.agents.get(name, [])
-    docs = [agent_doc(a) for a in agents]
+    docs = {d["id"]: d for d in (agent_doc(a) for a in agents)}
     folder = stored.get(f"{name}{FOLDER_SUFFIX}")
     known = {d["id"]: d for d in by_parent.get(f"{name}{FOLDER_SUFFIX}", [])
              if d["type"] == "network_agent"}
-    if name not in listing.host_names() \
-            or listing.zone_id(listing.zone_of(name)) != host.get("parent_id") \
-            or {d["id"] for d in docs} != set(known) or (docs and folder is None):
-        found.reread.add(name)
+    listed = name in listing.host_names()
+    hypervisor = ({"id": host["os_id"], "host_ip": host.get("ip_address")}
+                  if host.get("os_id") is not None else None)
+    fresh = host_doc(listing, name, hypervisor) if listed else {"services": {}}
+    before, after = host.get("services") or {}, fresh["services"]
+    for binary in sorted(set(before) | set(after)):
+        _note(found, before.get(binary), after.get(binary), SERVICE_FIELDS, "host", name,
+              binary, name)
+    for agent_id in sorted(set(docs) | set(known)):
+        doc = docs.get(agent_id) or known[agent_id]
+        _note(found, known.get(agent_id), docs.get(agent_id), AGENT_FIELDS,
+              "network_agent", name, str(doc.get("name")), agent_id)
+    if not listed or listing.zone_id(listing.zone_of(name)) != host.get("parent_id") \
+            or set(docs) != set(known) or (docs and folder is None):
+        found.reread.add(name)  # agents came or went, or the host moved: re-read whole
         return
-    for doc in docs:
-        _note(found, known[doc["id"]], doc, AGENT_FIELDS, "network_agent", name,
-              doc["name"], doc["id"])
     if folder is not None and docs:
         await walker.save(entry(walker, "network_agent", "network_agents_folder"), folder,
-                          docs)
+                          list(docs.values()))
     for agent in agents:
         vedge = stored.get(str(agent["id"]).strip())
         parent = stored.get(str((vedge or {}).get("parent_id")))
@@ -203,13 +214,6 @@ async def _host(walker: Walker, listing: RegionHosts, region: Doc, host: Doc,
             if whole is not None:
                 await walker.save(entry(walker, "vedge", "vedges_folder"), parent,
                                   [_vedge(decode_keys(whole), agent)])
-    hypervisor = ({"id": host["os_id"], "host_ip": host.get("ip_address")}
-                  if host.get("os_id") is not None else None)
-    fresh = host_doc(listing, name, hypervisor)
-    before, after = host.get("services") or {}, fresh["services"]
-    for binary in sorted(set(before) | set(after)):
-        _note(found, before.get(binary), after.get(binary), SERVICE_FIELDS, "host", name,
-              binary, name)
     kept = {k: v for k, v in host.items()
             if k not in OWNED_ELSEWHERE and k not in ("config", "unrecognised")}
     await walker.save(entry(walker, "host", "region"), region, [kept | fresh])

@@ -229,6 +229,8 @@ async def test_nova_compute_forced_down_then_disabled_moves_as_a_scan_moves_it(
         await rig.settle()
         doc = await stored(rig, host.name)
         assert (doc["parent_id"], doc["services"]) == ("internal", {})
+        said = (await messages(rig, "event"))[-1]
+        assert "nova-compute on" in said["message"] and "no longer listed" in said["message"]
         for uuid in instances:
             assert (await stored(rig, uuid))["id_path"].startswith(doc["id_path"] + "/")
         await equal_to_truth_and_a_scan(rig, mongo_client, metadata, [host.name])

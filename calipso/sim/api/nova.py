@@ -136,7 +136,7 @@ async def os_service_update(request: web.Request) -> web.Response:
                  if views.service_uuid(h, b) == action]
         if not found:
             raise NotFound(f"Service {action} not found.", field="service_id")
-        host, binary = found[0]
+        host, binary = found[0][0].name, found[0][1]
         status = body.get("status")
         if status not in (None, "enabled", "disabled"):
             raise InvalidInput("status: 'enabled' or 'disabled'", field="status")
@@ -157,8 +157,7 @@ async def os_service_update(request: web.Request) -> web.Response:
             raise InvalidInput(f"Unknown action {action}", field="service_id")
         host = cloud.host(str(body.get("host", ""))).name
         binary, changes = str(body.get("binary", "")), legacy[action]
-    state = cloud.update_service(host if isinstance(host, str) else host.name, binary,
-                                 **changes)
+    state = cloud.update_service(host, binary, **changes)
     for i, h, b in views.services(cloud):
         if h.name == state.host and b == state.binary:
             return answer(ctx, {"service": views.service_view(cloud, i, h, b, ctx.mv)})
