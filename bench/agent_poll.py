@@ -64,13 +64,14 @@ async def main(args: argparse.Namespace) -> None:
 
                 async def timed(label: str) -> float:
                     calls, db0 = sim.api.calls, dbtime.seconds
+                    dbtime.by_kind.clear()
                     started = time.perf_counter()
                     found = await check_liveness(services, env, "bench")
                     wall = time.perf_counter() - started
                     print(f"{label}: {wall * 1000:.0f} ms, {sim.api.calls - calls} API calls, "
                           f"database {(dbtime.seconds - db0) * 1000:.0f} ms, "
                           f"{found.applied.objects} written, "
-                          f"{len(found.transitions)} transitions")
+                          f"{len(found.transitions)} transitions; database: {dbtime.top()}")
                     return wall
 
                 walls = [await timed(f"round {i + 1}, nothing changed")
