@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 from event_rig import (
     Rig,
+    delete_queues,
     event_rig,
     scan,
     snapshot,
@@ -24,6 +25,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from calipso.db import ensure_indexes
 from calipso.events.liveness import AgentPoller
+from calipso.events.manager import EventManager
 from calipso.inventory import decode_keys
 from calipso.scanners.metadata_files import Metadata
 from calipso.seed import load_seed
@@ -257,3 +259,31 @@ async def test_a_deleted_agent_leaves_its_host_as_a_scan_leaves_it(
         assert await db.inventory.count_documents(
             {"environment": rig.env.name, "id": f"{dhcp.binary}-{dhcp.id}"}) == 0
         await equal_to_truth_and_a_scan(rig, mongo_client, metadata, [dhcp.host])
+
+
+async def test_the_event_manager_polls_the_agents_of_a_listened_environment(
+        db: AsyncDatabase, metadata: Metadata) -> None:
+    spec = spec_from_flags(hosts=2, instances=1, networks=1, driver="ovs", seed=85)
+    async with event_rig(db, spec, metadata, listen=False) as rig:
+        await db.environments_config.insert_one(
+            rig.sim.env_config() | {"scanned": True, "listen": True})
+        manager = EventManager(rig.services, rig.routing, interval=0.1,
+                               prefix=f"t-mgr-{rig.tag}", agent_poll_interval=0.3)
+        stop = asyncio.Event()
+        task = asyncio.create_task(manager.run(stop))
+        name, agent = rig.env.name, l2_agent(rig)
+        try:
+            async def polled() -> bool:
+                return manager.status().get(name, {}).get(
+                    "agents_polled", {}).get("rounds", 0) > 0
+            await eventually(polled)
+            rig.sim.ssh.kill_process(agent.host, agent.binary)  # type: ignore[union-attr]
+
+            async def seen() -> bool:
+                return manager.status()[name]["agents_polled"]["transitions"] == 1
+            await eventually(seen)
+            assert (await stored(rig, f"{agent.binary}-{agent.id}"))["alive"] is False
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 10)
+            await delete_queues(f"t-mgr-{rig.tag}.{name}", f"t-dhcp-{rig.tag}")
