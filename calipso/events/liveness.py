@@ -301,6 +301,7 @@ class AgentPoller:
         self.interval = interval
         self.rounds = 0
         self.transitions = 0
+        self.failing = False
 
     async def run(self) -> None:
         while True:
@@ -314,7 +315,12 @@ class AgentPoller:
                                      "agent-poll")
         self.rounds += 1
         self.transitions += len(found.transitions)
-        for failure in found.applied.failures[:1]:
-            log.warning("agents not polled", extra={"env": self.env.name,
-                                                    "error": failure.error})
+        failing = bool(found.applied.failures)
+        if failing != self.failing:  # transitions, not repetitions
+            self.failing = failing
+            if failing:
+                log.warning("agents not polled", extra={
+                    "env": self.env.name, "error": found.applied.failures[0].error})
+            else:
+                log.info("agents polled again", extra={"env": self.env.name})
         return found
