@@ -55,7 +55,8 @@ def _event_manager(ctx: ServiceContext) -> Part:
     routing = load_events(ctx.settings.config_dir)
     services = EventServices(ctx.database.db, ctx.settings, ctx.metadata, ctx.ssh_pools)
     manager = EventManager(services, routing, max_backoff=ctx.settings.part_restart_max_backoff,
-                           reconcile_interval=ctx.settings.events_reconcile_interval)
+                           reconcile_interval=ctx.settings.events_reconcile_interval,
+                           agent_poll_interval=ctx.settings.events_agent_poll_interval)
     ctx.reports["events"] = manager.status
     return Part("event-manager", manager.run)
 

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     part_restart_max_backoff: float = Field(30.0, gt=0)
     events_reconcile_interval: float = Field(
         600.0, ge=0, description="seconds between two hosts' reconciliation; 0: none")
+    events_agent_poll_interval: float = Field(
+        30.0, ge=0, description="seconds between two checks of the agents and Nova services "
+                                "of a listened environment; 0: none")
     ui_poll_interval: float = Field(
         2.0, gt=0, le=60, description="seconds between the UI's looks for changes when the "
                                       "database has no change streams")

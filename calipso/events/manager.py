@@ -8,7 +8,9 @@ started again after a backoff that doubles up to ``max_backoff``. ``operational`
 ``environments_config`` says ``running``, ``stopped`` or ``error``; ``status()`` adds the
 reason, the counts per event type and the lag, for ``/health``. With a
 ``reconcile_interval``, each listened environment also gets a ``Reconciler`` that re-reads
-one host at a time, never while an event of the environment is being applied.
+one host at a time, never while an event of the environment is being applied; with an
+``agent_poll_interval``, an ``AgentPoller`` that checks the agents and Nova services
+(heartbeats send no notification), under the same lock.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pymongo.errors import PyMongoError
 from calipso.env_config import EnvironmentConfig, parse_environment
 from calipso.errors import CalipsoError
 from calipso.events.listener import Listener, ListenerStats
+from calipso.events.liveness import AgentPoller
 from calipso.events.metadata import EventRouting
 from calipso.events.reconcile import Reconciler
 from calipso.events.services import EventServices
@@ -44,6 +47,8 @@ class ListenerState:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one writer per environment
     reconciler: Reconciler | None = None
     reconciling: asyncio.Task[None] | None = None
+    poller: AgentPoller | None = None
+    polling: asyncio.Task[None] | None = None
 
     def to_doc(self) -> dict[str, Any]:
         doc = {"operational": self.status, "reason": self.reason,
@@ -52,6 +57,9 @@ class ListenerState:
         if self.reconciler is not None:
             doc["reconciled"] = {"rounds": self.reconciler.rounds,
                                  "corrected": self.reconciler.corrected}
+        if self.poller is not None:
+            doc["agents_polled"] = {"rounds": self.poller.rounds,
+                                    "transitions": self.poller.transitions}
         return doc
 
 
@@ -59,7 +67,7 @@ class EventManager:
     def __init__(self, services: EventServices, routing: EventRouting, *,
                  interval: float = 5.0, prefix: str = "calipso.events",
                  first_backoff: float = 1.0, max_backoff: float = 30.0,
-                 reconcile_interval: float = 0.0) -> None:
+                 reconcile_interval: float = 0.0, agent_poll_interval: float = 0.0) -> None:
         self.services = services
         self.routing = routing
         self.interval = interval
@@ -67,6 +75,7 @@ class EventManager:
         self.first_backoff = first_backoff
         self.max_backoff = max_backoff
         self.reconcile_interval = reconcile_interval  # 0: no reconciliation
+        self.agent_poll_interval = agent_poll_interval  # 0: no agent poll
         self.listeners: dict[str, ListenerState] = {}
 
     def status(self) -> dict[str, Any]:
@@ -109,6 +118,11 @@ class EventManager:
                                                   self.reconcile_interval)
                     state.reconciling = asyncio.create_task(
                         self._keep_reconciling(state.reconciler), name=f"reconcile:{name}")
+                if self.agent_poll_interval > 0:
+                    state.poller = AgentPoller(self.services, env, state.lock,
+                                               self.agent_poll_interval)
+                    state.polling = asyncio.create_task(
+                        self._keep_reconciling(state.poller), name=f"agent-poll:{name}")
 
     async def _keep_listening(self, state: ListenerState) -> None:
         backoff = self.first_backoff
@@ -134,14 +148,15 @@ class EventManager:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.max_backoff)
 
-    async def _keep_reconciling(self, reconciler: Reconciler) -> None:
+    async def _keep_reconciling(self, periodic: Reconciler | AgentPoller) -> None:
         while True:
             try:
-                await reconciler.run()
+                await periodic.run()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("reconciliation failed", extra={"env": reconciler.env.name})
+                log.exception("periodic check failed", extra={
+                    "env": periodic.env.name, "check": type(periodic).__name__})
                 await asyncio.sleep(self.max_backoff)
 
     async def _mark_running(self, state: ListenerState, listener: Listener) -> None:
@@ -151,7 +166,7 @@ class EventManager:
     async def _stop(self, name: str) -> None:
         # listed until ``stopped`` is written: whoever sees it gone sees the database say so
         state = self.listeners[name]
-        tasks = [t for t in (state.task, state.reconciling) if t is not None]
+        tasks = [t for t in (state.task, state.reconciling, state.polling) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

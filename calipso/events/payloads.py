@@ -48,6 +48,21 @@ class PortPayload(_Payload):
     host: str | None = Field(None, alias="binding:host_id")
 
 
+class AgentPayload(_Payload):
+    """Neutron's agent view (``agent.update.end``, ``agent.delete.end``)."""
+
+    id: str = Field(min_length=1)
+    host: str | None = None
+    binary: str | None = None
+
+
+class ServicePayload(_Payload):
+    """Nova's versioned ``ServiceStatusPayload`` (``service.create/update/delete``)."""
+
+    host: str = Field(min_length=1)
+    binary: str | None = None
+
+
 class GatewayInfo(_Payload):
     network_id: str | None = None
 
@@ -71,6 +86,10 @@ def _validate(model: type[M], data: Any, event_type: str) -> M:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(payload)"
         raise BadMessage(f"{event_type}: payload {where}: {first['msg']}") from None
+
+
+def service_payload(n: Notification) -> ServicePayload:
+    return _validate(ServicePayload, n.data, n.event_type)
 
 
 def instance_payload(n: Notification) -> InstancePayload:

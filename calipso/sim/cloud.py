@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from calipso.errors import Conflict, InvalidInput
 from calipso.sim import cloud_ops, cloud_updates
+from calipso.sim.cloud_agents import CloudAgents
 from calipso.sim.cloud_index import Change, HostAlloc, Listener, operation
 from calipso.sim.cloud_neutron import NeutronCloud
 from calipso.sim.model import OWNER_COMPUTE, Instance, Port
@@ -21,8 +22,10 @@ from calipso.sim.model import OWNER_COMPUTE, Instance, Port
 __all__ = ["Change", "Cloud", "HostAlloc", "Listener"]
 
 
-class Cloud(NeutronCloud):
-    """A simulated cloud: `CloudIndex` plus the mutations the API channel calls."""
+class Cloud(NeutronCloud, CloudAgents):
+    """A simulated cloud: `CloudIndex` plus the mutations the API channel calls (those
+    of networks, subnets and ports in `NeutronCloud`, of agents and Nova services in
+    `CloudAgents`)."""
 
     # ---- instances -------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from calipso.sim.model import (
     Project,
     Region,
     Router,
+    ServiceState,
     Subnet,
     User,
 )
@@ -157,6 +158,8 @@ class CloudIndex:
         self.flavors: dict[str, Flavor] = {}
         self.images: dict[str, Image] = {}
         self.agents: dict[str, Agent] = {}
+        # Nova services not enabled-and-up, by (host, binary) (cloud_agents.py)
+        self.service_states: dict[tuple[str, str], ServiceState] = {}
         self.networks: dict[str, Network] = {}
         self.subnets: dict[str, Subnet] = {}
         self.ports: dict[str, Port] = {}

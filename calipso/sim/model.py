@@ -151,6 +151,16 @@ class Host:
         return [label for role, label in order if role in self.roles]
 
 
+def nova_services(host: Host) -> list[str]:
+    """The Nova services running on ``host`` (its roles say which)."""
+    out = []
+    if "controller" in host.roles:
+        out += ["nova-conductor", "nova-scheduler"]
+    if host.is_compute:
+        out.append("nova-compute")
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Flavor:
     id: str
@@ -281,8 +291,27 @@ class Agent:
     configurations: dict[str, Any] = field(hash=False)
     availability_zone: str | None = None
     admin_state_up: bool = True
-    alive: bool = True
+    alive: bool = True  # its heartbeat is recent (False: its process died)
     created_at: str = TIMESTAMP
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceState:
+    """A Nova service's state where it is not the default (enabled and up): what
+    `PUT /os-services` sets (`disabled`, `forced_down`) and its heartbeat (`up`)."""
+
+    host: str
+    binary: str
+    disabled: bool = False
+    disabled_reason: str | None = None
+    forced_down: bool = False
+    up: bool = True
+
+    @property
+    def available(self) -> bool:
+        """What Nova's servicegroup says: a forced-down service is down."""
+        return self.up and not self.forced_down
 
 
 # ---- naming helpers (pure) -------------------------------------------------------------

@@ -14,12 +14,16 @@ from calipso.sim.spec import DISTRIBUTION, DRIVER_LABELS
 from calipso.sim.truth_builder import Doc, TruthBuilder
 from calipso.sim.truth_cliques import CliqueEnv, find_cliques
 from calipso.sim.truth_host import host_objects
-from calipso.sim.views import nova_services
+from calipso.sim.views import filed_zone, zone_services
 
 
 def build_truth(cloud: Cloud, env_name: str) -> dict[str, list[Doc]]:
     t = TruthBuilder(env_name)
     regions = t.folder("regions", f"{env_name}-regions", "Regions", t.root)
+    # hosts are filed as Nova's zone listing shows their services (a disabled one is
+    # left out of it) and Neutron's agents
+    listed = zone_services(cloud)
+    filed = {h.name: filed_zone(cloud, h, listed) for h in cloud.hosts.values()}
     for region in cloud.regions.values():
         reg = t.add("region", region.name, region.name, regions,
                      endpoints=_endpoints(cloud, region.name))
@@ -28,15 +32,15 @@ def build_truth(cloud: Cloud, env_name: str) -> dict[str, list[Doc]]:
                          "Availability Zones", reg)
         for zone in cloud.availability_zones.values():
             hosts = [h for h in cloud.hosts.values()
-                     if h.region == region.name and h.availability_zone == zone.name]
+                     if h.region == region.name and filed.get(h.name) == zone.name]
             if not hosts:
                 continue
             az = t.add("availability_zone", zone_id(cloud, region.name, zone.name),
                        zone.name, zones, available=True,
-                       hosts={h.name: _services(h) for h in hosts})
+                       hosts={h.name: _services(h, listed) for h in hosts})
             for host in hosts:
                 host_objects(cloud, t, host, t.add("host", host.name, host.name, az,
-                                                   **_host_fields(cloud, host)))
+                                                   **_host_fields(host, zone.name, listed)))
     _projects(cloud, t)
     return {"objects": t.objects, "links": t.links,
             "cliques": find_cliques(t.objects, t.links, clique_env(cloud, env_name))}
@@ -71,19 +75,22 @@ def _endpoints(cloud: Cloud, region: str) -> Doc:
     return out
 
 
-def _services(host: Host) -> Doc:
+def _services(host: Host, listed: Doc) -> Doc:
     """Nova services of a host as zones list them, without the `updated_at` heartbeat."""
-    return {name: {"available": True, "active": True} for name in nova_services(host)}
+    out: Doc = {}
+    for hosts in listed.values():
+        out.update(hosts.get(host.name, {}))
+    return out
 
 
-def _host_fields(cloud: Cloud, host: Host) -> Doc:
+def _host_fields(host: Host, zone: str, listed: Doc) -> Doc:
     os = host.os
     return {
-        "host": host.name, "zone": host.availability_zone, "host_type": host.host_type,
+        "host": host.name, "zone": zone, "host_type": host.host_type,
         # only a hypervisor reports its host IP (reference §1.3: nova.compute_nodes.host_ip)
         "ip_address": host.ip if host.is_compute else None,
         "os_id": str(host.hypervisor_id) if host.is_compute else None,
-        "services": _services(host),
+        "services": _services(host, listed),
         "OS": {"name": os.name, "version": os.version, "ID": os.id, "ID_LIKE": os.id_like,
                "architecure": "x86_64"},
     }

@@ -9,17 +9,43 @@ from __future__ import annotations
 from typing import Any
 
 from calipso.sim.cloud import Cloud
-from calipso.sim.model import OWNER_DHCP, Host, Instance, Port
+from calipso.sim.model import OWNER_DHCP, Host, Instance, Port, nova_services
 from calipso.sim.spec import OVERLAYS
 
+__all__ = ["filed_zone", "network_info", "nova_services", "service_zone", "vif",
+           "vif_bridge", "zone_services"]
+INTERNAL_ZONE = "internal"
 
-def nova_services(host: Host) -> list[str]:
-    out = []
-    if "controller" in host.roles:
-        out += ["nova-conductor", "nova-scheduler"]
-    if host.is_compute:
-        out.append("nova-compute")
-    return out
+
+def service_zone(host: Host, binary: str) -> str:
+    return host.availability_zone if binary == "nova-compute" else INTERNAL_ZONE
+
+
+def zone_services(cloud: Cloud) -> dict[str, dict[str, dict[str, Any]]]:
+    """What `os-availability-zone/detail` lists: zone -> host -> binary ->
+    `{available, active}`, enabled services only (Nova leaves disabled ones out), in
+    host order. `available`: its heartbeat is recent and it is not forced down."""
+    zones: dict[str, dict[str, dict[str, Any]]] = {}
+    for host in cloud.hosts.values():
+        for binary in nova_services(host):
+            state = cloud.service_state(host.name, binary)
+            if not state.disabled:
+                zones.setdefault(service_zone(host, binary), {}).setdefault(
+                    host.name, {})[binary] = {"available": state.available, "active": True}
+    return zones
+
+
+def filed_zone(cloud: Cloud, host: Host, zones: dict[str, dict[str, Any]]) -> str | None:
+    """The zone a scan files ``host`` under: the zone listing its nova-compute, else the
+    first listing it, else `internal` when it runs Neutron agents; None when neither
+    Nova's zones nor Neutron's agents show it."""
+    listing = [z for z, hosts in zones.items() if host.name in hosts]
+    for zone in listing:
+        if "nova-compute" in zones[zone][host.name]:
+            return zone
+    if listing:
+        return listing[0]
+    return INTERNAL_ZONE if cloud.agents_on_host(host.name) else None
 
 
 def vif_bridge(cloud: Cloud, port: Port) -> str | None:

@@ -12,7 +12,9 @@ from typing import Any
 from calipso.env_config import EnvironmentConfig
 from calipso.events.direct import Known, PortChange, apply_ports, port_change, port_mentions
 from calipso.events.envelope import Notification
+from calipso.events.liveness import check_liveness, record_transitions
 from calipso.events.payloads import (
+    AgentPayload,
     InstancePayload,
     InterfacePayload,
     NetworkPayload,
@@ -21,6 +23,7 @@ from calipso.events.payloads import (
     SubnetPayload,
     instance_payload,
     resource_payload,
+    service_payload,
 )
 from calipso.events.refresh import Targets, apply
 from calipso.events.result import EventHandler, EventResult
@@ -227,3 +230,55 @@ class InterfaceEvent(RefreshEvent):
             if known is not None:
                 networks.add(str(known["network_id"]))
         return Targets(networks=networks, network_hosts=True)
+
+
+class LivenessEvent(EventHandler):
+    """An agent or a Nova service an admin changed: its host's agents, vEdge, services
+    and zone re-read from the listings (``liveness.py``), each agent or service that went
+    down or up recorded in ``messages``."""
+
+    async def hosts(self, env: EnvironmentConfig, notification: Notification) -> set[str]:
+        raise NotImplementedError
+
+    async def handle(self, env: EnvironmentConfig, notification: Notification) -> EventResult:
+        hosts = await self.hosts(env, notification)
+        known = {h for h in hosts if await self.known_host(env, h)}
+        if not known:
+            return EventResult(True, message=f"host {', '.join(sorted(hosts)) or '?'} not "
+                               "in the inventory: left to a scan",
+                               related_object=next(iter(sorted(hosts)), None))
+        found = await check_liveness(self.services, env, notification.event_type, known)
+        await record_transitions(self.services, env, found, "event", notification.event_type)
+        failed = "; ".join(f"{f.source} {f.target}: {f.error}"
+                           for f in found.applied.failures[:5])
+        return EventResult(True, message=f"could not read: {failed}" if failed else None,
+                           related_object=sorted(known)[0],
+                           changed=found.applied.counts())
+
+    async def known_host(self, env: EnvironmentConfig, host: str) -> bool:
+        return await self.services.db.inventory.find_one(
+            {"environment": env.name, "id": host}, {"type": 1}) is not None
+
+
+class AgentEvent(LivenessEvent):
+    """``agent.update.end`` (admin_state_up, description), ``agent.delete.end``."""
+
+    async def hosts(self, env: EnvironmentConfig, notification: Notification) -> set[str]:
+        agent = resource_payload(notification, "agent", AgentPayload)
+        if agent.host:
+            return {agent.host}
+        # a delete's payload without the agent's view: the stored agent says where it was
+        async for doc in self.services.db.inventory.find(
+                {"environment": env.name, "type": "network_agent"},
+                {"agent_id": 1, "host": 1}):
+            if doc.get("agent_id") == agent.id and doc.get("host"):
+                return {str(doc["host"])}
+        return set()
+
+
+class ServiceEvent(LivenessEvent):
+    """Nova's versioned ``service.create``, ``.update`` (disabled, forced down),
+    ``.delete``."""
+
+    async def hosts(self, env: EnvironmentConfig, notification: Notification) -> set[str]:
+        return {service_payload(notification).host}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from calipso.sim.model import Network, Port, Router, Subnet
+from calipso.sim.model import Agent, Network, Port, Router, Subnet
 
 View = dict[str, Any]
 
@@ -138,3 +138,8 @@ def router_interface(port: Port, project_id: str) -> View:
     return {"id": port.device_id, "tenant_id": project_id, "port_id": port.id,
             "network_id": port.network_id, "subnet_id": subnet_ids[0] if subnet_ids else None,
             "subnet_ids": subnet_ids}
+
+
+def agent_request(agent: Agent) -> View:
+    """The body of the admin's `PUT /v2.0/agents/{id}` that made ``agent`` so."""
+    return {"admin_state_up": agent.admin_state_up, "description": agent.description}

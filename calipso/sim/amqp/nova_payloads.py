@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from calipso.sim.model import Flavor, Image, Instance, Port
+from calipso.sim.model import Flavor, Image, Instance, Port, ServiceState
 
 Payload = dict[str, Any]
 
@@ -138,3 +138,14 @@ def select_destinations(facts: InstanceFacts) -> Payload:
                                 "project_id": inst.project_id, "user_id": inst.user_id,
                                 "vm_state": "building", "availability_zone": None},
     }}
+
+
+def service_status(state: ServiceState, zone: str | None, service_uuid: str) -> Payload:
+    """Nova's versioned ``ServiceStatusPayload`` (1.1) of a service as it is now."""
+    return _nova_object("ServiceStatusPayload", "1.1", {
+        "host": state.host, "binary": state.binary,
+        "topic": "compute" if state.binary == "nova-compute" else state.binary[5:],
+        "report_count": 1, "disabled": state.disabled,
+        "disabled_reason": state.disabled_reason, "availability_zone": zone,
+        "last_seen_up": _iso(datetime.now(UTC)), "forced_down": state.forced_down,
+        "version": 74, "uuid": service_uuid})

@@ -30,16 +30,20 @@ from calipso.sim.amqp import neutron_views as nv
 from calipso.sim.amqp import nova_payloads as npl
 from calipso.sim.amqp.messages import (
     LEGACY_TOPIC,
+    VERSIONED_TOPIC,
     Caller,
     Notification,
     fake_token,
     neutron_context,
     new_request_id,
+    nova_context,
 )
 from calipso.sim.amqp.nova_calls import NovaCall
 from calipso.sim.api import neutron_views as api_views
+from calipso.sim.api.nova_views import service_uuid
 from calipso.sim.cloud import Change, Cloud
 from calipso.sim.model import OWNER_ROUTER_INTERFACE, Instance, Router
+from calipso.sim.views import service_zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,12 @@ class Renderer:
         if change.kind == "router":
             gw = self.cloud.ports.get(rec.gw_port_id) if rec.gw_port_id else None
             return Rendered(change, nv.router_view(rec, gw))
+        if change.kind == "agent":
+            return Rendered(change, api_views.agent_view(self.cloud, rec))
+        if change.kind == "service":
+            host = self.cloud.hosts[rec.host]
+            return Rendered(change, npl.service_status(
+                rec, service_zone(host, rec.binary), service_uuid(host, rec.binary)))
         return Rendered(change, None)
 
 
@@ -87,6 +97,9 @@ _CRUD: dict[str, tuple[str, str, Callable[[Any], dict[str, Any]] | None]] = {
     "clear_router_gateway": ("router", "update", nv.router_gateway_request),
     "update_router": ("router", "update", nv.router_update_request),
     "delete_router": ("router", "delete", None),
+    # an admin's `PUT` / `DELETE /v2.0/agents/{id}` (a heartbeat that stops sends nothing)
+    "update_agent": ("agent", "update", nv.agent_request),
+    "delete_agent": ("agent", "delete", None),
 }
 
 
@@ -192,6 +205,20 @@ class Sequencer:
 
     def _op_remove_router_interface(self, group: list[Rendered]) -> list[Notification]:
         return self._interface(group, "router.interface.delete")
+
+    # ---- Nova: services --------------------------------------------------------------
+
+    def _op_update_service(self, group: list[Rendered]) -> list[Notification]:
+        """`PUT /os-services`: the service object's save publishes the versioned
+        `service.update` (Nova has no legacy one), its publisher the service itself."""
+        r = self._last(group, "service")
+        if r is None or r.view is None or not self.versioned:
+            return []
+        state = r.change.record
+        ctx = nova_context(self.caller(self.admin.project_id), new_request_id(),
+                           fake_token(), self.controller_ip, self._catalog())
+        return [Notification("nova", VERSIONED_TOPIC, "service.update",
+                             f"{state.binary}:{state.host}", r.view, ctx)]
 
     # ---- Nova: boot and delete -------------------------------------------------------
 

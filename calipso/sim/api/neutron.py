@@ -265,6 +265,23 @@ async def remove_interface(request: web.Request) -> web.Response:
                    field="subnet_id")
 
 
+async def agent_update(request: web.Request) -> web.Response:
+    """`PUT /v2.0/agents/{id}`: an admin sets `admin_state_up` or `description`."""
+    cloud = state_of(request).cloud
+    ident = request.match_info["id"]
+    if ident not in cloud.agents:
+        raise not_found(RESOURCES["agents"], ident)
+    body = await body_of(request, "agent")
+    _check_keys(body, {"admin_state_up", "description"})
+    changes: dict[str, Any] = {}
+    if "admin_state_up" in body:
+        changes["admin_state_up"] = _bool(body, "admin_state_up", True)
+    if "description" in body:
+        changes["description"] = body["description"]
+    agent = cloud.update_agent(ident, **changes)
+    return reply({"agent": views.agent_view(cloud, agent)})
+
+
 def delete_handler(collection: str) -> Callable[[web.Request], Any]:
     res = RESOURCES[collection]
 
@@ -312,5 +329,7 @@ def add_routes(app: web.Application) -> None:
     r.add_put("/v2.0/subnets/{id}", subnet_update)
     r.add_put("/v2.0/ports/{id}", port_update)
     r.add_put("/v2.0/routers/{id}", router_update)
+    r.add_put("/v2.0/agents/{id}", agent_update)
+    r.add_delete("/v2.0/agents/{id}", delete_handler("agents"))
     r.add_put("/v2.0/routers/{id}/add_router_interface", add_interface)
     r.add_put("/v2.0/routers/{id}/remove_router_interface", remove_interface)

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from calipso.sim.cloud import Cloud
+from calipso.sim.cloud_ops import live_configurations
 from calipso.sim.model import TIMESTAMP, Agent, Network, Port, Project, Router, Subnet
 
 SG_NS = uuid.UUID("5e1a7c1d-0000-4000-8000-000000000002")
@@ -133,12 +134,13 @@ def router_view(cloud: Cloud, router: Router) -> dict[str, Any]:
 def agent_view(cloud: Cloud, agent: Agent) -> dict[str, Any]:
     created = neutron_time(agent.created_at)
     return {
-        "binary": agent.binary, "description": None,
+        "binary": agent.binary, "description": agent.description,
         "availability_zone": agent.availability_zone,
         "heartbeat_timestamp": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
         "admin_state_up": agent.admin_state_up, "alive": agent.alive, "id": agent.id,
         "topic": agent.topic, "host": agent.host, "agent_type": agent.agent_type,
         "started_at": created, "created_at": created,
         "resources_synced": True if agent.binary in L2_AGENTS else None,
-        "configurations": cloud.agent_configurations(agent.id),
+        # from the record: a deleted agent's view is still rendered for its notification
+        "configurations": live_configurations(cloud, agent),
     }

@@ -107,19 +107,61 @@ async def zones_detail(request: web.Request) -> web.Response:
 
 async def zones(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
-    names = [z["zoneName"] for z in views.zones_detail(_cloud(request))
-             if z["zoneName"] != "internal"]
     return answer(ctx, {"availabilityZoneInfo": [
-        {"zoneName": n, "zoneState": {"available": True}, "hosts": None} for n in names]})
+        {"zoneName": z["zoneName"], "zoneState": z["zoneState"], "hosts": None}
+        for z in views.zones_detail(_cloud(request)) if z["zoneName"] != "internal"]})
 
 
 async def os_services(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     _require_admin(ctx, "os-services:list")
     host, binary = request.query.get("host"), request.query.get("binary")
+    cloud = _cloud(request)
     return answer(ctx, {"services": [
-        views.service_view(i, h, b, ctx.mv) for i, h, b in views.services(_cloud(request))
+        views.service_view(cloud, i, h, b, ctx.mv) for i, h, b in views.services(cloud)
         if host in (None, h.name) and binary in (None, b)]})
+
+
+async def os_service_update(request: web.Request) -> web.Response:
+    """2.53+: `PUT /os-services/{uuid}` with `status`, `disabled_reason`, `forced_down`.
+    Before: `PUT /os-services/{disable,enable,disable-log-reason,force-down}` naming
+    `host` and `binary`. Each change publishes Nova's versioned `service.update`."""
+    ctx = ctx_of(request)
+    _require_admin(ctx, "os-services:update")
+    cloud = _cloud(request)
+    body = await body_of(request)
+    action = request.match_info["service_id"]
+    if ctx.mv >= (2, 53):
+        found = [(h, b) for _, h, b in views.services(cloud)
+                 if views.service_uuid(h, b) == action]
+        if not found:
+            raise NotFound(f"Service {action} not found.", field="service_id")
+        host, binary = found[0][0].name, found[0][1]
+        status = body.get("status")
+        if status not in (None, "enabled", "disabled"):
+            raise InvalidInput("status: 'enabled' or 'disabled'", field="status")
+        forced = body.get("forced_down")
+        if forced is not None and not isinstance(forced, bool):
+            raise InvalidInput("forced_down: a boolean", field="forced_down")
+        changes: dict[str, Any] = {"forced_down": forced}
+        if status is not None:
+            changes["disabled"] = status == "disabled"
+        if "disabled_reason" in body:
+            changes["disabled_reason"] = body["disabled_reason"]
+    else:
+        legacy = {"disable": {"disabled": True}, "enable": {"disabled": False},
+                  "disable-log-reason": {"disabled": True,
+                                         "disabled_reason": body.get("disabled_reason")},
+                  "force-down": {"forced_down": body.get("forced_down")}}
+        if action not in legacy or not isinstance(body.get("forced_down", False), bool):
+            raise InvalidInput(f"Unknown action {action}", field="service_id")
+        host = cloud.host(str(body.get("host", ""))).name
+        binary, changes = str(body.get("binary", "")), legacy[action]
+    state = cloud.update_service(host, binary, **changes)
+    for i, h, b in views.services(cloud):
+        if h.name == state.host and b == state.binary:
+            return answer(ctx, {"service": views.service_view(cloud, i, h, b, ctx.mv)})
+    raise NotFound(f"Service {action} not found.", field="service_id")
 
 
 # ---- hypervisors -------------------------------------------------------------------------
@@ -435,6 +477,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/os-availability-zone/detail", zones_detail),
     ("GET", "/os-availability-zone", zones),
     ("GET", "/os-services", os_services),
+    ("PUT", "/os-services/{service_id}", os_service_update),
     ("GET", "/os-hypervisors/detail", hypervisors_detail),
     ("GET", "/os-hypervisors", hypervisors),
     ("GET", "/os-hypervisors/{hypervisor}/servers", hypervisor_servers),

@@ -14,7 +14,7 @@ from typing import Any
 
 from calipso.sim.cloud import Cloud
 from calipso.sim.model import Host, Instance
-from calipso.sim.views import nova_services
+from calipso.sim.views import nova_services, service_zone, zone_services
 
 Version = tuple[int, int]
 UPDATED = "2026-01-05T10:00:00.000000"
@@ -42,32 +42,34 @@ def services(cloud: Cloud) -> list[tuple[int, Host, str]]:
     return out
 
 
-def service_zone(host: Host, binary: str) -> str:
-    return host.availability_zone if binary == "nova-compute" else "internal"
-
-
 def service_uuid(host: Host, binary: str) -> str:
     return str(uuid.uuid5(SERVICE_NS, f"{host.name}/{binary}"))
 
 
-def service_view(ident: int, host: Host, binary: str, mv: Version) -> dict[str, Any]:
+def service_view(cloud: Cloud, ident: int, host: Host, binary: str, mv: Version
+                 ) -> dict[str, Any]:
+    state = cloud.service_state(host.name, binary)
     out: dict[str, Any] = {
         "id": service_uuid(host, binary) if mv >= (2, 53) else ident, "binary": binary,
-        "disabled_reason": None, "host": host.name, "state": "up", "status": "enabled",
+        "disabled_reason": state.disabled_reason, "host": host.name,
+        "state": "up" if state.available else "down",
+        "status": "disabled" if state.disabled else "enabled",
         "updated_at": UPDATED, "zone": service_zone(host, binary)}
     if mv >= (2, 11):
-        out["forced_down"] = False
+        out["forced_down"] = state.forced_down
     return out
 
 
 def zones_detail(cloud: Cloud) -> list[dict[str, Any]]:
-    zones: dict[str, dict[str, Any]] = {}
-    for _, host, binary in services(cloud):
-        hosts = zones.setdefault(service_zone(host, binary), {})
-        hosts.setdefault(host.name, {})[binary] = {
-            "available": True, "active": True, "updated_at": UPDATED}
-    return [{"zoneName": name, "zoneState": {"available": True}, "hosts": hosts}
-            for name, hosts in zones.items()]
+    """Zones with an enabled service list their hosts; a zone whose services are all
+    disabled is listed unavailable, without hosts (as Nova does)."""
+    zones = zone_services(cloud)
+    out = [{"zoneName": name, "zoneState": {"available": True}, "hosts": {
+        host: {binary: {**state, "updated_at": UPDATED} for binary, state in svc.items()}
+        for host, svc in hosts.items()}} for name, hosts in zones.items()]
+    every = dict.fromkeys(service_zone(h, b) for _, h, b in services(cloud))
+    return out + [{"zoneName": name, "zoneState": {"available": False}, "hosts": None}
+                  for name in every if name not in zones]
 
 
 # ---- hypervisors -------------------------------------------------------------------------

@@ -9,7 +9,9 @@ The keystone port also answers the simulator's own admin paths: `GET /sim/truth`
 truth JSON), `GET /sim/faults` and `PUT /sim/faults` (`{"latency_ms", "error_rate"}`),
 `GET /sim/breakage` and `PUT /sim/breakage` (what is broken on the SSH hosts:
 `{"pnics_down": [[host, nic]], "dead": [[host, process]], "gone_namespaces": [[host, ns]]}`,
-replaced as a whole; `{}` repairs everything).
+replaced as a whole; `{}` repairs everything). A dead process named as a Neutron agent's
+or a Nova service's binary stops its heartbeat: the agent lists `alive: false`, the
+service `available: false` (`state: down`), with no notification, as in a real cloud.
 """
 
 from __future__ import annotations
@@ -121,6 +123,8 @@ async def sim_breakage_put(request: web.Request) -> web.Response:
         current = getattr(state.breakage, key)
         current.clear()
         current.update(entries)
+    assert state.breakage is not None
+    state.cloud.set_heartbeats(state.breakage.dead)  # a dead agent stops reporting
     return reply(_breakage_doc(state))
 
 

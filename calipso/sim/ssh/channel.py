@@ -152,6 +152,7 @@ class SshChannel:
     def kill_process(self, host: str, name: str) -> None:
         """A process dies (`ovs-vswitchd`, `neutron-openvswitch-agent`, `dnsmasq`, ...)."""
         self.faults.breakage.dead.add((self.cloud.host(host).name, name))
+        self.cloud.set_heartbeats(self.faults.breakage.dead)
 
     def remove_namespace(self, host: str, namespace: str) -> None:
         self.faults.breakage.gone_namespaces.add((self.cloud.host(host).name, namespace))
@@ -159,6 +160,7 @@ class SshChannel:
     def repair(self, host: str | None = None) -> None:
         """Undo every breakage (of one host, or all)."""
         self.faults.breakage.clear(self.cloud.host(host).name if host else None)
+        self.cloud.set_heartbeats(self.faults.breakage.dead)
 
     async def refuse_host(self, name: str, mode: RefuseMode = "closed") -> None:
         """`closed`: the listener stops and open connections drop (host down).
