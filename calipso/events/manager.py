@@ -4,7 +4,8 @@ Every ``interval`` seconds it reads ``environments_config``: it starts a listene
 environment with ``listen: true`` and ``scanned: true`` that has none, and stops those
 whose environment no longer qualifies (or whose configuration changed; the new one
 starts on the next round). A listener that fails (broker away, database unreachable) is
-started again after a backoff that doubles up to ``max_backoff``. ``operational`` in
+started again after a backoff that doubles up to ``max_backoff`` (from the first again
+once it had run). ``operational`` in
 ``environments_config`` says ``running``, ``stopped`` or ``error``; ``status()`` adds the
 reason, the counts per event type and the lag, for ``/health``. With a
 ``reconcile_interval``, each listened environment also gets a ``Reconciler`` that re-reads
@@ -122,6 +123,8 @@ class EventManager:
             except asyncio.CancelledError:
                 raise
             except Exception as err:
+                if state.status == "running":  # it ran: a new failure, not the same one
+                    backoff = self.first_backoff
                 reason = f"{type(err).__name__}: {err}"
                 log.warning("listener failed", extra={"env": state.env.name, "error": reason,
                                                       "retry_in_s": backoff})

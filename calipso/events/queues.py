@@ -2,18 +2,52 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractQueue
+from aiormq.exceptions import ChannelPreconditionFailed
+
+log = logging.getLogger(__name__)
 
 
 async def declare_own_queue(channel: AbstractChannel, name: str) -> AbstractQueue:
-    """The durable queue ``name``, single-active-consumer (one ordered consumer among the
+    """The quorum queue ``name``, single-active-consumer (one ordered consumer among the
     Calipso processes sharing the broker; another takes over when it goes), whose rejected
-    messages go to the durable queue ``<name>.dead`` through the exchange of that name."""
+    messages go to the quorum queue ``<name>.dead`` through the exchange of that name.
+
+    Quorum, because a quorum queue keeps every message it accepted through a broker
+    restart, whatever delivery mode the publisher chose (oslo.messaging's notifications
+    are transient, and a classic queue drops those when the broker stops). A classic queue
+    of the same name left by an earlier Calipso is replaced when it is empty; one that
+    still holds messages is consumed as it is (a warning says so) and replaced at a later
+    start, once empty.
+    """
     dead = f"{name}.dead"
     dlx = await channel.declare_exchange(dead, aio_pika.ExchangeType.DIRECT, durable=True)
-    dlq = await channel.declare_queue(dead, durable=True)
+    dlq = await _declare_quorum(channel, dead, {})
     await dlq.bind(dlx, routing_key=name)
-    return await channel.declare_queue(name, durable=True, arguments={
+    return await _declare_quorum(channel, name, {
         "x-single-active-consumer": True, "x-dead-letter-exchange": dead,
         "x-dead-letter-routing-key": name})
+
+
+async def _declare_quorum(channel: AbstractChannel, name: str,
+                          arguments: dict[str, Any]) -> AbstractQueue:
+    arguments = {"x-queue-type": "quorum", **arguments}
+    try:
+        return await channel.declare_queue(name, durable=True, arguments=arguments)
+    except ChannelPreconditionFailed as err:  # declared before with other arguments
+        await channel.reopen()  # the broker closed the channel
+        old = await channel.declare_queue(name, passive=True)
+        held = old.declaration_result.message_count or 0
+        if held:
+            log.warning("queue declared by an earlier Calipso, holding messages: consumed "
+                        "as it is, replaced by a quorum queue once empty at a later start",
+                        extra={"queue": name, "messages": held, "error": str(err)})
+            return old
+        await old.delete(if_unused=False, if_empty=True)
+        log.info("queue declared by an earlier Calipso replaced by a quorum queue",
+                 extra={"queue": name})
+        return await channel.declare_queue(name, durable=True, arguments=arguments)
