@@ -40,6 +40,8 @@ class ListenerState:
     status: str = "stopped"  # running | stopped | error
     reason: str | None = None
     restarts: int = 0
+    last_error: str | None = None  # kept once running again: what happened meanwhile
+    last_error_at: float | None = None
     since: float = field(default_factory=time.time)
     stats: ListenerStats = field(default_factory=ListenerStats)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one writer per environment
@@ -49,6 +51,8 @@ class ListenerState:
     def to_doc(self) -> dict[str, Any]:
         doc = {"operational": self.status, "reason": self.reason,
                "restarts": self.restarts, "since": round(self.since, 3),
+               "last_error": self.last_error, "last_error_at": None
+               if self.last_error_at is None else round(self.last_error_at, 3),
                **self.stats.to_doc()}
         if self.reconciler is not None:
             doc["reconciled"] = {"rounds": self.reconciler.rounds,
@@ -129,6 +133,7 @@ class EventManager:
                 log.warning("listener failed", extra={"env": state.env.name, "error": reason,
                                                       "retry_in_s": backoff})
                 await self._set(state, "error", reason)
+                state.last_error, state.last_error_at = reason, state.since
                 state.restarts += 1
             finally:
                 # awaited, so a late ``running`` never lands after what follows
