@@ -31,24 +31,25 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import itertools
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
-from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from pymongo.errors import BulkWriteError, ConnectionFailure
 
 from calipso.env_config import EnvironmentConfig
-from calipso.errors import CalipsoError, DatabaseUnavailable
+from calipso.errors import DatabaseUnavailable
 from calipso.events.direct import Known, PortChange, apply_ports
 from calipso.events.envelope import BadMessage, Notification, parse_body
 from calipso.events.handlers.base import RefreshEvent
 from calipso.events.metadata import EventRouting
-from calipso.events.queues import declare_own_queue
+from calipso.events.queues import CLOSED_ERRORS, Inbox, declare_own_queue
 from calipso.events.refresh import Targets, apply
 from calipso.events.result import EventHandler, EventResult
 from calipso.events.services import EventServices
@@ -63,10 +64,7 @@ LAGS_KEPT = 1000  # lags kept per event type
 # listener behind (a burst of boots) catches up in a few re-reads, not one per boot
 PREFETCH = 256
 DUPLICATE_KEY = 11000
-
-
-class BrokerGone(CalipsoError):
-    """The broker closed the listener's channel (a restart, a connection lost)."""
+APPLIED_IDS_KEPT = 100_000  # ids of applied events held in memory
 
 
 def queue_name(env: str, prefix: str = "calipso.events") -> str:
@@ -140,6 +138,24 @@ class ListenerStats:
                 else None}
 
 
+class AppliedIds:
+    """The ids of the events applied lately (the last ``size``), in front of
+    ``events_applied``."""
+
+    def __init__(self, size: int = APPLIED_IDS_KEPT) -> None:
+        self.size = size
+        self._ids: dict[str, None] = {}  # in the order applied
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._ids
+
+    def add(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._ids[key] = None
+        for key in list(itertools.islice(self._ids, max(0, len(self._ids) - self.size))):
+            del self._ids[key]
+
+
 def _absorb(prepared: list[_Pending]) -> None:
     """A database-only port event whose network a re-read of the same batch reads anyway
     joins the re-reads (it is one of the ports read), so a boot's unbound port does not
@@ -156,7 +172,8 @@ class Listener:
                  routing: EventRouting, *, prefix: str = "calipso.events",
                  prefetch: int = PREFETCH, retry_delays: tuple[float, ...] = RETRY_DELAYS,
                  stats: ListenerStats | None = None,
-                 lock: asyncio.Lock | None = None, coalesce: bool = True) -> None:
+                 lock: asyncio.Lock | None = None, coalesce: bool = True,
+                 applied_ids: AppliedIds | None = None) -> None:
         self.services = services
         self.env = env
         self.routing = routing
@@ -166,6 +183,7 @@ class Listener:
         self.stats = stats or ListenerStats()
         self.lock = lock or asyncio.Lock()  # held while an event is applied
         self.coalesce = coalesce  # False: every event applied on its own (tests)
+        self.applied_ids = applied_ids or AppliedIds()  # kept by the manager across runs
         self._handlers: dict[type[EventHandler], EventHandler] = {}
         self.consuming = asyncio.Event()
         self._progress = asyncio.Condition()
@@ -195,28 +213,14 @@ class Listener:
                 for key in binding.routing_keys:
                     await queue.bind(exchange, routing_key=key)
             log.info("listening", extra={"env": self.env.name, "queue": self.queue})
-            inbox: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
-            gone: list[BaseException] = []
-
-            def closed(_channel: object, exc: BaseException | None = None) -> None:
-                # a closed channel delivers nothing more: without this the wait never ends
-                gone.append(exc or ConnectionError("closed"))
-                inbox.put_nowait(None)
-
-            channel.close_callbacks.add(closed)
-            await queue.consume(inbox.put)
+            inbox = Inbox(channel)
+            await inbox.consume(queue)
             self.consuming.set()
             try:
                 while True:
-                    batch = [await inbox.get()]
-                    while not inbox.empty():  # what the broker delivered meanwhile
-                        batch.append(inbox.get_nowait())
-                    if None in batch:  # unacknowledged messages come again
-                        raise BrokerGone(f"the broker closed the channel: {gone[0]}")
-                    await self.process([m for m in batch if m is not None])
-            except (AMQPError, ChannelInvalidStateError) as err:  # an ack after the close
-                raise BrokerGone(f"the broker closed the channel: {gone[0] if gone else err!r}"
-                                 ) from err
+                    await self.process(await inbox.batch())
+            except CLOSED_ERRORS as err:  # an acknowledgement after the close
+                raise inbox.gone(err) from err
             finally:
                 self.consuming.clear()
 
@@ -252,8 +256,11 @@ class Listener:
 
     async def _drop_applied(self, batch: list[AbstractIncomingMessage]
                             ) -> list[AbstractIncomingMessage]:
-        """The batch less the copies of routed events applied already (remembered) or
-        earlier in the batch: those are acknowledged and counted as duplicates."""
+        """The batch less the copies of routed events applied already or earlier in the
+        batch: those are acknowledged and counted as duplicates. The ids applied lately are
+        in memory; ``events_applied`` is asked only about messages the broker marks as
+        delivered before that memory does not hold (another process applied them, or
+        this one before it started again)."""
         ids: dict[int, str] = {}
         for i, message in enumerate(batch):
             try:
@@ -262,23 +269,25 @@ class Listener:
                 continue
             if notification.message_id and self._handler(notification.event_type):
                 ids[i] = f"{self.env.name}/{notification.message_id}"
+        ask = sorted({key for i, key in ids.items()
+                      if batch[i].redelivered and key not in self.applied_ids})
         try:
-            applied = {d["_id"] async for d in self.services.db.events_applied.find(
-                {"_id": {"$in": sorted(set(ids.values()))}}, {"_id": 1})} if ids else set()
+            stored = {d["_id"] async for d in self.services.db.events_applied.find(
+                {"_id": {"$in": ask}}, {"_id": 1})} if ask else set()
         except (ConnectionFailure, DatabaseUnavailable) as err:
             for message in batch:
                 await message.nack(requeue=True)
             raise DatabaseUnavailable(f"database unreachable: {err}") from err
-        kept = []
+        kept, taken = [], set()
         for i, message in enumerate(batch):
             key = ids.get(i)
-            if key is not None and key in applied:
+            if key is not None and (key in stored or key in taken or key in self.applied_ids):
                 self.stats.duplicates += 1
                 await message.ack()
                 await self._done()
                 continue
             if key is not None:
-                applied.add(key)
+                taken.add(key)
             kept.append(message)
         return kept
 
@@ -295,6 +304,7 @@ class Listener:
         except BulkWriteError as err:  # applied again after a failure before the ack
             if any(e.get("code") != DUPLICATE_KEY for e in err.details["writeErrors"]):
                 raise
+        self.applied_ids.add(d["_id"] for d in docs)
 
     async def _known(self, batch: list[AbstractIncomingMessage]) -> Known:
         """The stored objects the batch's handlers will read, in one query."""

@@ -25,7 +25,7 @@ from pymongo.errors import PyMongoError
 
 from calipso.env_config import EnvironmentConfig, parse_environment
 from calipso.errors import CalipsoError
-from calipso.events.listener import Listener, ListenerStats
+from calipso.events.listener import AppliedIds, Listener, ListenerStats
 from calipso.events.metadata import EventRouting
 from calipso.events.reconcile import Reconciler
 from calipso.events.services import EventServices
@@ -45,6 +45,7 @@ class ListenerState:
     since: float = field(default_factory=time.time)
     stats: ListenerStats = field(default_factory=ListenerStats)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one writer per environment
+    applied_ids: AppliedIds = field(default_factory=AppliedIds)
     reconciler: Reconciler | None = None
     reconciling: asyncio.Task[None] | None = None
 
@@ -119,7 +120,8 @@ class EventManager:
         backoff = self.first_backoff
         while True:
             listener = Listener(self.services, state.env, self.routing, prefix=self.prefix,
-                                stats=state.stats, lock=state.lock)
+                                stats=state.stats, lock=state.lock,
+                                applied_ids=state.applied_ids)
             watcher = asyncio.create_task(self._mark_running(state, listener))
             try:
                 await listener.run()

@@ -1,15 +1,58 @@
-"""Calipso's own consumer queues on a broker (events, and monitoring results)."""
+"""Calipso's own consumer queues on a broker (events, and monitoring results), and what
+they deliver."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractQueue
-from aiormq.exceptions import ChannelPreconditionFailed
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
+from aiormq.exceptions import AMQPError, ChannelInvalidStateError, ChannelPreconditionFailed
+
+from calipso.errors import CalipsoError
 
 log = logging.getLogger(__name__)
+# what an acknowledgement raises once the broker has closed the channel
+CLOSED_ERRORS = (AMQPError, ChannelInvalidStateError)
+
+
+class BrokerGone(CalipsoError):
+    """The broker closed the consumer's channel (a restart, a connection lost)."""
+
+
+class Inbox:
+    """A queue's deliveries, taken batch by batch, until the channel closes: then
+    ``batch`` raises ``BrokerGone`` with the broker's reason (without it the wait would
+    never end; what was not acknowledged is delivered again)."""
+
+    def __init__(self, channel: AbstractChannel, limit: int | None = None) -> None:
+        self.limit = limit  # messages in a batch at most
+        self._inbox: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
+        self._gone: list[BaseException] = []
+        channel.close_callbacks.add(self._closed)
+
+    def _closed(self, _channel: object, exc: BaseException | None = None) -> None:
+        self._gone.append(exc or ConnectionError("closed"))
+        self._inbox.put_nowait(None)
+
+    async def consume(self, queue: AbstractQueue) -> None:
+        await queue.consume(self._inbox.put)
+
+    async def batch(self) -> list[AbstractIncomingMessage]:
+        """The next delivery with those delivered meanwhile."""
+        batch = [await self._inbox.get()]
+        while not self._inbox.empty() and (self.limit is None or len(batch) < self.limit):
+            batch.append(self._inbox.get_nowait())
+        if None in batch:
+            raise self.gone(None)
+        return [m for m in batch if m is not None]
+
+    def gone(self, err: BaseException | None) -> BrokerGone:
+        """The error to end with, ``err`` (an acknowledgement that failed) or not."""
+        return BrokerGone(f"the broker closed the channel: "
+                          f"{self._gone[0] if self._gone else repr(err)}")
 
 
 async def declare_own_queue(channel: AbstractChannel, name: str) -> AbstractQueue:

@@ -29,6 +29,7 @@ from calipso.sim import spec_from_flags
 # CALIPSO_TEST_EVENT_RESTART_UPDATES=10000 for the stream
 UPDATES = int(os.environ.get("CALIPSO_TEST_EVENT_RESTART_UPDATES", "1000"))
 PORTS = 100  # renamed in turn: two renames of one port are further apart than a window
+LEAD = 200  # renames made ahead of those applied, while the broker is there
 
 
 async def ready_messages(broker: OwnBroker, queue: str) -> int:
@@ -64,11 +65,15 @@ async def test_a_broker_restart_loses_no_event_and_applies_none_twice(
 
             seen: list[tuple[str, str | None]] = []  # what /health said during the run
 
+            away = asyncio.Event()  # the broker stopped or starting: the stream goes on
+
             async def restart() -> None:
                 await until(lambda: applied["port.update.end"] >= UPDATES // 3, 120)
+                away.set()
                 await own_rabbitmq.ctl("stop_app")
                 await asyncio.sleep(1)
                 await own_rabbitmq.ctl("start_app")
+                away.clear()
 
             async def watch() -> None:
                 while True:
@@ -80,10 +85,11 @@ async def test_a_broker_restart_loses_no_event_and_applies_none_twice(
             restarting = asyncio.create_task(restart())
             watching = asyncio.create_task(watch())
             started = time.monotonic()
-            for i in range(UPDATES):  # the stream goes on while the broker is away
+            for i in range(UPDATES):
                 cloud.rename_port(ports[i % PORTS], f"p{i % PORTS}-{i}")
-                if i % 50 == 49:
-                    await asyncio.sleep(0)  # the simulator publishes as it goes
+                if i % 50 == 49:  # the simulator publishes as it goes, at the listener's pace
+                    await until(lambda i=i: away.is_set() or  # type: ignore[misc]
+                                applied["port.update.end"] >= i - LEAD, 120)
             await restarting
             try:
                 await until(lambda: applied["port.update.end"] >= UPDATES,
