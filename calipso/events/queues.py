@@ -73,7 +73,10 @@ async def declare_own_queue(channel: AbstractChannel, name: str) -> AbstractQueu
     await dlq.bind(dlx, routing_key=name)
     return await _declare_quorum(channel, name, {
         "x-single-active-consumer": True, "x-dead-letter-exchange": dead,
-        "x-dead-letter-routing-key": name})
+        "x-dead-letter-routing-key": name,
+        # a rejected message stays until the dead-letter queue has it (RabbitMQ 3.10+;
+        # the strategy needs reject-publish, which without a length limit changes nothing)
+        "x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"})
 
 
 async def _declare_quorum(channel: AbstractChannel, name: str,

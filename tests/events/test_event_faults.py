@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import time
 import uuid
 from typing import Any
 
@@ -27,17 +29,25 @@ async def publish(rig: Rig, bodies: list[bytes], service: str = "nova",
             await publish(rig, bodies, service, await connection.channel())
         return
     exchange = await channel.get_exchange(f"t-{service}-{rig.tag}")
-    for body in bodies:
-        await exchange.publish(aio_pika.Message(body, content_type="application/json"),
-                               routing_key="notifications.info")
+    # together: one channel keeps them in order, the confirmations are awaited at once
+    await asyncio.gather(*(exchange.publish(aio_pika.Message(
+        body, content_type="application/json"), routing_key="notifications.info")
+        for body in bodies))
 
 
-async def dead_letter_count(rig: Rig) -> int:
+async def dead_letters(rig: Rig, expected: int, within: float = 30) -> int:
+    """The dead-letter queue's count once it is ``expected`` or ``within`` seconds have
+    passed (the broker moves a rejected message there after the reject)."""
     connection = await aio_pika.connect(URI)
     async with connection:
         channel = await connection.channel()
-        queue = await channel.declare_queue(f"{rig.listener.queue}.dead", passive=True)
-        return queue.declaration_result.message_count or 0
+        deadline = time.monotonic() + within
+        while True:
+            queue = await channel.declare_queue(f"{rig.listener.queue}.dead", passive=True)
+            count = queue.declaration_result.message_count or 0
+            if count == expected or time.monotonic() > deadline:
+                return count
+            await asyncio.sleep(0.2)
 
 
 def oslo(event_type: str, payload: dict[str, Any], message_id: str | None = None) -> bytes:
@@ -67,9 +77,10 @@ def bad() -> list[bytes]:
 BAD_KINDS = len(bad())
 
 
-# 20 rounds in the suite; CALIPSO_TEST_EVENT_BAD_ROUNDS=1430 sends 10,010 bad messages
-BAD_ROUNDS = int(os.environ.get("CALIPSO_TEST_EVENT_BAD_ROUNDS", "20"))
-RENAMED = 10  # unbound ports, renamed in turn: a good database-only event every round
+# 1,430 rounds: the issue's 10,000 bad messages (10,010), about 90 s on a loaded 2-core
+# machine; CALIPSO_TEST_EVENT_BAD_ROUNDS to change it
+BAD_ROUNDS = int(os.environ.get("CALIPSO_TEST_EVENT_BAD_ROUNDS", "1430"))
+RENAMED = 10  # unbound ports, renamed in turn: a good database-only event every 10 rounds
 
 
 @pytest.mark.timeout(max(300, BAD_ROUNDS))
@@ -87,16 +98,18 @@ async def test_bad_messages_are_dead_lettered_with_a_record_and_good_ones_applie
         nets = []
         for i in range(rounds):
             await publish(rig, [*bad(), oslo("compute.exists", {"x": 1})], channel=channel)
-            cloud.rename_port(ports[i % RENAMED], f"good{i % RENAMED}-{i}")
-            if i % 50 == 0:  # and now and then an event that re-reads the cloud
+            if i % 10 == 0:
+                cloud.rename_port(ports[i // 10 % RENAMED], f"good-{i}")
+            if i % 100 == 0:  # and now and then an event that re-reads the cloud
                 nets.append(cloud.create_network(f"n{i}", project).id)
             await rig.sim.amqp.flushed()
         await rig.settle(extra=rounds * (BAD_KINDS + 1), within=max(120, rounds))
         stats = rig.listener.stats
+        assert rig.listener.consuming.is_set()  # the consumer lives on
         assert stats.dead_lettered == rounds * BAD_KINDS
         assert stats.unknown["compute.exists"] == rounds
-        assert stats.applied["port.update.end"] == rounds
-        assert await dead_letter_count(rig) == rounds * BAD_KINDS
+        assert stats.applied["port.update.end"] == len(range(0, rounds, 10))
+        assert await dead_letters(rig, rounds * BAD_KINDS) == rounds * BAD_KINDS
         stored = {d["id"]: d["name"] async for d in db.inventory.find(
             {"environment": rig.env.name, "type": {"$in": ["network", "port"]}})}
         assert set(nets) <= stored.keys()
@@ -159,4 +172,4 @@ async def test_redelivered_events_change_nothing_and_unknown_hosts_are_retried(
         record = await db.messages.find_one({"environment": rig.env.name, "id": "m-late"})
         assert record is not None
         assert record["message"] == "host node-99.cloud.local not known yet"
-        assert await dead_letter_count(rig) == 1
+        assert await dead_letters(rig, 1) == 1

@@ -31,15 +31,17 @@ async def test_a_classic_queue_of_an_earlier_calipso_is_drained_then_replaced(
         caplog: pytest.LogCaptureFixture) -> None:
     name = f"t-upgrade-{uuid.uuid4().hex[:8]}"
     dead = f"{name}.dead"
-    args = {"x-single-active-consumer": True, "x-dead-letter-exchange": dead,
-            "x-dead-letter-routing-key": name}
+    old_args = {"x-single-active-consumer": True, "x-dead-letter-exchange": dead,
+                "x-dead-letter-routing-key": name}
+    own_args = old_args | {"x-dead-letter-strategy": "at-least-once",
+                           "x-overflow": "reject-publish"}
     connection = await aio_pika.connect(URI)
     async with connection:
         channel = await connection.channel()
         try:
             # as an earlier Calipso declared them: classic, the queue holding a notification
             await channel.declare_queue(dead, durable=True)
-            await channel.declare_queue(name, durable=True, arguments=args)
+            await channel.declare_queue(name, durable=True, arguments=old_args)
             await channel.default_exchange.publish(aio_pika.Message(b"waiting"), name)
             with caplog.at_level(logging.WARNING, "calipso.events.queues"):
                 queue = await declare_own_queue(channel, name)
@@ -47,10 +49,10 @@ async def test_a_classic_queue_of_an_earlier_calipso_is_drained_then_replaced(
             message = await queue.get(timeout=5)
             assert message.body == b"waiting"  # nothing lost
             await message.ack()
-            assert not await is_quorum(connection, name, args)
+            assert not await is_quorum(connection, name, own_args)
             # the next start finds it empty: replaced, as the empty dead-letter queue was
             await declare_own_queue(channel, name)
-            assert await is_quorum(connection, name, args)
+            assert await is_quorum(connection, name, own_args)
             assert await is_quorum(connection, dead, {})
         finally:
             for queue_name in (name, dead):
