@@ -67,6 +67,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "scheduled_scans": [_ix("environment"), _ix("scheduled_timestamp")],
     "messages": [_ix("environment", ("timestamp", DESCENDING)), _ix("level")],
+    # the events a listener applied, by message id, so a copy delivered again is skipped
+    # (calipso/events/listener.py); kept two days
+    "events_applied": [_ix("at", expireAfterSeconds=2 * 86400)],
     "connection_tests": [_ix("environment", "status")],
     "users": [_ix("name", unique=True)],
     "api_tokens": [_ix("token", unique=True), _ix("expires_at", expireAfterSeconds=0)],

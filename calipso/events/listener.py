@@ -1,8 +1,9 @@
 """One environment's consumer: Calipso's own queue, bound to the cloud's exchanges.
 
-Topology, per environment (``<q>`` = ``calipso.events.<env>``): a durable queue ``<q>``
-with single-active-consumer (one ordered consumer among all ``calipso serve`` processes)
-and a dead-letter exchange ``<q>.dead`` feeding the durable queue ``<q>.dead``. The queue
+Topology, per environment (``<q>`` = ``calipso.events.<env>``): a quorum queue ``<q>``
+(it keeps its messages through a broker restart) with single-active-consumer (one ordered
+consumer among all ``calipso serve`` processes) and a dead-letter exchange ``<q>.dead``
+feeding the quorum queue ``<q>.dead``. The queue
 is bound to each exchange of ``config/events.json`` for the legacy and versioned topics.
 The cloud's own ``notifications.*`` queues are never touched.
 
@@ -14,25 +15,33 @@ they arrive together); an event that fails that way is tried again on its own.
 
 A body that is no notification, a payload that fails validation, a handler that raises,
 or an event still not applicable after its retries is rejected into the dead-letter
-queue with a ``messages`` record saying why. An event type without a handler is
+queue with a ``messages`` record saying why (the records of a batch's dead letters are
+written together, before they are rejected). An event type without a handler is
 acknowledged and counted. A database that cannot be reached leaves the message in the
 queue (negatively acknowledged, requeued) and ends the run with ``DatabaseUnavailable``;
-the manager reconnects with backoff.
+the manager reconnects with backoff; so does a broker that closes the channel (a restart).
+
+Each event applied is remembered by its ``message_id`` (the envelope's, the same in every
+copy) in ``events_applied`` before it is acknowledged: a copy delivered again (the broker
+restarted between the write and the acknowledgement, or the publisher retried a publish
+whose confirmation it lost) is acknowledged and counted as a duplicate, not applied.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import itertools
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import BulkWriteError, ConnectionFailure
 
 from calipso.env_config import EnvironmentConfig
 from calipso.errors import DatabaseUnavailable
@@ -40,7 +49,7 @@ from calipso.events.direct import Known, PortChange, apply_ports
 from calipso.events.envelope import BadMessage, Notification, parse_body
 from calipso.events.handlers.base import RefreshEvent
 from calipso.events.metadata import EventRouting
-from calipso.events.queues import declare_own_queue
+from calipso.events.queues import CLOSED_ERRORS, Inbox, declare_own_queue
 from calipso.events.refresh import Targets, apply
 from calipso.events.result import EventHandler, EventResult
 from calipso.events.services import EventServices
@@ -54,6 +63,8 @@ LAGS_KEPT = 1000  # lags kept per event type
 # messages delivered and not yet acknowledged: those that wait are taken together, so a
 # listener behind (a burst of boots) catches up in a few re-reads, not one per boot
 PREFETCH = 256
+DUPLICATE_KEY = 11000
+APPLIED_IDS_KEPT = 100_000  # ids of applied events held in memory
 
 
 def queue_name(env: str, prefix: str = "calipso.events") -> str:
@@ -94,6 +105,7 @@ class ListenerStats:
     applied: collections.Counter[str] = field(default_factory=collections.Counter)
     unknown: collections.Counter[str] = field(default_factory=collections.Counter)
     dead_lettered: int = 0
+    duplicates: int = 0  # copies of events applied already, acknowledged and skipped
     retried: int = 0
     coalesced: int = 0  # events applied together with a later one
     # what applied events changed and the milliseconds they spent, summed by key
@@ -115,7 +127,8 @@ class ListenerStats:
     def to_doc(self) -> dict[str, Any]:
         return {"received": self.received, "applied": dict(self.applied),
                 "unknown": dict(self.unknown),
-                "dead_lettered": self.dead_lettered, "retried": self.retried,
+                "dead_lettered": self.dead_lettered, "duplicates": self.duplicates,
+                "retried": self.retried,
                 "coalesced": self.coalesced,
                 "last_lag_s": None if self.last_lag_s is None else round(self.last_lag_s, 3),
                 "max_lag_s": round(self.max_lag_s, 3),
@@ -123,6 +136,24 @@ class ListenerStats:
                    else round(v, 3) for q in (0.5, 0.95)},
                 "last_event_at": self.last_event_at.isoformat() if self.last_event_at
                 else None}
+
+
+class AppliedIds:
+    """The ids of the events applied lately (the last ``size``), in front of
+    ``events_applied``."""
+
+    def __init__(self, size: int = APPLIED_IDS_KEPT) -> None:
+        self.size = size
+        self._ids: dict[str, None] = {}  # in the order applied
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._ids
+
+    def add(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._ids[key] = None
+        for key in list(itertools.islice(self._ids, max(0, len(self._ids) - self.size))):
+            del self._ids[key]
 
 
 def _absorb(prepared: list[_Pending]) -> None:
@@ -141,7 +172,8 @@ class Listener:
                  routing: EventRouting, *, prefix: str = "calipso.events",
                  prefetch: int = PREFETCH, retry_delays: tuple[float, ...] = RETRY_DELAYS,
                  stats: ListenerStats | None = None,
-                 lock: asyncio.Lock | None = None, coalesce: bool = True) -> None:
+                 lock: asyncio.Lock | None = None, coalesce: bool = True,
+                 applied_ids: AppliedIds | None = None) -> None:
         self.services = services
         self.env = env
         self.routing = routing
@@ -151,9 +183,12 @@ class Listener:
         self.stats = stats or ListenerStats()
         self.lock = lock or asyncio.Lock()  # held while an event is applied
         self.coalesce = coalesce  # False: every event applied on its own (tests)
+        self.applied_ids = applied_ids or AppliedIds()  # kept by the manager across runs
         self._handlers: dict[type[EventHandler], EventHandler] = {}
         self.consuming = asyncio.Event()
         self._progress = asyncio.Condition()
+        # the batch's dead letters with their records, written together at its end
+        self._dead: list[tuple[AbstractIncomingMessage, dict[str, Any]]] = []
 
     def _handler(self, event_type: str) -> EventHandler | None:
         cls = self.routing.handlers.get(event_type)
@@ -178,15 +213,14 @@ class Listener:
                 for key in binding.routing_keys:
                     await queue.bind(exchange, routing_key=key)
             log.info("listening", extra={"env": self.env.name, "queue": self.queue})
-            inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-            await queue.consume(inbox.put)
+            inbox = Inbox(channel)
+            await inbox.consume(queue)
             self.consuming.set()
             try:
                 while True:
-                    batch = [await inbox.get()]
-                    while not inbox.empty():  # what the broker delivered meanwhile
-                        batch.append(inbox.get_nowait())
-                    await self.process(batch)
+                    await self.process(await inbox.batch())
+            except CLOSED_ERRORS as err:  # an acknowledgement after the close
+                raise inbox.gone(err) from err
             finally:
                 self.consuming.clear()
 
@@ -195,6 +229,8 @@ class Listener:
         what to re-read are applied together, once: each re-reads the cloud as it is now,
         so the last one's work covers those before it."""
         group: list[_Pending] = []
+        self._dead = []
+        batch = await self._drop_applied(batch)
         known = await self._known(batch)
         prepared = []
         for message in batch:
@@ -216,6 +252,59 @@ class Listener:
                 known.forget()
                 await self._apply_one(pending)
         await self._apply_group(group, known)
+        await self._flush_dead_letters()
+
+    async def _drop_applied(self, batch: list[AbstractIncomingMessage]
+                            ) -> list[AbstractIncomingMessage]:
+        """The batch less the copies of routed events applied already or earlier in the
+        batch: those are acknowledged and counted as duplicates. The ids applied lately are
+        in memory; ``events_applied`` is asked only about messages the broker marks as
+        delivered before that memory does not hold (another process applied them, or
+        this one before it started again)."""
+        ids: dict[int, str] = {}
+        for i, message in enumerate(batch):
+            try:
+                notification = parse_body(message.body)
+            except BadMessage:
+                continue
+            if notification.message_id and self._handler(notification.event_type):
+                ids[i] = f"{self.env.name}/{notification.message_id}"
+        ask = sorted({key for i, key in ids.items()
+                      if batch[i].redelivered and key not in self.applied_ids})
+        try:
+            stored = {d["_id"] async for d in self.services.db.events_applied.find(
+                {"_id": {"$in": ask}}, {"_id": 1})} if ask else set()
+        except (ConnectionFailure, DatabaseUnavailable) as err:
+            for message in batch:
+                await message.nack(requeue=True)
+            raise DatabaseUnavailable(f"database unreachable: {err}") from err
+        kept, taken = [], set()
+        for i, message in enumerate(batch):
+            key = ids.get(i)
+            if key is not None and (key in stored or key in taken or key in self.applied_ids):
+                self.stats.duplicates += 1
+                await message.ack()
+                await self._done()
+                continue
+            if key is not None:
+                taken.add(key)
+            kept.append(message)
+        return kept
+
+    async def _remember(self, notifications: list[Notification]) -> None:
+        """The events applied, by message id, before they are acknowledged."""
+        now = datetime.now(UTC)
+        docs = [{"_id": f"{self.env.name}/{n.message_id}", "environment": self.env.name,
+                 "event_type": n.event_type, "at": now}
+                for n in notifications if n.message_id]
+        if not docs:
+            return
+        try:
+            await self.services.db.events_applied.insert_many(docs, ordered=False)
+        except BulkWriteError as err:  # applied again after a failure before the ack
+            if any(e.get("code") != DUPLICATE_KEY for e in err.details["writeErrors"]):
+                raise
+        self.applied_ids.add(d["_id"] for d in docs)
 
     async def _known(self, batch: list[AbstractIncomingMessage]) -> Known:
         """The stored objects the batch's handlers will read, in one query."""
@@ -291,6 +380,7 @@ class Listener:
                         hosts=set().union(*(p.targets.hosts for p in group if p.targets)),
                         network_hosts=any(p.targets.network_hosts for p in group
                                           if p.targets)), f"{len(group)} events")
+                await self._remember([p.notification for p in group])
         except (ConnectionFailure, DatabaseUnavailable) as err:
             for pending in group:
                 await pending.message.nack(requeue=True)
@@ -305,10 +395,11 @@ class Listener:
             return
         self.stats.work.update(applied.counts())
         self.stats.coalesced += len(group) - 1
-        for pending in group:
+        for pending in group:  # all applied, whether or not the acks below get through
             self.stats.applied[pending.notification.event_type] += 1
             EVENTS.labels(self.env.name, pending.notification.event_type).inc()
             self._note_lag(pending.notification)
+        for pending in group:
             await pending.message.ack()
             await self._done()
 
@@ -349,6 +440,11 @@ class Listener:
         await self._finish(pending, result)
 
     async def _finish(self, pending: _Pending, result: EventResult) -> None:
+        try:
+            await self._remember([pending.notification])
+        except (ConnectionFailure, DatabaseUnavailable) as err:
+            await pending.message.nack(requeue=True)
+            raise DatabaseUnavailable(f"database unreachable: {err}") from err
         self.stats.applied[pending.notification.event_type] += 1
         EVENTS.labels(self.env.name, pending.notification.event_type).inc()
         self.stats.work.update(result.changed or {})
@@ -384,16 +480,35 @@ class Listener:
             "env": self.env.name, "queue": self.queue, "reason": reason,
             "event_type": notification.event_type if notification else None})
         body = message.body.decode("utf-8", "replace")[:BODY_KEPT]
-        await self._record(notification, body, EventResult(False, message=reason),
-                           received, "error")
-        self.stats.dead_lettered += 1
-        DEAD_LETTERS.labels(self.env.name).inc()
-        await message.reject(requeue=False)
-        await self._done()
+        self._dead.append((message, self._record_doc(
+            notification, body, EventResult(False, message=reason), received, "error")))
+
+    async def _flush_dead_letters(self) -> None:
+        """The batch's dead letters: their records written together, then rejected (a
+        failure leaves them unacknowledged: they come again)."""
+        dead, self._dead = self._dead, []
+        if not dead:
+            return
+        try:
+            await self.services.db.messages.insert_many([doc for _, doc in dead])
+        except (ConnectionFailure, DatabaseUnavailable) as err:
+            raise DatabaseUnavailable(f"database unreachable: {err}") from err
+        for message, _ in dead:
+            self.stats.dead_lettered += 1
+            DEAD_LETTERS.labels(self.env.name).inc()
+            await message.reject(requeue=False)
+            await self._done()
 
     async def _record(self, notification: Notification | None, body: str | None,
                       result: EventResult, received: datetime, level: str) -> None:
         started = time.perf_counter()
+        await self.services.db.messages.insert_one(
+            self._record_doc(notification, body, result, received, level))
+        log.debug("event recorded", extra={"env": self.env.name, "duration_ms": round(
+            (time.perf_counter() - started) * 1000, 1)})
+
+    def _record_doc(self, notification: Notification | None, body: str | None,
+                    result: EventResult, received: datetime, level: str) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "environment": self.env.name, "source_system": "OpenStack",
             "origin_type": "event", "level": level,
@@ -409,6 +524,4 @@ class Listener:
                        publisher_id=notification.publisher_id)
         if body is not None:
             doc["body"] = body
-        await self.services.db.messages.insert_one(doc)
-        log.debug("event recorded", extra={"env": self.env.name, "duration_ms": round(
-            (time.perf_counter() - started) * 1000, 1)})
+        return doc

@@ -4,7 +4,8 @@ Every ``interval`` seconds it reads ``environments_config``: it starts a listene
 environment with ``listen: true`` and ``scanned: true`` that has none, and stops those
 whose environment no longer qualifies (or whose configuration changed; the new one
 starts on the next round). A listener that fails (broker away, database unreachable) is
-started again after a backoff that doubles up to ``max_backoff``. ``operational`` in
+started again after a backoff that doubles up to ``max_backoff`` (from the first again
+once it had run). ``operational`` in
 ``environments_config`` says ``running``, ``stopped`` or ``error``; ``status()`` adds the
 reason, the counts per event type and the lag, for ``/health``. With a
 ``reconcile_interval``, each listened environment also gets a ``Reconciler`` that re-reads
@@ -26,7 +27,7 @@ from pymongo.errors import PyMongoError
 
 from calipso.env_config import EnvironmentConfig, parse_environment
 from calipso.errors import CalipsoError
-from calipso.events.listener import Listener, ListenerStats
+from calipso.events.listener import AppliedIds, Listener, ListenerStats
 from calipso.events.liveness import AgentPoller
 from calipso.events.metadata import EventRouting
 from calipso.events.reconcile import Reconciler
@@ -42,9 +43,12 @@ class ListenerState:
     status: str = "stopped"  # running | stopped | error
     reason: str | None = None
     restarts: int = 0
+    last_error: str | None = None  # kept once running again: what happened meanwhile
+    last_error_at: float | None = None
     since: float = field(default_factory=time.time)
     stats: ListenerStats = field(default_factory=ListenerStats)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one writer per environment
+    applied_ids: AppliedIds = field(default_factory=AppliedIds)
     reconciler: Reconciler | None = None
     reconciling: asyncio.Task[None] | None = None
     poller: AgentPoller | None = None
@@ -53,6 +57,8 @@ class ListenerState:
     def to_doc(self) -> dict[str, Any]:
         doc = {"operational": self.status, "reason": self.reason,
                "restarts": self.restarts, "since": round(self.since, 3),
+               "last_error": self.last_error, "last_error_at": None
+               if self.last_error_at is None else round(self.last_error_at, 3),
                **self.stats.to_doc()}
         if self.reconciler is not None:
             doc["reconciled"] = {"rounds": self.reconciler.rounds,
@@ -128,7 +134,8 @@ class EventManager:
         backoff = self.first_backoff
         while True:
             listener = Listener(self.services, state.env, self.routing, prefix=self.prefix,
-                                stats=state.stats, lock=state.lock)
+                                stats=state.stats, lock=state.lock,
+                                applied_ids=state.applied_ids)
             watcher = asyncio.create_task(self._mark_running(state, listener))
             try:
                 await listener.run()
@@ -136,10 +143,13 @@ class EventManager:
             except asyncio.CancelledError:
                 raise
             except Exception as err:
+                if state.status == "running":  # it ran: a new failure, not the same one
+                    backoff = self.first_backoff
                 reason = f"{type(err).__name__}: {err}"
                 log.warning("listener failed", extra={"env": state.env.name, "error": reason,
                                                       "retry_in_s": backoff})
                 await self._set(state, "error", reason)
+                state.last_error, state.last_error_at = reason, state.since
                 state.restarts += 1
             finally:
                 # awaited, so a late ``running`` never lands after what follows

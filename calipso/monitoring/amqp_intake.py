@@ -2,14 +2,15 @@
 
 A Sensu 1.x client publishes every check result to the direct exchange ``results``
 (declared as Sensu declares it: not durable) of its transport vhost. Calipso binds its
-own durable queue ``calipso.monitoring.<env>`` to it (single active consumer, so one
+own quorum queue ``calipso.monitoring.<env>`` to it (single active consumer, so one
 ``calipso serve`` among several applies them, in order), with a dead-letter exchange and
 queue ``<queue>.dead``. Sensu's own ``results`` queue is never touched.
 
 What the broker delivered together is applied as one batch and then acknowledged. A body
 that is no check result is rejected into the dead-letter queue with a ``messages``
 record. A database that cannot be reached leaves the messages in the queue (requeued) and
-ends the run with ``DatabaseUnavailable``; the manager reconnects with backoff.
+ends the run with ``DatabaseUnavailable``, a closed channel (a broker restart) with
+``BrokerGone``; the manager reconnects with backoff.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pymongo.errors import ConnectionFailure
 
 from calipso.env_config import MonitoringSection
 from calipso.errors import DatabaseUnavailable
-from calipso.events.queues import declare_own_queue
+from calipso.events.queues import CLOSED_ERRORS, Inbox, declare_own_queue
 from calipso.monitoring.intake import ResultIntake
 from calipso.monitoring.results import BadResult, CheckResult, parse_result
 from calipso.sources.amqp import amqp_connect
@@ -82,15 +83,14 @@ class ResultsConsumer:
                                                       aio_pika.ExchangeType.DIRECT)
             await queue.bind(exchange, routing_key="")
             log.info("consuming Sensu results", extra={"env": self.env, "queue": self.queue})
-            inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-            await queue.consume(inbox.put)
+            inbox = Inbox(channel, self.prefetch)
+            await inbox.consume(queue)
             self.consuming.set()
             try:
                 while True:
-                    batch = [await inbox.get()]
-                    while not inbox.empty() and len(batch) < self.prefetch:
-                        batch.append(inbox.get_nowait())
-                    await self.process(batch)
+                    await self.process(await inbox.batch())
+            except CLOSED_ERRORS as err:  # an acknowledgement after the close
+                raise inbox.gone(err) from err
             finally:
                 self.consuming.clear()
 

@@ -72,14 +72,16 @@ async def scan(db: AsyncDatabase, env: EnvironmentConfig, metadata: Metadata) ->
 async def event_rig(db: AsyncDatabase, spec: TopologySpec, metadata: Metadata,
                     *, versioned: bool = False, legacy: bool = True,
                     env_name: str | None = None, listen: bool = True,
-                    coalesce: bool = True) -> AsyncIterator[Rig]:
+                    coalesce: bool = True, amqp_uri: str = URI,
+                    retry_unroutable: bool = False) -> AsyncIterator[Rig]:
     tag = uuid.uuid4().hex[:8]
     names = {"nova": f"t-nova-{tag}", "neutron": f"t-neutron-{tag}"}
     await ensure_indexes(db)
     await load_seed(db)
-    async with SimCloud(spec, env_name=env_name or f"ev{tag}", amqp_uri=URI, amqp_options={
+    async with SimCloud(spec, env_name=env_name or f"ev{tag}", amqp_uri=amqp_uri, amqp_options={
             "nova_exchange": names["nova"], "neutron_exchange": names["neutron"],
-            "delete_exchanges": True, "legacy": legacy, "versioned": versioned}) as sim:
+            "delete_exchanges": True, "legacy": legacy, "versioned": versioned,
+            "retry_unroutable": retry_unroutable}) as sim:
         env = EnvironmentConfig.model_validate(sim.env_config())
         await scan(db, env, metadata)
         services = EventServices(db, load_settings(), metadata)
@@ -95,11 +97,11 @@ async def event_rig(db: AsyncDatabase, spec: TopologySpec, metadata: Metadata,
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-            await delete_queues(listener.queue, f"t-dhcp-{tag}")
+            await delete_queues(listener.queue, f"t-dhcp-{tag}", amqp_uri)
 
 
-async def delete_queues(queue: str, exchange: str) -> None:
-    connection = await aio_pika.connect(URI)
+async def delete_queues(queue: str, exchange: str, uri: str = URI) -> None:
+    connection = await aio_pika.connect(uri)
     async with connection:
         channel = await connection.channel()
         for name in (queue, f"{queue}.dead"):

@@ -68,7 +68,7 @@ async def test_sensu_classic_results_over_amqp_set_every_status(db) -> None:
         assert consumer.stats.dead_lettered == 2
         async with await aio_pika.connect(URI) as connection:
             channel = await connection.channel()
-            dead = await channel.declare_queue(f"{consumer.queue}.dead", durable=True)
+            dead = await channel.declare_queue(f"{consumer.queue}.dead", passive=True)
             assert dead.declaration_result.message_count == 2
     finally:
         task.cancel()

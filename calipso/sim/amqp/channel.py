@@ -11,8 +11,14 @@ renders each change at once (payloads as of that version) and groups changes by
 (calls never await, so by then the call is over). Closed groups become messages in a
 queue that one task publishes in order, with publisher confirms (a window in flight),
 over a robust connection: when the broker drops it, publishing resumes after the
-reconnect with the unconfirmed messages (at least once, in order). `await
-channel.flushed()` returns once everything the cloud did before the call is confirmed.
+reconnect with the unconfirmed messages (at least once, in order), as oslo.messaging
+retries a notification it could not send. `await channel.flushed()` returns once
+everything the cloud did before the call is confirmed.
+
+A message no queue is bound for (after a broker restart the exchanges, which are not
+durable, come back without their bindings until a consumer binds again) is dropped by
+the broker, as a real cloud's is. With `retry_unroutable` it is published again until a
+queue takes it (tests that count every message through a restart).
 """
 
 from __future__ import annotations
@@ -167,7 +173,7 @@ async def _publish(exchange: aio_pika.abc.AbstractExchange, note: Notification,
 async def open_amqp_channel(
     cloud: Cloud, uri: str, *, legacy: bool = True, versioned: bool = False,
     nova_exchange: str = "nova", neutron_exchange: str = "neutron",
-    delete_exchanges: bool = False,
+    delete_exchanges: bool = False, retry_unroutable: bool = False,
 ) -> AsyncIterator[AmqpChannel]:
     """Publish `cloud`'s changes to the broker at `uri` (`amqp://user:pwd@host:port/vhost`).
 
@@ -175,6 +181,8 @@ async def open_amqp_channel(
     publishes its unversioned notifications either way. Rename the exchanges to keep
     several simulators (or tests) on one vhost apart; `delete_exchanges` removes them on
     exit (never do that to the real `nova`/`neutron` exchanges others may use).
+    `retry_unroutable`: an unroutable message is retried until routed (a real cloud drops
+    it; use it only where a consumer is bound, or publishing waits for one).
     """
     if not uri.startswith(("amqp://", "amqps://")):
         raise ConfigError(f"bad AMQP URI {uri!r}: expected amqp://user:pwd@host:port/vhost")
@@ -191,7 +199,8 @@ async def open_amqp_channel(
                           ) from err
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(connection.close)
-        amqp = await connection.channel(publisher_confirms=True)
+        amqp = await connection.channel(publisher_confirms=True,
+                                        on_return_raises=retry_unroutable)
         exchanges = {
             service: await amqp.declare_exchange(name, aio_pika.ExchangeType.TOPIC,
                                                  durable=False, auto_delete=False)
