@@ -285,12 +285,8 @@ class Listener:
                         self.services, self.env, [p.direct for p in group if p.direct],
                         f"{len(group)} events", known)
                 else:
-                    applied = await apply(self.services, self.env, Targets(
-                        networks=set().union(*(p.targets.networks for p in group
-                                               if p.targets)),
-                        hosts=set().union(*(p.targets.hosts for p in group if p.targets)),
-                        network_hosts=any(p.targets.network_hosts for p in group
-                                          if p.targets)), f"{len(group)} events")
+                    applied = await apply(self.services, self.env, Targets.union(
+                        [p.targets for p in group if p.targets]), f"{len(group)} events")
         except (ConnectionFailure, DatabaseUnavailable) as err:
             for pending in group:
                 await pending.message.nack(requeue=True)

@@ -17,6 +17,7 @@ overlaid by what this run re-read; ``lookup`` with this run's objects, else the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -24,24 +25,30 @@ from typing import Any
 
 from calipso.cliques import rebuild_cliques_around
 from calipso.env_config import EnvironmentConfig
+from calipso.errors import FetchError
 from calipso.events.agents import refresh_dhcp_hosts
 from calipso.events.services import EventServices
 from calipso.events.work import Applied, entry
-from calipso.inventory import InventoryWriter, Removed, chunks, decode_keys
+from calipso.fetchers.api.api_fetch_ports import ApiFetchPorts
+from calipso.inventory import InventoryWriter, Removed, chunks, decode_keys, remove_objects
 from calipso.inventory.origin import change_origin
 from calipso.links import LinkContext, LinkScope, find_links
 from calipso.log import ContextLogger
 from calipso.metrics import SOURCE_FAILURES
 from calipso.scanners.context import ScanContext
-from calipso.scanners.metadata import FetchType
+from calipso.scanners.metadata import FetchType, condition_holds
 from calipso.scanners.scan import now_ms
 from calipso.scanners.walker import Walker
-from calipso.sources import open_sources
+from calipso.sources import FetchFailure, open_sources
 
 log = logging.getLogger(__name__)
 Doc = dict[str, Any]
 # the stored objects fetchers consult through ``of_type`` (see calipso/sources/README.md)
 CONSULTED = ("region", "project", "availability_zone", "aggregate", "network", "port")
+# what an instance booted, deleted, changed or moved changes on its host (the host
+# object itself too); the rest of the host changes only when it joins or leaves a network
+INSTANCE_PARTS = frozenset({"instances_folder", "vconnectors_folder", "vedges_folder",
+                            "network_agents_folder"})
 # what the writer adds to a stored object (no fetcher made it)
 STORED_ONLY = ("environment", "digest", "patch_digest", "last_scanned", "discovered_at",
                "stale")
@@ -58,14 +65,35 @@ class Targets:
     # a reconciliation: add the networks where listing and inventory disagree and those
     # with a port bound to one of ``hosts``
     drift: bool = False
+    # instances whose own ports are re-read (``ports?device_id=``), not their networks'
+    devices: set[str] = field(default_factory=set)
+    # hosts where only what an instance changes is re-read (``INSTANCE_PARTS``)
+    instance_hosts: set[str] = field(default_factory=set)
+
+    @classmethod
+    def union(cls, targets: list[Targets]) -> Targets:
+        """What several events ask to re-read, as one."""
+        return cls(networks=set().union(*(t.networks for t in targets)),
+                   hosts=set().union(*(t.hosts for t in targets)),
+                   network_hosts=any(t.network_hosts for t in targets),
+                   drift=any(t.drift for t in targets),
+                   devices=set().union(*(t.devices for t in targets)),
+                   instance_hosts=set().union(*(t.instance_hosts for t in targets)))
 
 
-async def _preload(ctx: ScanContext) -> dict[str, Doc]:
-    """The stored objects fetchers consult, as a fetcher made them (no stamps)."""
+async def _preload(ctx: ScanContext, instance_hosts: set[str]) -> dict[str, Doc]:
+    """The stored objects fetchers consult, as a fetcher made them (no stamps); with the
+    host pNICs of ``instance_hosts`` (their vEdge is re-read without them)."""
+    projection = {"_id": 0, **dict.fromkeys(STORED_ONLY, 0)}
     cursor = ctx.db.inventory.find({"environment": ctx.env_name, "type": {"$in": CONSULTED}},
-                                   {"_id": 0, **dict.fromkeys(STORED_ONLY, 0)})
+                                   projection)
     async for doc in cursor:
         ctx.state.remember(decode_keys(doc))
+    if instance_hosts:
+        async for doc in ctx.db.inventory.find(
+                {"environment": ctx.env_name, "type": "host_pnic"}, projection):
+            if doc.get("host") in instance_hosts:
+                ctx.state.remember(decode_keys(doc))
     return dict(ctx.state.objects)
 
 
@@ -106,6 +134,67 @@ def _compare(before: list[Doc], after: list[Doc], networks: set[str]) -> Network
             found.moved |= _hosts_of(was, {network}) | _hosts_of(now, {network})
         found.counted |= len(was) != len(now)
     return found
+
+
+def _merge(found: NetworkHosts, more: NetworkHosts) -> NetworkHosts:
+    return NetworkHosts(found.hosts | more.hosts, found.moved | more.moved,
+                        found.counted or more.counted, found.failed or more.failed)
+
+
+@dataclass(slots=True)
+class DevicePorts:
+    """What re-reading some instances' own ports found."""
+
+    found: NetworkHosts
+    networks: set[str]  # the networks of their ports, before or after
+    removed: Removed  # their ports no longer listed
+
+
+async def _refresh_devices(walker: Walker, devices: set[str],
+                           before: dict[str, Doc]) -> DevicePorts:
+    """Re-read the ports of ``devices`` (instances), one ``ports?device_id=`` listing
+    each, instead of their networks' ports; those no longer listed are removed. Says
+    where their networks are, before and after (the other ports of those networks as
+    stored)."""
+    ctx = walker.ctx
+    port_entry = entry(walker, "port", "region")
+    fetcher = ApiFetchPorts(ctx)
+    failed = False
+    listed: list[Doc] = []
+    for region in list(ctx.of_type("region")):
+        wanted = sorted(devices)
+        answers = await asyncio.gather(*(fetcher.of_device(region["id"], d) for d in wanted),
+                                       return_exceptions=True)
+        mine: list[Doc] = []
+        for answer in answers:
+            if isinstance(answer, FetchError):
+                failed = True
+                ctx.report_failure(FetchFailure("port", f"/{ctx.env_name}", answer.source,
+                                                answer.target, answer.detail))
+            elif isinstance(answer, BaseException):
+                raise answer
+            else:
+                mine += answer
+        listed += await walker.save(port_entry, region, mine)
+    stored = [d for d in before.values() if d.get("type") == "port"]
+    gone: list[str] = []
+    if not failed:  # what could not be read is kept
+        seen = {d["id"] for d in listed}
+        gone = [d["id"] for d in stored if d.get("device_id") in devices and d["id"] not in seen]
+        # ``of_type("port")``: the devices' ports as listed, after the others
+        bucket = ctx.state.by_type.setdefault("port", [])
+        bucket[:] = [d for d in bucket if d.get("device_id") not in devices] + listed
+        for port_id in gone:
+            ctx.state.objects.pop(port_id, None)
+    await ctx.inventory.finish()
+    removed = await remove_objects(ctx.db, ctx.env_name, gone)
+    after = [*(d for d in stored if d.get("device_id") not in devices or failed), *listed]
+    networks = {str(d.get("network_id")) for d in [*stored, *listed]
+                if d.get("device_id") in devices}
+    found = _compare(stored, [{**d, "network_id": str(d.get("network_id"))} for d in after],
+                     networks)
+    found.failed = failed
+    return DevicePorts(found, networks, removed)
 
 
 async def _refresh_networks(walker: Walker, networks: set[str], before: dict[str, Doc],
@@ -183,6 +272,60 @@ async def _refresh_hosts(walker: Walker, hosts: set[str]) -> list[str]:
     return [doc["id_path"] for doc in stored]
 
 
+async def _refresh_instance_parts(walker: Walker, hosts: set[str]) -> list[str]:
+    """Re-read on ``hosts`` what an instance booted, deleted, changed or moved there
+    changes (``INSTANCE_PARTS``): the host object, its instances with their vNICs, its
+    vConnectors, its vEdge (not the vEdge's OTEP, which changes only when the host joins
+    or leaves a network: then the whole host is re-read) and its agents. Returns the
+    ``id_path`` of each folder re-read whole (the vEdges' folder is not: its OTEP is
+    left as it is)."""
+    ctx = walker.ctx
+    stored = [doc for doc in [await ctx.lookup(h) for h in sorted(hosts)] if doc is not None]
+    if not stored:
+        return []
+    host_entry = entry(walker, "host", "region")
+    wanted = {doc["id"] for doc in stored}
+    saved: list[Doc] = []
+    for region in list(ctx.of_type("region")):
+        fetched = await walker.fetch(host_entry, region, region["id"])
+        saved += await walker.save(host_entry, region,
+                                   [d for d in fetched if str(d["id"]).strip() in wanted])
+    folders: list[Doc] = []
+    if host_entry.children_scanner:
+        async with asyncio.TaskGroup() as group:
+            for host in saved:
+                group.create_task(_walk_parts(walker, host_entry, host, folders))
+    await ctx.inventory.finish()
+    return [f["id_path"] for f in folders if f["type"] != "vedges_folder"]
+
+
+async def _walk_parts(walker: Walker, host_entry: FetchType, host: Doc,
+                      folders: list[Doc]) -> None:
+    """The ``INSTANCE_PARTS`` of one host, in the scanner's order (later fetchers look up
+    what earlier ones found)."""
+    assert host_entry.children_scanner is not None
+    env_doc = walker.ctx.env.model_dump(mode="json")
+    host_id = str(host.get(host_entry.child_id_field, host["id"]))
+    for fetch_type in walker.tree.scanners[host_entry.children_scanner]:
+        if fetch_type.type not in INSTANCE_PARTS or not condition_holds(
+                fetch_type.conditions, env_doc):
+            continue
+        saved = await walker.save(fetch_type, host,
+                                  await walker.fetch(fetch_type, host, host_id))
+        folders += saved
+        if not (fetch_type.children_scanner and saved):
+            continue
+        if fetch_type.type != "vedges_folder":
+            await walker.walk_children(fetch_type, saved)
+            continue
+        for vedge_type in walker.tree.scanners[fetch_type.children_scanner]:  # no OTEP
+            if condition_holds(vedge_type.conditions, env_doc):
+                for folder in saved:
+                    parent_id = str(folder.get(fetch_type.child_id_field, folder["id"]))
+                    await walker.save(vedge_type, folder,
+                                      await walker.fetch(vedge_type, folder, parent_id))
+
+
 async def _network_hosts(ctx: ScanContext) -> set[str]:
     cursor = ctx.db.inventory.find({"environment": ctx.env_name, "type": "host",
                                     "host_type": "Network"}, {"id": 1})
@@ -222,7 +365,7 @@ async def _apply(services: EventServices, env: EnvironmentConfig, targets: Targe
                           inventory=inventory, api=sources.api, mysql=sources.mysql,
                           ssh=sources.ssh, log=adapter, scan_id=origin, started_at=scanned_at)
         await inventory.load_existing()
-        before = await _preload(ctx)
+        before = await _preload(ctx, targets.instance_hosts)
         mark = applied.timed("load", mark)
         walker = Walker(ctx, services.metadata.scanners)
         removals: list[Removed] = []
@@ -231,22 +374,41 @@ async def _apply(services: EventServices, env: EnvironmentConfig, targets: Targe
             if not removals or removals[-1] is not inventory.last_removed:
                 removals.append(inventory.last_removed)
 
-        found = await _refresh_networks(walker, targets.networks, before,
-                                        targets.hosts if targets.drift else None)
+        networks = set(targets.networks)
+        # the region's listings (membership and order of the networks and ports, as a
+        # scan sees them) for whatever re-reads networks or whole hosts
+        listing = bool(networks or targets.hosts or targets.drift or targets.network_hosts)
+        found = NetworkHosts()
+        if targets.devices:
+            devices = await _refresh_devices(walker, targets.devices, before)
+            removals.append(devices.removed)
+            found = devices.found
+            if found.moved or found.failed:  # whole hosts re-read: their networks too
+                networks |= devices.networks
+                listing = True
+            mark = applied.timed("ports", mark)
+        if listing:
+            found = _merge(found, await _refresh_networks(
+                walker, networks, before, targets.hosts if targets.drift else None))
+            note_removed()
+            mark = applied.timed("networks", mark)
         # the hosts named, and the others only where a network's hosts changed (or
         # a reconciliation, or a listing that failed)
         hosts = set(targets.hosts) | (found.hosts if targets.drift or found.failed
                                       else found.moved)
-        note_removed()
-        mark = applied.timed("networks", mark)
         if targets.network_hosts:
             hosts |= await _network_hosts(ctx)
         for path in await _refresh_hosts(walker, hosts):
             await inventory.remove_unseen(
                 [(f.object_type, f.scope) for f in ctx.state.failures], within=path)
             note_removed()
+        for path in await _refresh_instance_parts(walker, targets.instance_hosts - hosts):
+            await inventory.remove_unseen(
+                [(f.object_type, f.scope) for f in ctx.state.failures], within=path)
+            note_removed()
         await inventory.finish()
         mark = applied.timed("hosts", mark)
+        hosts |= targets.instance_hosts
         applied.hosts = sorted(hosts)
         applied.failures = list(ctx.state.failures)
     light = Applied()  # the DHCP agents' hosts: objects no link or clique holds
