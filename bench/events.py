@@ -46,6 +46,7 @@ from calipso.settings import load_settings
 from calipso.sim import spec_from_flags
 from calipso.sim.model import Port
 from calipso.sim.server import SimCloud
+from calipso.sources import SshPools
 
 URI = "amqp://guest:guest@127.0.0.1:5672/"
 BOOT_END = "compute.instance.create.end"
@@ -185,7 +186,7 @@ async def main(args: argparse.Namespace) -> None:
             await run_scan(db, settings, env, metadata, ScanOptions(), "bench")
             print(f"scan: {time.perf_counter() - started:.1f} s")
             routing = load_events(settings.config_dir).with_exchanges(names)
-            services = EventServices(db, settings, metadata)
+            services = EventServices(db, settings, metadata, SshPools(settings, db))
             prefix = f"bench-events-{tag}"
             cloud = sim.cloud
             project = next(p.id for p in cloud.projects.values() if p.name == "demo")

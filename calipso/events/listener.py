@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -167,7 +168,12 @@ class Listener:
     async def run(self) -> None:
         """Consume until cancelled; a broker or database failure ends it with an error."""
         connection = await amqp_connect(amqp_url(self.env), within=10)
-        async with connection:
+        async with contextlib.AsyncExitStack() as stack:
+            await stack.enter_async_context(connection)
+            if self.services.ssh_pools is not None and self.env.cli is not None:
+                # the environment's SSH pool (its jump host's connection) kept between
+                # events: it closes when its last user leaves
+                await stack.enter_async_context(self.services.ssh_pools.borrow(self.env))
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=self.prefetch)
             queue = await declare_own_queue(channel, self.queue)

@@ -30,6 +30,7 @@ from calipso.events.agents import refresh_dhcp_hosts
 from calipso.events.services import EventServices
 from calipso.events.work import Applied, entry
 from calipso.fetchers.api.api_fetch_ports import ApiFetchPorts
+from calipso.fetchers.api.api_fetch_project_hosts import ApiFetchProjectHosts
 from calipso.inventory import InventoryWriter, Removed, chunks, decode_keys, remove_objects
 from calipso.inventory.origin import change_origin
 from calipso.links import LinkContext, LinkScope, find_links
@@ -49,6 +50,8 @@ CONSULTED = ("region", "project", "availability_zone", "aggregate", "network", "
 # object itself too); the rest of the host changes only when it joins or leaves a network
 INSTANCE_PARTS = frozenset({"instances_folder", "vconnectors_folder", "vedges_folder",
                             "network_agents_folder"})
+# what another host joining or leaving one of its networks changes on a host
+TUNNEL_PARTS = frozenset({"vedges_folder"})
 # what the writer adds to a stored object (no fetcher made it)
 STORED_ONLY = ("environment", "digest", "patch_digest", "last_scanned", "discovered_at",
                "stale")
@@ -81,20 +84,25 @@ class Targets:
                    instance_hosts=set().union(*(t.instance_hosts for t in targets)))
 
 
-async def _preload(ctx: ScanContext, instance_hosts: set[str]) -> dict[str, Doc]:
-    """The stored objects fetchers consult, as a fetcher made them (no stamps); with the
-    host pNICs of ``instance_hosts`` (their vEdge is re-read without them)."""
-    projection = {"_id": 0, **dict.fromkeys(STORED_ONLY, 0)}
+async def _preload(ctx: ScanContext) -> dict[str, Doc]:
+    """The stored objects fetchers consult, as a fetcher made them (no stamps)."""
     cursor = ctx.db.inventory.find({"environment": ctx.env_name, "type": {"$in": CONSULTED}},
-                                   projection)
+                                   {"_id": 0, **dict.fromkeys(STORED_ONLY, 0)})
     async for doc in cursor:
         ctx.state.remember(decode_keys(doc))
-    if instance_hosts:
-        async for doc in ctx.db.inventory.find(
-                {"environment": ctx.env_name, "type": "host_pnic"}, projection):
-            if doc.get("host") in instance_hosts:
-                ctx.state.remember(decode_keys(doc))
     return dict(ctx.state.objects)
+
+
+async def _preload_pnics(ctx: ScanContext, hosts: set[str], before: dict[str, Doc]) -> None:
+    """The stored host pNICs of ``hosts``, whose vEdges are re-read without them (the
+    vEdge and OTEP fetchers look them up), taken as unchanged."""
+    if not hosts:
+        return
+    async for doc in ctx.db.inventory.find({"environment": ctx.env_name, "type": "host_pnic"},
+                                           {"_id": 0, **dict.fromkeys(STORED_ONLY, 0)}):
+        if doc.get("host") in hosts:
+            ctx.state.remember(pnic := decode_keys(doc))
+            before[pnic["id"]] = pnic
 
 
 def _as_listed(ctx: ScanContext, object_type: str, listing: list[Doc], failed: bool) -> None:
@@ -121,6 +129,7 @@ class NetworkHosts:
     # the hosts of the networks whose set of hosts changed: a host joining or leaving a
     # network changes the tunnels (and l2population entries) of the others
     moved: set[str] = field(default_factory=set)
+    joined: set[str] = field(default_factory=set)  # those that joined or left one
     counted: bool = False  # a network's number of ports changed (DHCP agents count them)
     failed: bool = False  # a listing could not be read
 
@@ -130,15 +139,17 @@ def _compare(before: list[Doc], after: list[Doc], networks: set[str]) -> Network
     for network in networks:
         was = [p for p in before if p.get("network_id") == network]
         now = [p for p in after if p.get("network_id") == network]
-        if _hosts_of(was, {network}) != _hosts_of(now, {network}):
-            found.moved |= _hosts_of(was, {network}) | _hosts_of(now, {network})
+        if (hosts_was := _hosts_of(was, {network})) != (hosts_now := _hosts_of(now, {network})):
+            found.moved |= hosts_was | hosts_now
+            found.joined |= hosts_was ^ hosts_now
         found.counted |= len(was) != len(now)
     return found
 
 
 def _merge(found: NetworkHosts, more: NetworkHosts) -> NetworkHosts:
     return NetworkHosts(found.hosts | more.hosts, found.moved | more.moved,
-                        found.counted or more.counted, found.failed or more.failed)
+                        found.joined | more.joined, found.counted or more.counted,
+                        found.failed or more.failed)
 
 
 @dataclass(slots=True)
@@ -252,73 +263,93 @@ async def _save_networks(walker: Walker, entry: FetchType, region: Doc, fetched:
         await walker.walk_children(entry, saved)
 
 
-async def _refresh_hosts(walker: Walker, hosts: set[str]) -> list[str]:
-    """Re-read ``hosts`` side by side, each with its subtree, as a scan reads them;
-    returns the ``id_path`` of each host re-read. A host not in the inventory is left to
+async def _save_hosts(walker: Walker, hosts: set[str]) -> tuple[list[Doc], list[Doc]]:
+    """Re-read the host objects of ``hosts`` (the host fetcher reads the OS of those
+    only); returns them as stored and as re-read. A host not in the inventory is left to
     a scan (only a scan files new hosts under their zones)."""
     ctx = walker.ctx
     stored = [doc for doc in [await ctx.lookup(h) for h in sorted(hosts)] if doc is not None]
     if not stored:
-        return []
-    host_entry = entry(walker, "host", "region")
-    wanted = {doc["id"] for doc in stored}
-    for region in list(ctx.of_type("region")):
-        fetched = await walker.fetch(host_entry, region, region["id"])
-        saved = await walker.save(host_entry, region,
-                                  [d for d in fetched if str(d["id"]).strip() in wanted])
-        if host_entry.children_scanner and saved:
-            await walker.walk_children(host_entry, saved)
-    await ctx.inventory.finish()
-    return [doc["id_path"] for doc in stored]
-
-
-async def _refresh_instance_parts(walker: Walker, hosts: set[str]) -> list[str]:
-    """Re-read on ``hosts`` what an instance booted, deleted, changed or moved there
-    changes (``INSTANCE_PARTS``): the host object, its instances with their vNICs, its
-    vConnectors, its vEdge (not the vEdge's OTEP, which changes only when the host joins
-    or leaves a network: then the whole host is re-read) and its agents. Returns the
-    ``id_path`` of each folder re-read whole (the vEdges' folder is not: its OTEP is
-    left as it is)."""
-    ctx = walker.ctx
-    stored = [doc for doc in [await ctx.lookup(h) for h in sorted(hosts)] if doc is not None]
-    if not stored:
-        return []
+        return [], []
     host_entry = entry(walker, "host", "region")
     wanted = {doc["id"] for doc in stored}
     saved: list[Doc] = []
     for region in list(ctx.of_type("region")):
-        fetched = await walker.fetch(host_entry, region, region["id"])
+        if isinstance(host_entry.fetcher, type) and \
+                issubclass(host_entry.fetcher, ApiFetchProjectHosts):
+            try:
+                fetched = await host_entry.fetcher(ctx).named(region["id"], wanted)
+            except FetchError as err:  # as the walker records a failed fetch
+                ctx.report_failure(FetchFailure("host", f"/{ctx.env_name}", err.source,
+                                                err.target, err.detail))
+                fetched = []
+        else:
+            fetched = await walker.fetch(host_entry, region, region["id"])
         saved += await walker.save(host_entry, region,
                                    [d for d in fetched if str(d["id"]).strip() in wanted])
+    return stored, saved
+
+
+async def _refresh_hosts(walker: Walker, hosts: set[str]) -> list[str]:
+    """Re-read ``hosts`` side by side, each with its subtree, as a scan reads them;
+    returns the ``id_path`` of each host re-read."""
+    stored, saved = await _save_hosts(walker, hosts)
+    host_entry = entry(walker, "host", "region")
+    if host_entry.children_scanner and saved:
+        await walker.walk_children(host_entry, saved)
+    await walker.ctx.inventory.finish()
+    return [doc["id_path"] for doc in stored]
+
+
+async def _refresh_parts(walker: Walker, parts: dict[str, frozenset[str]],
+                         oteps: set[str]) -> list[str]:
+    """Re-read some parts of some hosts (``parts``: host → fetch types of its scanner,
+    see ``INSTANCE_PARTS``), with the host object; the vEdges' OTEPs only on ``oteps``.
+    Returns the ``id_path`` of each folder re-read whole (a vEdges' folder whose OTEP
+    was not re-read is not)."""
+    ctx = walker.ctx
+    _, saved = await _save_hosts(walker, set(parts))
+    host_entry = entry(walker, "host", "region")
     folders: list[Doc] = []
     if host_entry.children_scanner:
         async with asyncio.TaskGroup() as group:
             for host in saved:
-                group.create_task(_walk_parts(walker, host_entry, host, folders))
+                group.create_task(_walk_parts(walker, host_entry, host, parts[host["id"]],
+                                              host["id"] in oteps, folders))
     await ctx.inventory.finish()
-    return [f["id_path"] for f in folders if f["type"] != "vedges_folder"]
+    return [f["id_path"] for f in folders
+            if f["type"] != "vedges_folder" or f["host"] in oteps]
 
 
 async def _walk_parts(walker: Walker, host_entry: FetchType, host: Doc,
-                      folders: list[Doc]) -> None:
-    """The ``INSTANCE_PARTS`` of one host, in the scanner's order (later fetchers look up
-    what earlier ones found)."""
+                      parts: frozenset[str], otep: bool, folders: list[Doc]) -> None:
+    """Some parts of one host, in the scanner's order (later fetchers look up what
+    earlier ones found); the vEdge's children (its OTEP) only with ``otep``."""
+    try:
+        await _walk_host_parts(walker, host_entry, host, parts, otep, folders)
+    finally:  # as the walker does after a host (the pool's connections are bounded)
+        if walker.ctx.ssh is not None:
+            await walker.ctx.ssh.release(host["id"])
+
+
+async def _walk_host_parts(walker: Walker, host_entry: FetchType, host: Doc,
+                           parts: frozenset[str], otep: bool, folders: list[Doc]) -> None:
     assert host_entry.children_scanner is not None
     env_doc = walker.ctx.env.model_dump(mode="json")
     host_id = str(host.get(host_entry.child_id_field, host["id"]))
     for fetch_type in walker.tree.scanners[host_entry.children_scanner]:
-        if fetch_type.type not in INSTANCE_PARTS or not condition_holds(
-                fetch_type.conditions, env_doc):
+        if fetch_type.type not in parts or not condition_holds(fetch_type.conditions,
+                                                                env_doc):
             continue
         saved = await walker.save(fetch_type, host,
                                   await walker.fetch(fetch_type, host, host_id))
-        folders += saved
+        folders += [{**f, "host": host["id"]} for f in saved]
         if not (fetch_type.children_scanner and saved):
             continue
-        if fetch_type.type != "vedges_folder":
+        if otep or fetch_type.type != "vedges_folder":
             await walker.walk_children(fetch_type, saved)
             continue
-        for vedge_type in walker.tree.scanners[fetch_type.children_scanner]:  # no OTEP
+        for vedge_type in walker.tree.scanners[fetch_type.children_scanner]:
             if condition_holds(vedge_type.conditions, env_doc):
                 for folder in saved:
                     parent_id = str(folder.get(fetch_type.child_id_field, folder["id"]))
@@ -365,7 +396,7 @@ async def _apply(services: EventServices, env: EnvironmentConfig, targets: Targe
                           inventory=inventory, api=sources.api, mysql=sources.mysql,
                           ssh=sources.ssh, log=adapter, scan_id=origin, started_at=scanned_at)
         await inventory.load_existing()
-        before = await _preload(ctx, targets.instance_hosts)
+        before = await _preload(ctx)
         mark = applied.timed("load", mark)
         walker = Walker(ctx, services.metadata.scanners)
         removals: list[Removed] = []
@@ -383,7 +414,7 @@ async def _apply(services: EventServices, env: EnvironmentConfig, targets: Targe
             devices = await _refresh_devices(walker, targets.devices, before)
             removals.append(devices.removed)
             found = devices.found
-            if found.moved or found.failed:  # whole hosts re-read: their networks too
+            if found.joined or found.failed:  # whole hosts re-read: their networks too
                 networks |= devices.networks
                 listing = True
             mark = applied.timed("ports", mark)
@@ -392,23 +423,26 @@ async def _apply(services: EventServices, env: EnvironmentConfig, targets: Targe
                 walker, networks, before, targets.hosts if targets.drift else None))
             note_removed()
             mark = applied.timed("networks", mark)
-        # the hosts named, and the others only where a network's hosts changed (or
-        # a reconciliation, or a listing that failed)
+        # whole: the hosts named, those that joined or left a network (or all of a
+        # network's hosts for a reconciliation or a listing that failed)
         hosts = set(targets.hosts) | (found.hosts if targets.drift or found.failed
-                                      else found.moved)
+                                      else found.joined)
         if targets.network_hosts:
             hosts |= await _network_hosts(ctx)
-        for path in await _refresh_hosts(walker, hosts):
-            await inventory.remove_unseen(
-                [(f.object_type, f.scope) for f in ctx.state.failures], within=path)
-            note_removed()
-        for path in await _refresh_instance_parts(walker, targets.instance_hosts - hosts):
+        # in part: the instances' hosts, and the other hosts of a network whose hosts
+        # changed (their tunnels: the vEdge and its OTEP)
+        parts = {h: INSTANCE_PARTS if h in targets.instance_hosts else TUNNEL_PARTS
+                 for h in (targets.instance_hosts | found.moved) - hosts}
+        paths = await _refresh_hosts(walker, hosts)
+        await _preload_pnics(ctx, set(parts), before)
+        paths += await _refresh_parts(walker, parts, found.moved)
+        for path in paths:
             await inventory.remove_unseen(
                 [(f.object_type, f.scope) for f in ctx.state.failures], within=path)
             note_removed()
         await inventory.finish()
         mark = applied.timed("hosts", mark)
-        hosts |= targets.instance_hosts
+        hosts |= set(parts)
         applied.hosts = sorted(hosts)
         applied.failures = list(ctx.state.failures)
     light = Applied()  # the DHCP agents' hosts: objects no link or clique holds
