@@ -128,13 +128,20 @@ class ListenerStats:
 
 def _absorb(prepared: list[_Pending]) -> None:
     """A database-only port event whose network a re-read of the same batch reads anyway
-    joins the re-reads (it is one of the ports read), so a boot's unbound port does not
-    split its notifications into several re-reads."""
+    joins the re-reads (it is one of the ports read), and so does one whose port a later
+    re-read of the batch is about (that re-read reads the port as it is now), so a boot's
+    unbound port does not split its notifications into several re-reads."""
     reread = {n for p in prepared if p.targets is not None for n in p.targets.networks}
-    for pending in prepared:
+    later: set[str] = set()  # the objects of the re-reads after each event
+    for pending in reversed(prepared):
         if pending.direct is not None and pending.direct.network["id"] in reread:
             pending.targets = Targets(networks={pending.direct.network["id"]})
             pending.direct = None
+        elif pending.direct is not None and pending.direct.port_id in later:
+            pending.targets = Targets()
+            pending.direct = None
+        if pending.targets is not None and isinstance(pending.handler, RefreshEvent):
+            later.add(pending.handler.related(pending.notification) or "")
 
 
 class Listener:
