@@ -1,14 +1,16 @@
-"""Targeted work for one event: re-read some networks (with their ports) and some hosts
-(with their subtrees) by the same fetchers, walker and placement a full scan uses, then
-find only the links that touch what was re-read and rebuild only the cliques around it.
+"""Targeted work for one event: re-read some networks (with their ports), some hosts
+(with their subtrees) and some parts of hosts by the same fetchers, walker and placement
+a full scan uses, then find only the links that touch what was re-read and rebuild only
+the cliques around it.
 
 Objects written here are the full scan's objects for the same cloud: same fetchers, same
-placement, same writer. What a network or a host no longer holds is removed with its
-links and cliques. The hosts re-read are those named by the event, plus every host where
-one of the event's networks is present, before or after, when that network's set of
-hosts changed (a host joining or leaving a network changes the others' tunnels); when a
-network's number of ports changed, the hosts with a DHCP agent are re-read lightly
-(``agents.py``: their agents count the ports).
+placement, same writer. What a network, a host or a host's part re-read no longer holds
+is removed with its links and cliques. An instance's event re-reads its own ports (by
+device) and, on its host, only what an instance changes there (``INSTANCE_PARTS``).
+Where a network's set of hosts changed (a host joining or leaving it), the hosts that
+joined or left are re-read whole and the network's other hosts' tunnels (their vEdge
+and OTEP: l2population) are. When a network's number of ports changed, the hosts with a
+DHCP agent are re-read lightly (``agents.py``: their agents count the ports).
 
 The context is a scan context over part of the environment: ``of_type`` answers with the
 stored objects of the types fetchers consult (projects, zones, regions, networks, ports),
