@@ -336,27 +336,34 @@ async def _walk_parts(walker: Walker, host_entry: FetchType, host: Doc,
 
 async def _walk_host_parts(walker: Walker, host_entry: FetchType, host: Doc,
                            parts: frozenset[str], otep: bool, folders: list[Doc]) -> None:
+    """The parts' folders, then what is under each, side by side: no fetcher of one part
+    looks up what another part's fetchers make."""
     assert host_entry.children_scanner is not None
     env_doc = walker.ctx.env.model_dump(mode="json")
     host_id = str(host.get(host_entry.child_id_field, host["id"]))
-    for fetch_type in walker.tree.scanners[host_entry.children_scanner]:
-        if fetch_type.type not in parts or not condition_holds(fetch_type.conditions,
-                                                                env_doc):
-            continue
-        saved = await walker.save(fetch_type, host,
-                                  await walker.fetch(fetch_type, host, host_id))
-        folders += [{**f, "host": host["id"]} for f in saved]
-        if not (fetch_type.children_scanner and saved):
-            continue
-        if otep or fetch_type.type != "vedges_folder":
-            await walker.walk_children(fetch_type, saved)
-            continue
-        for vedge_type in walker.tree.scanners[fetch_type.children_scanner]:
-            if condition_holds(vedge_type.conditions, env_doc):
-                for folder in saved:
-                    parent_id = str(folder.get(fetch_type.child_id_field, folder["id"]))
-                    await walker.save(vedge_type, folder,
-                                      await walker.fetch(vedge_type, folder, parent_id))
+    async with asyncio.TaskGroup() as group:
+        for fetch_type in walker.tree.scanners[host_entry.children_scanner]:
+            if fetch_type.type not in parts or not condition_holds(fetch_type.conditions,
+                                                                    env_doc):
+                continue
+            saved = await walker.save(fetch_type, host,
+                                      await walker.fetch(fetch_type, host, host_id))
+            folders += [{**f, "host": host["id"]} for f in saved]
+            if not (fetch_type.children_scanner and saved):
+                continue
+            if otep or fetch_type.type != "vedges_folder":
+                group.create_task(walker.walk_children(fetch_type, saved))
+                continue
+            for vedge_type in walker.tree.scanners[fetch_type.children_scanner]:
+                if condition_holds(vedge_type.conditions, env_doc):
+                    for folder in saved:  # the vEdge, not its OTEP
+                        group.create_task(_fetch_and_save(walker, vedge_type, folder, str(
+                            folder.get(fetch_type.child_id_field, folder["id"]))))
+
+
+async def _fetch_and_save(walker: Walker, fetch_type: FetchType, parent: Doc,
+                          parent_id: str) -> None:
+    await walker.save(fetch_type, parent, await walker.fetch(fetch_type, parent, parent_id))
 
 
 async def _network_hosts(ctx: ScanContext) -> set[str]:
@@ -435,10 +442,10 @@ async def _apply(services: EventServices, env: EnvironmentConfig, targets: Targe
         # changed (their tunnels: the vEdge and its OTEP)
         parts = {h: INSTANCE_PARTS if h in targets.instance_hosts else TUNNEL_PARTS
                  for h in (targets.instance_hosts | found.moved) - hosts}
-        paths = await _refresh_hosts(walker, hosts)
         await _preload_pnics(ctx, set(parts), before)
-        paths += await _refresh_parts(walker, parts, found.moved)
-        for path in paths:
+        whole, partly = await asyncio.gather(_refresh_hosts(walker, hosts),
+                                             _refresh_parts(walker, parts, found.moved))
+        for path in [*whole, *partly]:
             await inventory.remove_unseen(
                 [(f.object_type, f.scope) for f in ctx.state.failures], within=path)
             note_removed()
