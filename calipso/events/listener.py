@@ -144,6 +144,14 @@ def _absorb(prepared: list[_Pending]) -> None:
             later.add(pending.handler.related(pending.notification) or "")
 
 
+def _parse(body: bytes) -> Notification | BadMessage:
+    """The notification, or why the body is none (parsed once per message)."""
+    try:
+        return parse_body(body)
+    except BadMessage as err:
+        return err
+
+
 class Listener:
     def __init__(self, services: EventServices, env: EnvironmentConfig,
                  routing: EventRouting, *, prefix: str = "calipso.events",
@@ -208,10 +216,11 @@ class Listener:
         what to re-read are applied together, once: each re-reads the cloud as it is now,
         so the last one's work covers those before it."""
         group: list[_Pending] = []
-        known = await self._known(batch)
+        parsed = [(message, _parse(message.body)) for message in batch]
+        known = await self._known(parsed)
         prepared = []
-        for message in batch:
-            pending = await self._prepare(message, datetime.now(UTC), known)
+        for message, notification in parsed:
+            pending = await self._prepare(message, notification, datetime.now(UTC), known)
             if pending is not None:
                 prepared.append(pending)
         if self.coalesce:
@@ -230,13 +239,12 @@ class Listener:
                 await self._apply_one(pending)
         await self._apply_group(group, known)
 
-    async def _known(self, batch: list[AbstractIncomingMessage]) -> Known:
+    async def _known(self, batch: list[tuple[AbstractIncomingMessage,
+                                             Notification | BadMessage]]) -> Known:
         """The stored objects the batch's handlers will read, in one query."""
         ids: list[str] = []
-        for message in batch:
-            try:
-                notification = parse_body(message.body)
-            except BadMessage:
+        for _, notification in batch:
+            if isinstance(notification, BadMessage):
                 continue
             handler = self._handler(notification.event_type)
             if isinstance(handler, RefreshEvent):
@@ -245,19 +253,18 @@ class Listener:
         try:
             await known.load(ids)
         except (ConnectionFailure, DatabaseUnavailable) as err:
-            for message in batch:
+            for message, _ in batch:
                 await message.nack(requeue=True)
             raise DatabaseUnavailable(f"database unreachable: {err}") from err
         return known
 
-    async def _prepare(self, message: AbstractIncomingMessage, received: datetime,
+    async def _prepare(self, message: AbstractIncomingMessage,
+                       notification: Notification | BadMessage, received: datetime,
                        known: Known) -> _Pending | None:
         """The message with its handler, and what it asks to re-read when its handler says
         so up front; None when it is done with (dead-lettered, or of no routed type)."""
-        try:
-            notification = parse_body(message.body)
-        except BadMessage as err:
-            await self._dead_letter(message, None, str(err), received)
+        if isinstance(notification, BadMessage):
+            await self._dead_letter(message, None, str(notification), received)
             return None
         handler = self._handler(notification.event_type)
         if handler is None:
