@@ -325,11 +325,11 @@ async def _refresh_parts(walker: Walker, parts: dict[str, frozenset[str]],
 
 async def _walk_parts(walker: Walker, host_entry: FetchType, host: Doc,
                       parts: frozenset[str], otep: bool, folders: list[Doc]) -> None:
-    """Some parts of one host, in the scanner's order (later fetchers look up what
-    earlier ones found); the vEdge's children (its OTEP) only with ``otep``."""
+    """Some parts of one host; the vEdge's children (its OTEP) only with ``otep``. The
+    host's connection is released after, as the walker does after a host."""
     try:
         await _walk_host_parts(walker, host_entry, host, parts, otep, folders)
-    finally:  # as the walker does after a host (the pool's connections are bounded)
+    finally:  # the pool's connections are bounded
         if walker.ctx.ssh is not None:
             await walker.ctx.ssh.release(host["id"])
 
