@@ -36,11 +36,10 @@ from pathlib import Path
 from typing import Any
 
 import bson
+from harness import database_uri, fresh_database
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from calipso.db import ensure_indexes
-from calipso.embedded_db import EmbeddedServer
 from calipso.env_config import EnvironmentConfig
 from calipso.history.impact import dependants, dependencies
 from calipso.inventory import (
@@ -57,7 +56,6 @@ from calipso.inventory.revisions import kept, set_recording
 from calipso.scanners.lifecycle import ScanOptions
 from calipso.scanners.metadata_files import load_metadata
 from calipso.scanners.scan import run_scan
-from calipso.seed import load_seed
 from calipso.settings import load_settings
 from calipso.sim import spec_from_flags
 from calipso.sim.generate import generate
@@ -65,14 +63,6 @@ from calipso.sim.server import SimProcess
 from calipso.sim.truth import build_truth
 
 DAY = 86_400
-
-
-async def fresh(client: AsyncMongoClient, name: str) -> AsyncDatabase:
-    await client.drop_database(name)
-    db = client[name]
-    await ensure_indexes(db)
-    await load_seed(db)
-    return db
 
 
 async def revision_bytes(db: AsyncDatabase, query: dict[str, Any]) -> tuple[int, int]:
@@ -138,7 +128,7 @@ async def scan_part(client: AsyncMongoClient, args: argparse.Namespace, work: Pa
         env = EnvironmentConfig.model_validate(sim.env)
         for _ in range(args.rounds):
             for on in (False, True):
-                db = await fresh(client, "calipso_bench_history")
+                db = await fresh_database(client, "calipso_bench_history")
                 set_recording(on)
                 started = time.perf_counter()
                 with HistoryClock() as clock:
@@ -185,7 +175,8 @@ async def events_part(args: argparse.Namespace) -> None:
 
     event_args = argparse.Namespace(hosts=args.event_hosts, instances=args.event_hosts * 2,
                                     networks=3, driver="ovs", latency_ssh=20.0,
-                                    latency_api=30.0, ports=20, boots=20, rates=[10.0])
+                                    latency_api=30.0, ports=20, boots=20, rates=[10.0],
+                                    prefetch=events.PREFETCH)
     for _ in range(args.rounds):
         for on in (False, True):
             set_recording(on)
@@ -205,7 +196,7 @@ async def impact_part(client: AsyncMongoClient, args: argparse.Namespace) -> Non
     spec = spec_from_flags(hosts=args.impact_hosts, instances=args.impact_hosts * 20,
                            networks=max(args.impact_hosts // 5, 2), seed=1)
     truth = build_truth(generate(spec), "big")
-    db = await fresh(client, "calipso_bench_impact")
+    db = await fresh_database(client, "calipso_bench_impact")
     set_recording(False)  # the set-up is not what is measured
     started = time.perf_counter()
     at = datetime.now(UTC)
@@ -250,25 +241,18 @@ async def impact_part(client: AsyncMongoClient, args: argparse.Namespace) -> Non
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        server = None
-        uri = os.environ.get("CALIPSO_MONGO_URI")
-        if not uri:
-            server = EmbeddedServer(work / "db")
-            await server.start()
-            uri = server.uri
-        client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True)
-        try:
-            print(f"load average at start: {os.getloadavg()[0]:.1f}")
-            if "scan" in args.parts:
-                await scan_part(client, args, work)
-            if "impact" in args.parts:
-                await impact_part(client, args)
-            print(f"load average: {os.getloadavg()[0]:.1f}")
-        finally:
-            await client.drop_database("calipso_bench_history")
-            await client.close()
-            if server is not None:
-                await server.stop()
+        async with database_uri(work) as uri:
+            client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True)
+            try:
+                print(f"load average at start: {os.getloadavg()[0]:.1f}")
+                if "scan" in args.parts:
+                    await scan_part(client, args, work)
+                if "impact" in args.parts:
+                    await impact_part(client, args)
+                print(f"load average: {os.getloadavg()[0]:.1f}")
+            finally:
+                await client.drop_database("calipso_bench_history")
+                await client.close()
     if "events" in args.parts:  # with its own database server
         await events_part(args)
         print(f"load average at the end: {os.getloadavg()[0]:.1f}")

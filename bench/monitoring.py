@@ -35,10 +35,9 @@ from pathlib import Path
 
 import aio_pika
 import aiohttp
+from harness import Timed, database_uri, fresh_database
 from pymongo import AsyncMongoClient, UpdateOne
 
-from calipso.db import ensure_indexes
-from calipso.embedded_db import EmbeddedServer
 from calipso.env_config import EnvironmentConfig
 from calipso.monitoring.amqp_intake import ResultsConsumer
 from calipso.monitoring.apply import ResultApplier
@@ -46,7 +45,6 @@ from calipso.monitoring.check_names import LinkTarget, parse_check_name
 from calipso.monitoring.intake import ResultIntake
 from calipso.monitoring.own_checks import OwnChecks
 from calipso.monitoring.results import parse_result
-from calipso.seed import load_seed
 from calipso.service import serve
 from calipso.settings import load_settings
 from calipso.sim import spec_from_flags
@@ -74,13 +72,11 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0
 
 
-def line(what: str, count: int, seconds: float, extra: str = "",
-         cpu: float | None = None) -> None:
-    """Wall rate; with ``cpu`` (this process's CPU seconds, the database runs apart) also
-    the rate one core of Calipso sustains."""
-    core = f" | {count / cpu:8.0f}/s per core of ours" if cpu else ""
-    print(f"{what:<44} {count:>7} in {seconds:7.3f} s = {count / seconds:8.0f}/s{core} "
-          f"{extra}")
+def line(what: str, count: int, timed: Timed, extra: str = "") -> None:
+    """Wall rate, and the rate one core of Calipso sustains (``harness.Timed``)."""
+    wall, cpu = timed.wall, timed.cpu
+    print(f"{what:<44} {count:>7} in {wall:7.3f} s = {count / wall:8.0f}/s | "
+          f"{count / cpu:8.0f}/s per core of ours {extra}")
 
 
 async def raw_and_applier(db, env: str, results: list[dict], batch: int) -> None:
@@ -99,26 +95,24 @@ async def raw_and_applier(db, env: str, results: list[dict], batch: int) -> None
         ops.append(("links" if isinstance(target, LinkTarget) else "inventory", UpdateOne(
             key, {"$set": {"status": "OK", "status_value": 0, "status_text": r.output,
                            "status_timestamp": now}})))
-    started, cpu = time.perf_counter(), time.process_time()
+    timed = Timed()
     for start in range(0, len(ops), batch):
         part = ops[start:start + batch]
         for coll in ("inventory", "links"):
             mine = [op for c, op in part if c == coll]
             if mine:
                 await db[coll].bulk_write(mine, ordered=False)
-    line("raw bulk_write of the same updates", len(ops), time.perf_counter() - started,
-         cpu=time.process_time() - cpu)
+    line("raw bulk_write of the same updates", len(ops), timed)
     await db.inventory.update_many({"environment": env}, {"$unset": {
         "status": "", "status_value": "", "status_text": "", "status_timestamp": ""}})
     await db.links.update_many({"environment": env}, {"$unset": {
         "status": "", "status_value": "", "status_text": "", "status_timestamp": ""}})
     applier = ResultApplier(db, env)
     for round_name in ("applier, every status new (+ messages)", "applier, repeats"):
-        started, cpu = time.perf_counter(), time.process_time()
+        timed = Timed()
         for start in range(0, len(parsed), batch):
             await applier.apply(parsed[start:start + batch])
-        line(round_name, len(parsed), time.perf_counter() - started,
-             cpu=time.process_time() - cpu)
+        line(round_name, len(parsed), timed)
 
 
 async def http(url: str, env: str, results: list[dict], clients: int) -> None:
@@ -139,20 +133,18 @@ async def http(url: str, env: str, results: list[dict], clients: int) -> None:
                     await resp.read()
                 times.append(time.perf_counter() - started)
 
-        started, cpu = time.perf_counter(), time.process_time()
+        timed = Timed()
         await asyncio.gather(*(worker() for _ in range(clients)))
-        line(f"HTTP, one event per post, {clients} clients", len(events),
-             time.perf_counter() - started, f"p95 {p95(times) * 1000:.1f} ms",
-             cpu=time.process_time() - cpu)
+        line(f"HTTP, one event per post, {clients} clients", len(events), timed,
+             f"p95 {p95(times) * 1000:.1f} ms")
         times.clear()
         for i in range(0, len(events), 100):
             queue.put_nowait({"results": events[i:i + 100]})
         count = queue.qsize()
-        started, cpu = time.perf_counter(), time.process_time()
+        timed = Timed()
         await asyncio.gather(*(worker() for _ in range(min(clients, 8))))
-        line("HTTP, 100 events per post, 8 clients", count * 100,
-             time.perf_counter() - started, f"p95 {p95(times) * 1000:.1f} ms per post",
-             cpu=time.process_time() - cpu)
+        line("HTTP, 100 events per post, 8 clients", count * 100, timed,
+             f"p95 {p95(times) * 1000:.1f} ms per post")
 
 
 async def amqp(db, env: str, results: list[dict]) -> None:
@@ -172,13 +164,13 @@ async def amqp(db, env: str, results: list[dict]) -> None:
         stamp = time.time()
         for r in results:
             r["check"]["executed"] = stamp
-        started, cpu = time.perf_counter(), time.process_time()
+        timed = Timed()
         await publish_sensu_results(URI, results, exchange=f"bench-results-{tag}")
         while consumer.stats.received < len(results):  # noqa: ASYNC110
             await asyncio.sleep(0.01)
-        line("AMQP (publish and apply together)", len(results), time.perf_counter() - started,
+        line("AMQP (publish and apply together)", len(results), timed,
              f"p95 {p95(list(consumer.stats.lags)) * 1000:.0f} ms, "
-             f"{consumer.stats.batches} batches", cpu=time.process_time() - cpu)
+             f"{consumer.stats.batches} batches")
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -208,70 +200,60 @@ async def main() -> None:
     spec = spec_from_flags(hosts=args.hosts, instances=args.instances, networks=40,
                            driver="ovs", seed=1)
     with tempfile.TemporaryDirectory() as tmp:
-        server = None
-        uri = os.environ.get("CALIPSO_MONGO_URI")
-        if not uri:
-            server = EmbeddedServer(Path(tmp) / "db")
-            await server.start()
-            uri = server.uri
-        client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True)
-        db = client["calipso_bench_monitoring"]
-        await client.drop_database(db.name)
-        await ensure_indexes(db)
-        await load_seed(db)
-        async with SimCloud(spec, env_name="benchmon", ssh_latency_ms=args.ssh_latency) as sim:
-            truth = sim.truth()
-            env_name = "benchmon"
-            await db.inventory.insert_many([o | {"environment": env_name}
-                                            for o in truth["objects"]])
-            await db.links.insert_many([k | {"environment": env_name} for k in truth["links"]])
-            every = sensu_results(truth, executed=time.time())
-            results = (every * (args.results // len(every) + 1))[:args.results]
-            print(f"{len(truth['objects'])} objects, {len(every)} distinct checks, "
-                  f"{len(results)} results")
-            await raw_and_applier(db, env_name, results, args.batch)
+        async with database_uri(Path(tmp)) as uri:
+            client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True)
+            db = await fresh_database(client, "calipso_bench_monitoring")
+            async with SimCloud(spec, env_name="benchmon",
+                                ssh_latency_ms=args.ssh_latency) as sim:
+                truth = sim.truth()
+                env_name = "benchmon"
+                await db.inventory.insert_many([o | {"environment": env_name}
+                                                for o in truth["objects"]])
+                await db.links.insert_many([k | {"environment": env_name} for k in truth["links"]])
+                every = sensu_results(truth, executed=time.time())
+                results = (every * (args.results // len(every) + 1))[:args.results]
+                print(f"{len(truth['objects'])} objects, {len(every)} distinct checks, "
+                      f"{len(results)} results")
+                await raw_and_applier(db, env_name, results, args.batch)
 
-            doc = sim.env_config() | {"enable_monitoring": True, "scanned": True}
-            doc["configuration"] = [*doc["configuration"], {
-                "name": "Monitoring", "config_folder": tmp, "provision": "None",
-                "env_type": "testing", "api_port": 4567, "rabbitmq_pass": "x",
-                "rabbitmq_user": "x", "rabbitmq_port": 5672, "server_ip": "127.0.0.1",
-                "server_name": "sensu", "type": "Sensu", "results_token": TOKEN,
-                "listen_results": False}]
-            env = EnvironmentConfig.model_validate(doc)
-            await db.environments_config.insert_one(env.to_doc(reveal=True))
-            checks = OwnChecks(db, SshPools(load_settings(), db),
-                               hosts_at_once=args.hosts_at_once)
-            for attempt in ("first round (connects)", "second round"):
-                report = await checks.run_round(env)
-                if report.unreachable:
-                    print(f"unreachable, e.g. {report.unreachable[0]}: {failures[:1]}")
-                bound = args.hosts / args.hosts_at_once * args.ssh_latency / 1000
-                print(f"own checks, {attempt}: {report.hosts} hosts, {report.probes} probes "
-                      f"in {report.seconds:.2f} s, of which SSH {report.ssh_seconds:.2f} s "
-                      f"(latency bound {bound:.2f} s), "
-                      f"{len(report.unreachable)} unreachable, "
-                      f"{report.applied.changed} changed")
-            stop = asyncio.Event()
-            ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-            settings = load_settings(mongo_uri=uri, db_name=db.name, api_bind="127.0.0.1:0",
-                                     data_dir=Path(tmp) / "data", log_level="WARNING")
-            service = asyncio.create_task(serve(settings, stop=stop,
-                                                on_ready=lambda ctx, port: ready.set_result(port)))
-            port = await asyncio.wait_for(ready, 60)
-            try:
-                await http(f"http://127.0.0.1:{port}", env_name, results[:args.results // 2],
-                           args.clients)
-            finally:
-                stop.set()
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(service, 30)
-            await amqp(db, env_name, [dict(r, check=dict(r["check"])) for r in results])
-
-        await client.drop_database(db.name)
-        await client.close()
-        if server is not None:
-            await server.stop()
+                doc = sim.env_config() | {"enable_monitoring": True, "scanned": True}
+                doc["configuration"] = [*doc["configuration"], {
+                    "name": "Monitoring", "config_folder": tmp, "provision": "None",
+                    "env_type": "testing", "api_port": 4567, "rabbitmq_pass": "x",
+                    "rabbitmq_user": "x", "rabbitmq_port": 5672, "server_ip": "127.0.0.1",
+                    "server_name": "sensu", "type": "Sensu", "results_token": TOKEN,
+                    "listen_results": False}]
+                env = EnvironmentConfig.model_validate(doc)
+                await db.environments_config.insert_one(env.to_doc(reveal=True))
+                checks = OwnChecks(db, SshPools(load_settings(), db),
+                                   hosts_at_once=args.hosts_at_once)
+                for attempt in ("first round (connects)", "second round"):
+                    report = await checks.run_round(env)
+                    if report.unreachable:
+                        print(f"unreachable, e.g. {report.unreachable[0]}: {failures[:1]}")
+                    bound = args.hosts / args.hosts_at_once * args.ssh_latency / 1000
+                    print(f"own checks, {attempt}: {report.hosts} hosts, {report.probes} probes "
+                          f"in {report.seconds:.2f} s, of which SSH {report.ssh_seconds:.2f} s "
+                          f"(latency bound {bound:.2f} s), "
+                          f"{len(report.unreachable)} unreachable, "
+                          f"{report.applied.changed} changed")
+                stop = asyncio.Event()
+                ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+                settings = load_settings(mongo_uri=uri, db_name=db.name, api_bind="127.0.0.1:0",
+                                         data_dir=Path(tmp) / "data", log_level="WARNING")
+                service = asyncio.create_task(serve(
+                    settings, stop=stop, on_ready=lambda ctx, port: ready.set_result(port)))
+                port = await asyncio.wait_for(ready, 60)
+                try:
+                    await http(f"http://127.0.0.1:{port}", env_name, results[:args.results // 2],
+                               args.clients)
+                finally:
+                    stop.set()
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(service, 30)
+                await amqp(db, env_name, [dict(r, check=dict(r["check"])) for r in results])
+            await client.drop_database(db.name)
+            await client.close()
     print(f"load1 {os.getloadavg()[0]:.1f} at end")
 
 

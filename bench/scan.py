@@ -23,24 +23,17 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness import Timed, database_uri, fresh_database
 from pymongo import AsyncMongoClient, UpdateOne
 
-from calipso.db import ensure_indexes
-from calipso.embedded_db import EmbeddedServer
 from calipso.env_config import EnvironmentConfig
 from calipso.inventory import encode_keys
 from calipso.scanners.context import ScanContext
 from calipso.scanners.lifecycle import ScanOptions
 from calipso.scanners.metadata_files import load_metadata
 from calipso.scanners.scan import run_scan
-from calipso.seed import load_seed
 from calipso.settings import load_settings
 from calipso.sim.server import SimProcess
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_mib() -> float:
@@ -85,36 +78,25 @@ async def main(args: argparse.Namespace) -> None:
                 "--env-name", "bench"]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        server = None
-        uri = os.environ.get("CALIPSO_MONGO_URI")
-        if not uri:
-            server = EmbeddedServer(work / "db")
-            await server.start()
-            uri = server.uri
-        client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True)
-        db = client["calipso_bench"]
-        await client.drop_database("calipso_bench")
-        await ensure_indexes(db)
-        await load_seed(db)
-        (work / "sim").mkdir()
-        async with SimProcess(sim_args, work / "sim") as sim:
-            env = EnvironmentConfig.model_validate(sim.env)
-            memory = PhaseMemory()
-            cpu0, started = cpu_seconds(), time.perf_counter()
-            result = await run_scan(db, settings, env, metadata, ScanOptions(), "bench",
-                                    progress=memory)
-            wall = time.perf_counter() - started
-            cpu = cpu_seconds() - cpu0
-            peak = peak_rss_mib()  # before this script reads the documents back below
-            started = time.perf_counter()
-            again = await run_scan(db, settings, env, metadata, ScanOptions(), "bench-again")
-            again_wall = time.perf_counter() - started
-        docs = await db.inventory.find({"environment": "bench"}, {"_id": 0}).to_list(None)
-        raw = await raw_bulk_write_seconds(client, docs)
-        await client.drop_database("calipso_bench")
-        await client.close()
-        if server is not None:
-            await server.stop()
+        async with database_uri(work) as uri:
+            client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True)
+            db = await fresh_database(client, "calipso_bench")
+            (work / "sim").mkdir()
+            async with SimProcess(sim_args, work / "sim") as sim:
+                env = EnvironmentConfig.model_validate(sim.env)
+                memory = PhaseMemory()
+                timed = Timed()
+                result = await run_scan(db, settings, env, metadata, ScanOptions(), "bench",
+                                        progress=memory)
+                wall, cpu = timed.wall, timed.cpu
+                peak = peak_rss_mib()  # before this script reads the documents back below
+                started = time.perf_counter()
+                again = await run_scan(db, settings, env, metadata, ScanOptions(), "bench-again")
+                again_wall = time.perf_counter() - started
+            docs = await db.inventory.find({"environment": "bench"}, {"_id": 0}).to_list(None)
+            raw = await raw_bulk_write_seconds(client, docs)
+            await client.drop_database("calipso_bench")
+            await client.close()
     objects = sum(result.counts.values())
     calls = result.source_calls
     ssh_parallel = settings.max_ssh_connections * settings.max_ssh_channels_per_host

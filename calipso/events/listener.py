@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import itertools
 import logging
 import time
@@ -158,13 +159,28 @@ class AppliedIds:
 
 def _absorb(prepared: list[_Pending]) -> None:
     """A database-only port event whose network a re-read of the same batch reads anyway
-    joins the re-reads (it is one of the ports read), so a boot's unbound port does not
-    split its notifications into several re-reads."""
+    joins the re-reads (it is one of the ports read), and so does one whose port a later
+    re-read of the batch is about (that re-read reads the port as it is now), so a boot's
+    unbound port does not split its notifications into several re-reads."""
     reread = {n for p in prepared if p.targets is not None for n in p.targets.networks}
-    for pending in prepared:
+    later: set[str] = set()  # the objects of the re-reads after each event
+    for pending in reversed(prepared):
         if pending.direct is not None and pending.direct.network["id"] in reread:
             pending.targets = Targets(networks={pending.direct.network["id"]})
             pending.direct = None
+        elif pending.direct is not None and pending.direct.port_id in later:
+            pending.targets = Targets()
+            pending.direct = None
+        if pending.targets is not None and isinstance(pending.handler, RefreshEvent):
+            later.add(pending.handler.related(pending.notification) or "")
+
+
+def _parse(body: bytes) -> Notification | BadMessage:
+    """The notification, or why the body is none (parsed once per message)."""
+    try:
+        return parse_body(body)
+    except BadMessage as err:
+        return err
 
 
 class Listener:
@@ -202,7 +218,12 @@ class Listener:
     async def run(self) -> None:
         """Consume until cancelled; a broker or database failure ends it with an error."""
         connection = await amqp_connect(amqp_url(self.env), within=10)
-        async with connection:
+        async with contextlib.AsyncExitStack() as stack:
+            await stack.enter_async_context(connection)
+            if self.services.ssh_pools is not None and self.env.cli is not None:
+                # the environment's SSH pool (its jump host's connection) kept between
+                # events: it closes when its last user leaves
+                await stack.enter_async_context(self.services.ssh_pools.borrow(self.env))
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=self.prefetch)
             queue = await declare_own_queue(channel, self.queue)
@@ -230,11 +251,12 @@ class Listener:
         so the last one's work covers those before it."""
         group: list[_Pending] = []
         self._dead = []
-        batch = await self._drop_applied(batch)
-        known = await self._known(batch)
+        parsed = await self._drop_applied([(message, _parse(message.body))
+                                           for message in batch])
+        known = await self._known(parsed)
         prepared = []
-        for message in batch:
-            pending = await self._prepare(message, datetime.now(UTC), known)
+        for message, notification in parsed:
+            pending = await self._prepare(message, notification, datetime.now(UTC), known)
             if pending is not None:
                 prepared.append(pending)
         if self.coalesce:
@@ -254,32 +276,31 @@ class Listener:
         await self._apply_group(group, known)
         await self._flush_dead_letters()
 
-    async def _drop_applied(self, batch: list[AbstractIncomingMessage]
-                            ) -> list[AbstractIncomingMessage]:
+    async def _drop_applied(self, batch: list[tuple[AbstractIncomingMessage,
+                                                    Notification | BadMessage]]
+                            ) -> list[tuple[AbstractIncomingMessage, Notification | BadMessage]]:
         """The batch less the copies of routed events applied already or earlier in the
         batch: those are acknowledged and counted as duplicates. The ids applied lately are
         in memory; ``events_applied`` is asked only about messages the broker marks as
         delivered before that memory does not hold (another process applied them, or
         this one before it started again)."""
         ids: dict[int, str] = {}
-        for i, message in enumerate(batch):
-            try:
-                notification = parse_body(message.body)
-            except BadMessage:
+        for i, (_, notification) in enumerate(batch):
+            if isinstance(notification, BadMessage):
                 continue
             if notification.message_id and self._handler(notification.event_type):
                 ids[i] = f"{self.env.name}/{notification.message_id}"
         ask = sorted({key for i, key in ids.items()
-                      if batch[i].redelivered and key not in self.applied_ids})
+                      if batch[i][0].redelivered and key not in self.applied_ids})
         try:
             stored = {d["_id"] async for d in self.services.db.events_applied.find(
                 {"_id": {"$in": ask}}, {"_id": 1})} if ask else set()
         except (ConnectionFailure, DatabaseUnavailable) as err:
-            for message in batch:
+            for message, _ in batch:
                 await message.nack(requeue=True)
             raise DatabaseUnavailable(f"database unreachable: {err}") from err
         kept, taken = [], set()
-        for i, message in enumerate(batch):
+        for i, (message, notification) in enumerate(batch):
             key = ids.get(i)
             if key is not None and (key in stored or key in taken or key in self.applied_ids):
                 self.stats.duplicates += 1
@@ -288,7 +309,7 @@ class Listener:
                 continue
             if key is not None:
                 taken.add(key)
-            kept.append(message)
+            kept.append((message, notification))
         return kept
 
     async def _remember(self, notifications: list[Notification]) -> None:
@@ -306,13 +327,12 @@ class Listener:
                 raise
         self.applied_ids.add(d["_id"] for d in docs)
 
-    async def _known(self, batch: list[AbstractIncomingMessage]) -> Known:
+    async def _known(self, batch: list[tuple[AbstractIncomingMessage,
+                                             Notification | BadMessage]]) -> Known:
         """The stored objects the batch's handlers will read, in one query."""
         ids: list[str] = []
-        for message in batch:
-            try:
-                notification = parse_body(message.body)
-            except BadMessage:
+        for _, notification in batch:
+            if isinstance(notification, BadMessage):
                 continue
             handler = self._handler(notification.event_type)
             if isinstance(handler, RefreshEvent):
@@ -321,19 +341,18 @@ class Listener:
         try:
             await known.load(ids)
         except (ConnectionFailure, DatabaseUnavailable) as err:
-            for message in batch:
+            for message, _ in batch:
                 await message.nack(requeue=True)
             raise DatabaseUnavailable(f"database unreachable: {err}") from err
         return known
 
-    async def _prepare(self, message: AbstractIncomingMessage, received: datetime,
+    async def _prepare(self, message: AbstractIncomingMessage,
+                       notification: Notification | BadMessage, received: datetime,
                        known: Known) -> _Pending | None:
         """The message with its handler, and what it asks to re-read when its handler says
         so up front; None when it is done with (dead-lettered, or of no routed type)."""
-        try:
-            notification = parse_body(message.body)
-        except BadMessage as err:
-            await self._dead_letter(message, None, str(err), received)
+        if isinstance(notification, BadMessage):
+            await self._dead_letter(message, None, str(notification), received)
             return None
         handler = self._handler(notification.event_type)
         if handler is None:
@@ -374,12 +393,8 @@ class Listener:
                         self.services, self.env, [p.direct for p in group if p.direct],
                         f"{len(group)} events", known)
                 else:
-                    applied = await apply(self.services, self.env, Targets(
-                        networks=set().union(*(p.targets.networks for p in group
-                                               if p.targets)),
-                        hosts=set().union(*(p.targets.hosts for p in group if p.targets)),
-                        network_hosts=any(p.targets.network_hosts for p in group
-                                          if p.targets)), f"{len(group)} events")
+                    applied = await apply(self.services, self.env, Targets.union(
+                        [p.targets for p in group if p.targets]), f"{len(group)} events")
                 await self._remember([p.notification for p in group])
         except (ConnectionFailure, DatabaseUnavailable) as err:
             for pending in group:

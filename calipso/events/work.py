@@ -33,8 +33,8 @@ class Applied:
     failures: list[FetchFailure] = field(default_factory=list)
     changed_ids: list[str] = field(default_factory=list)
     removed_ids: list[str] = field(default_factory=list)
-    # seconds spent: "load" (stored fingerprints and objects), "networks", "hosts",
-    # "links", "cliques"
+    # seconds spent: "load" (stored fingerprints and objects), "ports" (an instance's own),
+    # "networks", "hosts", "links", "cliques", "agents" (the DHCP agents' hosts)
     phase_s: dict[str, float] = field(default_factory=dict)
 
     def timed(self, phase: str, since: float) -> float:
@@ -43,8 +43,8 @@ class Applied:
         return now
 
     def counts(self) -> dict[str, int]:
-        return {"objects": self.objects, "removed": self.removed, "links": self.links,
-                "cliques": self.cliques, "hosts": len(self.hosts)} | {
+        return {"runs": 1, "objects": self.objects, "removed": self.removed,
+                "links": self.links, "cliques": self.cliques, "hosts": len(self.hosts)} | {
                     f"{phase}_ms": round(s * 1000) for phase, s in self.phase_s.items()}
 
 

@@ -49,6 +49,8 @@ class BatchWriter:
         self.unchanged = 0
         self.write_seconds = 0.0
         self._added: set[Any] = set()  # keys this writer inserted (history: revisions.py)
+        # whole stored documents read by the caller (history's "before", not read again)
+        self._read: dict[Any, Doc] = {}
 
     async def _queue(self, op: Write, insert: Doc | None = None) -> None:
         """``insert`` (with ``op`` as its upsert should the key exist after all), else
@@ -69,7 +71,8 @@ class BatchWriter:
             started = time.perf_counter()
             collection = self.db[self.collection]
             before = await stored_before(self.db, self.collection, self.env, ops,
-                                         self._added)
+                                         self._added, self._read)
+            self._read = {}  # written now: a later batch reads what it changes
             inserted = [doc for doc, _ in inserts]
             if inserts:
                 # A key that turns up stored after all (a concurrent writer) falls back to

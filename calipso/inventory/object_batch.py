@@ -77,12 +77,15 @@ class InventoryWriter(BatchWriter):
         return len(self._existing)
 
     def know(self, docs: Iterable[Doc]) -> None:
-        """Take the stored documents the caller has read already as ``load_existing``
-        would (ids not among them count as not stored)."""
+        """Take the stored documents the caller has read already (whole) as
+        ``load_existing`` would (ids not among them count as not stored); history takes
+        them as they were before this writer's changes."""
+        docs = list(docs)
         self._existing = {d["id"]: Stored(d.get("_id"), d.get("digest", b""),
                                           d.get("patch_digest", b""), d.get("id_path", ""),
                                           d.get("type", ""), bool(d.get("stale")))
                           for d in docs}
+        self._read = {(d["id"],): d for d in docs}
         self._loaded = True
 
     async def add(self, docs: Iterable[Doc]) -> None:

@@ -111,14 +111,18 @@ def kept(doc: Doc) -> Doc:
 
 
 async def stored_before(db: AsyncDatabase, collection: str, env: str, ops: list[Any],
-                        added: set[Hashable]) -> dict[Hashable, Doc]:
+                        added: set[Hashable],
+                        known: dict[Hashable, Doc] | None = None) -> dict[Hashable, Doc]:
     """The stored documents that ``ops`` (``batch.Write``s about to be written) change;
-    not those the same writer ``added`` (their patches complete their addition)."""
+    not those the same writer ``added`` (their patches complete their addition). Those
+    in ``known`` (whole documents the writer's caller read already) are not read again."""
     if not _recording["on"]:
         return {}
+    known = known or {}
     filters = {ident: op.filter for op in ops
                if (ident := _identity(collection, op.filter)) not in added}
-    found: dict[Hashable, Doc] = {}
+    found: dict[Hashable, Doc] = {i: known[i] for i in filters if i in known}
+    filters = {i: f for i, f in filters.items() if i not in known}
     key_fields = KEY_FIELDS[collection]
     for chunk in chunks(list(filters.values()), _READ_CHUNK):
         query: Doc = {"environment": env}

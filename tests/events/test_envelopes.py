@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from calipso.events.envelope import BadMessage, parse_body
+from calipso.events.envelope import BadMessage, parse_body, parse_timestamp
 from calipso.events.payloads import (
     PortPayload,
     RouterPayload,
@@ -69,3 +69,15 @@ def test_a_payload_without_the_field_a_handler_needs() -> None:
                                "payload": {"host": "h"}}).encode())
     with pytest.raises(BadMessage, match="payload instance_id: Field required"):
         instance_payload(n)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-12-07 00:10:11.123456", datetime(2026, 12, 7, 0, 10, 11, 123456, tzinfo=UTC)),
+    ("2026-12-07T00:10:11Z", datetime(2026, 12, 7, 0, 10, 11, tzinfo=UTC)),
+    ("2026-12-07T00:10:11.5+00:00", datetime(2026, 12, 7, 0, 10, 11, 500000, tzinfo=UTC)),
+    ("2026-12-07 00:10:11", datetime(2026, 12, 7, 0, 10, 11, tzinfo=UTC)),
+    # what Nova and Neutron never send is no timestamp, not a guess
+    ("2026-12-07", None), ("2026-12-07T00:10:11+01:00", None), ("yesterday", None), (17, None),
+])
+def test_notification_timestamps_are_read_as_utc(text: object, expected: datetime | None) -> None:
+    assert parse_timestamp(text) == expected

@@ -112,19 +112,20 @@ class InstanceEvent(RefreshEvent):
             if await self.stored(env, host) is None and self.retry_unknown_host:
                 return EventResult(False, retry=True, message=f"host {host} not known yet",
                                    related_object=payload.instance_id)
-        return Targets(networks=await self.networks(env, payload), hosts=hosts)
+        return Targets(devices=self.devices(payload, hosts), instance_hosts=hosts)
 
-    async def networks(self, env: EnvironmentConfig, payload: InstancePayload) -> set[str]:
-        ports = await self.stored_ports(env, {"device_id": payload.instance_id})
-        return {str(p["network_id"]) for p in ports}
+    def devices(self, payload: InstancePayload, hosts: set[str]) -> set[str]:
+        """The instances whose own ports are re-read (and with them where their networks
+        are: a host joining or leaving a network is re-read whole)."""
+        return {payload.instance_id}
 
 
 class InstanceChange(InstanceEvent):
-    """An update of an instance seen before only re-reads its host; an unknown one
-    being built waits for its create.end."""
+    """An update of an instance seen before only re-reads its part of its host (its
+    ports too when it moved); an unknown one being built waits for its create.end."""
 
-    async def networks(self, env: EnvironmentConfig, payload: InstancePayload) -> set[str]:
-        return set()
+    def devices(self, payload: InstancePayload, hosts: set[str]) -> set[str]:
+        return {payload.instance_id} if len(hosts) > 1 else set()
 
 
 class NetworkEvent(RefreshEvent):
@@ -195,6 +196,11 @@ class PortEvent(RefreshEvent):
             return EventResult(True, message="port of no known network",
                                related_object=port.id)
         hosts = {h for h in (port.host, known.get("binding:host_id")) if h}
+        device = port.device_id or ""
+        if (port.device_owner or "").startswith("compute:") and device \
+                and known.get("device_id", device) == device:
+            # an instance's port: its ports and its part of the hosts, as for the instance
+            return Targets(devices={device}, instance_hosts=hosts)
         return Targets(networks={str(network)}, hosts=hosts)
 
 

@@ -28,7 +28,16 @@ class ApiFetchPorts(ApiAccess):
         self.projects = ProjectNames(self)
 
     async def get(self, parent_id: str) -> list[Doc]:
-        ports = await self.request("network", "v2.0/ports", key="ports", region=parent_id)
+        return await self._docs(await self.request("network", "v2.0/ports", key="ports",
+                                                   region=parent_id))
+
+    async def of_device(self, region: str, device_id: str) -> list[Doc]:
+        """The ports of one device (an instance), as ``get`` makes them."""
+        return await self._docs(await self.request(
+            "network", "v2.0/ports", key="ports", region=region,
+            params={"device_id": device_id}))
+
+    async def _docs(self, ports: list[Doc]) -> list[Doc]:
         known = {n["id"] for n in self.ctx.of_type("network")}
         names = await self.projects.names()
         docs = []

@@ -102,9 +102,14 @@ def os_doc(text: str) -> Doc:
 
 class ApiFetchProjectHosts(ApiAccess):
     async def get(self, parent_id: str) -> list[Doc]:
+        return await self.named(parent_id, None)
+
+    async def named(self, parent_id: str, names: set[str] | None) -> list[Doc]:
+        """``get``, of the hosts ``names`` only (None: all): the others' OS is not read."""
         regions = await regions_for(self, parent_id)
         per_region = await asyncio.gather(*(self._region(r) for r in regions))
-        docs = [doc for found in per_region for doc in found]
+        docs = [doc for found in per_region for doc in found
+                if names is None or doc["id"] in names]
         for doc in docs:
             if doc.get("unrecognised"):
                 self.ctx.log.warning("host not recognised", extra={
