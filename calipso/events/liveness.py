@@ -38,7 +38,7 @@ from calipso.env_config import EnvironmentConfig
 from calipso.errors import FetchError
 from calipso.events.refresh import STORED_ONLY, Targets, apply
 from calipso.events.services import EventServices
-from calipso.events.work import Applied, entry, partial_context
+from calipso.events.work import Applied, Periodic, entry, partial_context
 from calipso.fetchers.api.api_fetch_availability_zones import zone_docs
 from calipso.fetchers.api.api_fetch_host_network_agents import (
     FOLDER_SUFFIX,
@@ -287,7 +287,7 @@ async def record_transitions(services: EventServices, env: EnvironmentConfig,
                        "field": t.field, "status": t.after})
 
 
-class AgentPoller:
+class AgentPoller(Periodic):
     """Every ``interval`` seconds, the agents and Nova services of the environment
     checked (``check_liveness``: two listings per region, only what changed written),
     under the environment's lock; what went down or up is a ``messages`` record each
@@ -295,18 +295,12 @@ class AgentPoller:
 
     def __init__(self, services: EventServices, env: EnvironmentConfig, lock: asyncio.Lock,
                  interval: float) -> None:
-        self.services = services
-        self.env = env
-        self.lock = lock  # shared with the environment's listener: one writer at a time
-        self.interval = interval
-        self.rounds = 0
+        super().__init__(services, env, lock, interval)
         self.transitions = 0
         self.failing = False
 
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            await self.poll()
+    async def round(self) -> Liveness:
+        return await self.poll()
 
     async def poll(self) -> Liveness:
         async with self.lock:

@@ -16,29 +16,23 @@ from datetime import UTC, datetime
 from calipso.env_config import EnvironmentConfig
 from calipso.events.refresh import Targets, apply
 from calipso.events.services import EventServices
-from calipso.events.work import Applied
+from calipso.events.work import Applied, Periodic
 
 log = logging.getLogger(__name__)
 IDS_KEPT = 50  # object ids named in one message
 
 
-class Reconciler:
+class Reconciler(Periodic):
     def __init__(self, services: EventServices, env: EnvironmentConfig, lock: asyncio.Lock,
                  interval: float) -> None:
-        self.services = services
-        self.env = env
-        self.lock = lock  # shared with the environment's listener: one writer at a time
-        self.interval = interval
-        self.rounds = 0
+        super().__init__(services, env, lock, interval)
         self.corrected = 0
 
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            hosts = sorted([d["id"] async for d in self.services.db.inventory.find(
-                {"environment": self.env.name, "type": "host"}, {"id": 1})])
-            if hosts:
-                await self.reconcile_host(hosts[self.rounds % len(hosts)])
+    async def round(self) -> Applied | None:
+        """The next host (round robin) re-read."""
+        hosts = sorted([d["id"] async for d in self.services.db.inventory.find(
+            {"environment": self.env.name, "type": "host"}, {"id": 1})])
+        return await self.reconcile_host(hosts[self.rounds % len(hosts)]) if hosts else None
 
     async def reconcile_host(self, host: str) -> Applied:
         async with self.lock:

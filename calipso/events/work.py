@@ -4,6 +4,7 @@ fetch type for an object type (``entry``), a scan context over part of the envir
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -71,3 +72,22 @@ def partial_context(services: EventServices, env: EnvironmentConfig, inventory: 
                        scan_id=origin, started_at=inventory.scanned_at)
 
 
+class Periodic:
+    """Work done every ``interval`` seconds for one environment, under its lock (shared
+    with the environment's listener: one writer at a time); ``round`` is the work."""
+
+    def __init__(self, services: EventServices, env: EnvironmentConfig, lock: asyncio.Lock,
+                 interval: float) -> None:
+        self.services = services
+        self.env = env
+        self.lock = lock
+        self.interval = interval
+        self.rounds = 0
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.round()
+
+    async def round(self) -> object:
+        raise NotImplementedError
